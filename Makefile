@@ -1,0 +1,56 @@
+# netsift - the two set-up commands and a few helpers.  Everything real
+# lives in CMakeLists.txt; this file installs what is missing and calls it.
+#
+#   make demo    install missing packages, build, capture the bundled sample
+#   make test    install missing packages, build with ASan+UBSan, run every test
+#   make fuzz    run every libFuzzer harness for FUZZ_SECONDS each
+#   make bench   run the benchmark (bench/run)
+
+BUILD      ?= build
+TEST_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+JOBS       ?= $(shell nproc)
+
+.PHONY: all deps test-deps build demo test fuzz bench docs clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+test-deps:
+	@scripts/install-deps.sh --test
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETSIFT_TESTS=OFF >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+demo: build
+	@rm -rf demo-db
+	$(BUILD)/netsift capture -r sample/sample.pcap --db-path demo-db
+	@echo
+	@echo "Stored in demo-db/headers.sqlite. Rows per table:"
+	@for t in eth arp ip4 ip6 tcp udp icmp4 icmp6 dns mdns dhcp; do \
+	  printf '  %-6s %s\n' $$t "$$(sqlite3 demo-db/headers.sqlite "SELECT count(*) FROM $$t" 2>/dev/null || echo '?')"; \
+	done
+	@echo "Try: sqlite3 demo-db/headers.sqlite 'SELECT qname, qtype FROM dns'"
+
+test: test-deps
+	@CC=clang cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNETSIFT_SANITIZE=ON >/dev/null
+	@cmake --build $(TEST_BUILD) -j $(JOBS)
+	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+fuzz: test-deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNETSIFT_FUZZ=ON -DNETSIFT_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+bench: build test-deps
+	@bench/run
+
+docs: build
+	@$(BUILD)/netsift schema --markdown > docs/schema.md
+
+clean:
+	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD) demo-db

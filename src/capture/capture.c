@@ -1,0 +1,316 @@
+/*
+ * capture.c - the capture loop.
+ *
+ * Reads packets from the source, decodes each one once into a struct
+ * packet, hands it to every enabled sink, ticks the sinks on wall-clock
+ * time, and stops at end of file, after --count packets, on SIGINT or
+ * SIGTERM, or when a sink reports a fatal error.  Whatever happens, the
+ * sinks are closed (which commits what they hold) and the summary is
+ * printed.  Exit status: 0 done, 1 runtime failure, 2 usage error.
+ */
+#define _GNU_SOURCE
+#include "capture.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../decode/packet.h"
+#include "../sink/sink.h"
+#include "../util/progress.h"
+#include "source.h"
+
+#define MAX_SINKS 16
+
+struct capture {
+    const struct netsift_conf *conf;
+    struct source src;
+    struct sink sinks[MAX_SINKS];
+    size_t nsinks;
+    struct packet pkt;
+
+    uint64_t packets, bytes;
+    uint64_t decoded[LAYER_COUNT], truncated[LAYER_COUNT], malformed[LAYER_COUNT];
+    uint64_t truncated_packets, malformed_packets, unknown_linktype, not_decoded;
+    uint64_t start_us;
+};
+
+static volatile sig_atomic_t stop_requested, stats_requested;
+static pcap_t *volatile active_pcap;
+
+static void on_stop_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+    if (active_pcap)
+        pcap_breakloop(active_pcap);
+}
+
+static void on_stats_signal(int sig)
+{
+    (void)sig;
+    stats_requested = 1;
+}
+
+static void install_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sa.sa_handler = on_stats_signal;
+    sigaction(SIGUSR1, &sa, NULL);
+}
+
+static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
+{
+    struct capture *cap = (struct capture *)user;
+    struct packet *pkt = &cap->pkt;
+    /* pcap stores seconds as 32 bits that libpcap sign-extends; read them
+     * as unsigned so that captures after 2038 keep their time */
+    uint64_t secs = h->ts.tv_sec < 0 ? (uint32_t)h->ts.tv_sec : (uint64_t)h->ts.tv_sec;
+    uint64_t ts = secs * 1000000u + (uint64_t)h->ts.tv_usec;
+    decode_packet(pkt, cap->src.linktype, bytes, h->caplen, h->len, ts);
+
+    cap->packets++;
+    cap->bytes += h->len;
+    for (uint32_t bits = pkt->layers; bits; bits &= bits - 1)
+        cap->decoded[__builtin_ctz(bits)]++;
+    if (pkt->truncated) {
+        cap->truncated_packets++;
+        for (uint32_t bits = pkt->truncated; bits; bits &= bits - 1)
+            cap->truncated[__builtin_ctz(bits)]++;
+    }
+    if (pkt->malformed) {
+        cap->malformed_packets++;
+        for (uint32_t bits = pkt->malformed; bits; bits &= bits - 1)
+            cap->malformed[__builtin_ctz(bits)]++;
+    }
+    cap->unknown_linktype += pkt->unknown_linktype;
+    cap->not_decoded += pkt->not_decoded;
+
+    for (size_t i = 0; i < cap->nsinks; i++)
+        cap->sinks[i].ops->packet(&cap->sinks[i], pkt);
+    if (cap->conf->count && cap->packets >= cap->conf->count)
+        pcap_breakloop(cap->src.pcap);
+}
+
+static void print_kernel_stats(struct capture *cap)
+{
+    struct pcap_stat ps;
+    if (cap->src.live && pcap_stats(cap->src.pcap, &ps) == 0)
+        fprintf(stderr, "netsift: %s: %u packets received by filter, %u dropped by kernel, %u dropped by interface\n",
+                cap->src.name, ps.ps_recv, ps.ps_drop, ps.ps_ifdrop);
+}
+
+/* Tick sinks; returns the first fatal sink error or NULL. */
+static const char *tick_sinks(struct capture *cap, uint64_t now_us)
+{
+    for (size_t i = 0; i < cap->nsinks; i++) {
+        struct sink *s = &cap->sinks[i];
+        if (s->ops->tick)
+            s->ops->tick(s, now_us);
+        const char *e = s->ops->error ? s->ops->error(s) : NULL;
+        if (e)
+            return e;
+    }
+    return NULL;
+}
+
+/* The loop.  Returns 0 or 1 with a reason in err. */
+static int run_loop(struct capture *cap, char *err, size_t errlen)
+{
+    struct progress prog;
+    bool tty = isatty(STDERR_FILENO) && !cap->conf->quiet && !cap->src.live;
+    progress_init(&prog, cap->src.file_size, tty, cap->start_us);
+    int fd = cap->src.live ? pcap_get_selectable_fd(cap->src.pcap) : -1;
+    int wait_ms = cap->conf->process_interval < 250 ? (int)cap->conf->process_interval : 250;
+    int rc = 0;
+
+    while (!stop_requested) {
+        if (cap->src.live && fd >= 0) {
+            struct pollfd pfd = {fd, POLLIN, 0};
+            if (poll(&pfd, 1, wait_ms) < 0 && errno != EINTR) {
+                snprintf(err, errlen, "interface '%s': poll: %s", cap->src.name, strerror(errno));
+                rc = 1;
+                break;
+            }
+        }
+        int n = pcap_dispatch(cap->src.pcap, cap->src.live ? -1 : 4096, on_packet, (u_char *)cap);
+        uint64_t now = monotonic_us();
+        if (n == PCAP_ERROR) {
+            snprintf(err, errlen, "%s '%s': %s", cap->src.live ? "interface" : "reading",
+                     cap->src.name, pcap_geterr(cap->src.pcap));
+            rc = 1;
+            break;
+        }
+        const char *sink_err = tick_sinks(cap, now);
+        if (sink_err) {
+            snprintf(err, errlen, "%s", sink_err);
+            rc = 1;
+            break;
+        }
+        progress_update(&prog, source_position(&cap->src), cap->packets, now);
+        if (stats_requested) {
+            stats_requested = 0;
+            print_kernel_stats(cap);
+        }
+        if (n == PCAP_ERROR_BREAK || (n == 0 && !cap->src.live))
+            break; /* --count reached, signal, or end of file */
+    }
+    progress_finish(&prog);
+    return rc;
+}
+
+static void report_layers(struct report *r, const char *name, const uint64_t *counts, bool all)
+{
+    report_section(r, name);
+    for (int l = 0; l < LAYER_COUNT; l++)
+        if (all || counts[l])
+            report_u64(r, layer_name((enum layer)l), counts[l]);
+    report_end_section(r);
+}
+
+static void print_summary(struct capture *cap)
+{
+    struct report r;
+    double secs = (double)(monotonic_us() - cap->start_us) / 1e6;
+    report_begin(&r, stdout, cap->conf->json);
+    report_str(&r, "source", cap->src.name);
+    report_str(&r, "mode", cap->src.live ? "live" : "file");
+    report_str(&r, "linktype", pcap_datalink_val_to_name(cap->src.linktype)
+                                   ? pcap_datalink_val_to_name(cap->src.linktype) : "unknown");
+    if (cap->conf->filter[0])
+        report_str(&r, "filter", cap->conf->filter);
+    report_u64(&r, "packets", cap->packets);
+    report_u64(&r, "bytes", cap->bytes);
+    report_layers(&r, "decoded", cap->decoded, true);
+    report_u64(&r, "truncated_packets", cap->truncated_packets);
+    report_layers(&r, "truncated", cap->truncated, false);
+    report_u64(&r, "malformed_packets", cap->malformed_packets);
+    report_layers(&r, "malformed", cap->malformed, false);
+    report_u64(&r, "unknown_linktype", cap->unknown_linktype);
+    report_u64(&r, "payload_not_decoded", cap->not_decoded);
+    struct pcap_stat ps;
+    if (cap->src.live && cap->src.pcap && pcap_stats(cap->src.pcap, &ps) == 0) {
+        report_section(&r, "kernel");
+        report_u64(&r, "received", ps.ps_recv);
+        report_u64(&r, "dropped", ps.ps_drop);
+        report_u64(&r, "interface_dropped", ps.ps_ifdrop);
+        report_end_section(&r);
+    }
+    for (size_t i = 0; i < cap->nsinks; i++) {
+        if (!cap->sinks[i].ops->report)
+            continue;
+        report_section(&r, cap->sinks[i].ops->name);
+        cap->sinks[i].ops->report(&cap->sinks[i], &r);
+        report_end_section(&r);
+    }
+    report_double(&r, "elapsed_s", secs);
+    report_double(&r, "packets_per_s", secs > 0 ? (double)cap->packets / secs : 0);
+    report_end(&r);
+}
+
+static int open_sinks(struct capture *cap, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < sink_registry_count && cap->nsinks < MAX_SINKS; i++) {
+        const struct sink_ops *ops = sink_registry[i];
+        if (!ops->enabled(cap->conf))
+            continue;
+        struct sink *s = &cap->sinks[cap->nsinks++];
+        s->ops = ops;
+        s->state = NULL;
+        if (ops->open(s, cap->conf, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Close every sink; the first error goes to err.  Returns 0 or 1. */
+static int close_sinks(struct capture *cap, char *err, size_t errlen, bool keep_err)
+{
+    int rc = 0;
+    for (size_t i = 0; i < cap->nsinks; i++) {
+        char e[8192];
+        if (cap->sinks[i].ops->close(&cap->sinks[i], e, sizeof e) != 0 && rc == 0) {
+            rc = 1;
+            if (!keep_err)
+                snprintf(err, errlen, "%s", e);
+        }
+    }
+    return rc;
+}
+
+static void destroy_sinks(struct capture *cap)
+{
+    for (size_t i = 0; i < cap->nsinks; i++)
+        cap->sinks[i].ops->destroy(&cap->sinks[i]);
+    cap->nsinks = 0;
+}
+
+int capture_main(int argc, char **argv)
+{
+    static struct netsift_conf conf;
+    char err[8192] = "";
+    conf_defaults(&conf);
+    int prc = conf_parse_capture_args(&conf, argc, argv, err, sizeof err);
+    if (prc == 1)
+        return 0;
+    if (prc != 0) {
+        fprintf(stderr, "netsift capture: %s\n", err);
+        return 2;
+    }
+
+    struct capture *cap = calloc(1, sizeof *cap);
+    if (!cap) {
+        fprintf(stderr, "netsift capture: out of memory\n");
+        return 1;
+    }
+    cap->conf = &conf;
+    int rc = source_open(&cap->src, &conf, err, sizeof err);
+    if (rc != 0) {
+        fprintf(stderr, "netsift capture: %s\n", err);
+        free(cap);
+        return rc;
+    }
+    if (open_sinks(cap, err, sizeof err) != 0) {
+        fprintf(stderr, "netsift capture: %s\n", err);
+        destroy_sinks(cap);
+        source_close(&cap->src);
+        free(cap);
+        return 1;
+    }
+    if (!decode_linktype_supported(cap->src.linktype))
+        fprintf(stderr, "netsift capture: warning: link type %s is not decoded; packets are counted as unknown\n",
+                pcap_datalink_val_to_name(cap->src.linktype) ? pcap_datalink_val_to_name(cap->src.linktype)
+                                                             : "?");
+    active_pcap = cap->src.pcap;
+    install_signals();
+    if (cap->src.live && !conf.quiet)
+        fprintf(stderr, "netsift: listening on %s, link-type %s, snapshot length %u bytes\n",
+                cap->src.name, pcap_datalink_val_to_name(cap->src.linktype)
+                                   ? pcap_datalink_val_to_name(cap->src.linktype) : "?",
+                conf.snaplen);
+    cap->start_us = monotonic_us();
+
+    rc = run_loop(cap, err, sizeof err);
+    int crc = close_sinks(cap, err, sizeof err, rc != 0);
+    if (rc == 0)
+        rc = crc;
+    if (rc != 0)
+        fprintf(stderr, "netsift capture: %s\n", err);
+    print_summary(cap);
+    if (rc == 0 && cap->src.live)
+        print_kernel_stats(cap);
+    active_pcap = NULL;
+    destroy_sinks(cap);
+    source_close(&cap->src);
+    free(cap);
+    return rc;
+}

@@ -1,0 +1,134 @@
+/*
+ * source.c - libpcap live and offline sources (see source.h).
+ */
+#define _GNU_SOURCE
+#include "source.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+static int open_offline(struct source *s, const struct netsift_conf *conf, char *err, size_t errlen)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    struct stat st;
+    if (stat(conf->read_file, &st) != 0) {
+        snprintf(err, errlen, "cannot read '%s': %s", conf->read_file, strerror(errno));
+        return 1;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "cannot read '%s': is a directory", conf->read_file);
+        return 1;
+    }
+    if (st.st_size == 0) {
+        snprintf(err, errlen, "cannot read '%s': empty file, not a pcap or pcapng capture",
+                 conf->read_file);
+        return 1;
+    }
+    s->file_size = (uint64_t)st.st_size;
+    s->pcap = pcap_open_offline_with_tstamp_precision(conf->read_file, PCAP_TSTAMP_PRECISION_MICRO,
+                                                      errbuf);
+    if (!s->pcap) {
+        snprintf(err, errlen, "cannot read '%s': %s", conf->read_file, errbuf);
+        return 1;
+    }
+    snprintf(s->name, sizeof s->name, "%s", conf->read_file);
+    return 0;
+}
+
+static int open_live(struct source *s, const struct netsift_conf *conf, char *err, size_t errlen)
+{
+    char errbuf[PCAP_ERRBUF_SIZE] = "";
+    s->live = true;
+    snprintf(s->name, sizeof s->name, "%s", conf->interface);
+    s->pcap = pcap_create(conf->interface, errbuf);
+    if (!s->pcap) {
+        snprintf(err, errlen, "interface '%s': %s", conf->interface, errbuf);
+        return 1;
+    }
+    pcap_set_snaplen(s->pcap, (int)conf->snaplen);
+    pcap_set_promisc(s->pcap, conf->promiscuous);
+    pcap_set_timeout(s->pcap, (int)conf->buffer_timeout);
+    pcap_set_immediate_mode(s->pcap, conf->immediate);
+    pcap_set_buffer_size(s->pcap, (int)(conf->buffer_size > 2097151 ? 2097151 : conf->buffer_size) * 1024);
+    int rc = pcap_activate(s->pcap);
+    if (rc < 0) {
+        const char *why = pcap_geterr(s->pcap);
+        switch (rc) {
+        case PCAP_ERROR_NO_SUCH_DEVICE:
+            snprintf(err, errlen, "interface '%s': no such interface", conf->interface);
+            break;
+        case PCAP_ERROR_PERM_DENIED:
+            snprintf(err, errlen,
+                     "interface '%s': permission denied (run as root or give the binary "
+                     "CAP_NET_RAW,CAP_NET_ADMIN with setcap)",
+                     conf->interface);
+            break;
+        default:
+            snprintf(err, errlen, "interface '%s': %s%s%s", conf->interface, pcap_statustostr(rc),
+                     why && *why ? ": " : "", why ? why : "");
+        }
+        return 1;
+    }
+    if (rc > 0)
+        fprintf(stderr, "netsift: warning: interface '%s': %s: %s\n", conf->interface,
+                pcap_statustostr(rc), pcap_geterr(s->pcap));
+    if (pcap_setnonblock(s->pcap, 1, errbuf) != 0) {
+        snprintf(err, errlen, "interface '%s': %s", conf->interface, errbuf);
+        return 1;
+    }
+    return 0;
+}
+
+static int set_filter(struct source *s, const struct netsift_conf *conf, char *err, size_t errlen)
+{
+    if (!conf->filter[0])
+        return 0;
+    bpf_u_int32 net = 0, mask = PCAP_NETMASK_UNKNOWN;
+    char errbuf[PCAP_ERRBUF_SIZE];
+    if (s->live && pcap_lookupnet(conf->interface, &net, &mask, errbuf) != 0)
+        mask = PCAP_NETMASK_UNKNOWN;
+    struct bpf_program prog;
+    if (pcap_compile(s->pcap, &prog, conf->filter, 1, mask) != 0) {
+        snprintf(err, errlen, "bad filter expression '%s': %s", conf->filter, pcap_geterr(s->pcap));
+        return 2;
+    }
+    int rc = pcap_setfilter(s->pcap, &prog);
+    pcap_freecode(&prog);
+    if (rc != 0) {
+        snprintf(err, errlen, "cannot set filter '%s': %s", conf->filter, pcap_geterr(s->pcap));
+        return 1;
+    }
+    return 0;
+}
+
+int source_open(struct source *s, const struct netsift_conf *conf, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    int rc = conf->read_file[0] ? open_offline(s, conf, err, errlen) : open_live(s, conf, err, errlen);
+    if (rc == 0)
+        rc = set_filter(s, conf, err, errlen);
+    if (rc != 0) {
+        source_close(s);
+        return rc;
+    }
+    s->linktype = pcap_datalink(s->pcap);
+    return 0;
+}
+
+uint64_t source_position(const struct source *s)
+{
+    if (s->live || !s->pcap)
+        return 0;
+    FILE *f = pcap_file(s->pcap);
+    long pos = f ? ftell(f) : -1;
+    return pos < 0 ? 0 : (uint64_t)pos;
+}
+
+void source_close(struct source *s)
+{
+    if (s->pcap)
+        pcap_close(s->pcap);
+    s->pcap = NULL;
+}

@@ -1,0 +1,413 @@
+/*
+ * conf.c - options table, INI loader and command-line parser (see conf.h).
+ */
+#define _GNU_SOURCE
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum opt_type { OPT_BOOL, OPT_UINT, OPT_STR };
+
+struct option_def {
+    const char *key;   /* configuration file key */
+    const char *flag;  /* long flag; NULL: the key with '_' as '-' */
+    const char *alias; /* another accepted file key, or NULL */
+    char short_flag;
+    enum opt_type type;
+    size_t offset, size; /* field in struct netsift_conf and its size */
+    uint64_t max;        /* OPT_UINT: largest accepted value */
+    const char *arg;     /* argument name in usage */
+    const char *help;
+};
+
+#define FIELD(f) offsetof(struct netsift_conf, f), sizeof(((struct netsift_conf *)0)->f)
+
+static const struct option_def options[] = {
+    {"interface", NULL, "capture_interface", 'i', OPT_STR, FIELD(interface), 0, "IFACE",
+     "Capture live from IFACE ('any' for all interfaces) through libpcap's memory-mapped ring."},
+    {"read_file", "read", NULL, 'r', OPT_STR, FIELD(read_file), 0, "FILE",
+     "Read packets from a pcap or pcapng FILE instead of an interface."},
+    {"filter", NULL, NULL, 'f', OPT_STR, FIELD(filter), 0, "EXPR",
+     "BPF filter expression (pcap-filter(7)); may also be given as trailing arguments."},
+    {"count", NULL, NULL, 0, OPT_UINT, FIELD(count), UINT64_MAX, "N",
+     "Stop after N packets (0, the default: no limit)."},
+    {"snaplen", NULL, NULL, 's', OPT_UINT, FIELD(snaplen), 262144, "BYTES",
+     "Bytes to capture of each live packet (default 262144)."},
+    {"promiscuous", NULL, NULL, 0, OPT_BOOL, FIELD(promiscuous), 0, NULL,
+     "Put the interface in promiscuous mode (default on; --no-promiscuous to turn off)."},
+    {"immediate", NULL, NULL, 0, OPT_BOOL, FIELD(immediate), 0, NULL,
+     "Deliver each packet as soon as it arrives instead of in kernel batches (default off)."},
+    {"buffer_timeout", NULL, NULL, 0, OPT_UINT, FIELD(buffer_timeout), 60000, "MS",
+     "libpcap read timeout for live capture, milliseconds (default 1000)."},
+    {"buffer_size", NULL, NULL, 'B', OPT_UINT, FIELD(buffer_size), 4194304, "KIB",
+     "Kernel capture ring size in KiB, like tcpdump -B (default 32768)."},
+    {"process_interval", NULL, NULL, 0, OPT_UINT, FIELD(process_interval), 3600000, "MS",
+     "Commit stored rows at least every MS milliseconds (default 1000)."},
+    {"db_write", NULL, NULL, 0, OPT_BOOL, FIELD(db_write), 0, NULL,
+     "Store decoded headers in DB_PATH/headers.sqlite (default on; --no-db-write decodes only)."},
+    {"db_path", NULL, NULL, 'd', OPT_STR, FIELD(db_path), 0, "DIR",
+     "Directory of the databases (default ./netsift-db; created if its parent exists)."},
+    {"batch_rows", NULL, NULL, 0, OPT_UINT, FIELD(batch_rows), 10000000, "N",
+     "Rows per database transaction (default 100000); a batch is also committed every process_interval."},
+    {"cache_mib", NULL, NULL, 0, OPT_UINT, FIELD(cache_mib), 65536, "MIB",
+     "SQLite page cache of the writer, MiB (default 64)."},
+    {"synchronous", "db-synchronous", NULL, 0, OPT_STR, FIELD(synchronous), 0, "MODE",
+     "SQLite synchronous mode: off, normal (default) or full. WAL mode is always on."},
+    {"file_write", NULL, NULL, 0, OPT_BOOL, FIELD(file_write), 0, NULL,
+     "Store raw packets as pcap files (the raw packet storer; not in this build yet)."},
+    {"db_sync", NULL, NULL, 0, OPT_BOOL, FIELD(db_sync), 0, NULL,
+     "Push the databases to PostgreSQL (database sync; not in this build yet)."},
+    {"db_sync_address", "sync-address", NULL, 0, OPT_STR, FIELD(db_sync_address), 0, "HOST",
+     "PostgreSQL host for db_sync."},
+    {"db_sync_port", "sync-port", NULL, 0, OPT_UINT, FIELD(db_sync_port), 65535, "PORT",
+     "PostgreSQL port for db_sync (default 5432)."},
+    {"json", NULL, NULL, 0, OPT_BOOL, FIELD(json), 0, NULL,
+     "Print the summary as one JSON object."},
+    {"quiet", NULL, NULL, 'q', OPT_BOOL, FIELD(quiet), 0, NULL,
+     "No progress bar (it is shown only when stderr is a terminal anyway)."},
+};
+#define NOPTIONS (sizeof options / sizeof options[0])
+
+void conf_defaults(struct netsift_conf *c)
+{
+    memset(c, 0, sizeof *c);
+    c->promiscuous = true;
+    c->immediate = false;
+    c->buffer_timeout = 1000;
+    c->buffer_size = 32768;
+    c->process_interval = 1000;
+    c->db_write = true;
+    snprintf(c->db_path, sizeof c->db_path, "netsift-db");
+    c->db_sync_port = 5432;
+    c->snaplen = 262144;
+    c->batch_rows = 100000;
+    c->cache_mib = 64;
+    snprintf(c->synchronous, sizeof c->synchronous, "normal");
+}
+
+static void fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static const struct option_def *find_key(const char *key)
+{
+    for (size_t i = 0; i < NOPTIONS; i++)
+        if (strcmp(options[i].key, key) == 0 ||
+            (options[i].alias && strcmp(options[i].alias, key) == 0))
+            return &options[i];
+    return NULL;
+}
+
+static int parse_bool(const char *v, bool *out)
+{
+    static const char *const yes[] = {"1", "true", "yes", "on"};
+    static const char *const no[] = {"0", "false", "no", "off"};
+    for (int i = 0; i < 4; i++) {
+        if (strcasecmp(v, yes[i]) == 0)
+            return *out = true, 0;
+        if (strcasecmp(v, no[i]) == 0)
+            return *out = false, 0;
+    }
+    return -1;
+}
+
+static int set_value(struct netsift_conf *c, const struct option_def *o, const char *value,
+                     char *err, size_t errlen)
+{
+    char *field = (char *)c + o->offset;
+    switch (o->type) {
+    case OPT_BOOL:
+        if (parse_bool(value, (bool *)field) != 0) {
+            fail(err, errlen, "%s: '%s' is not a boolean (use true/false, yes/no, on/off, 1/0)",
+                 o->key, value);
+            return -1;
+        }
+        return 0;
+    case OPT_UINT: {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(value, &end, 10);
+        if (!isdigit((unsigned char)value[0]) || *end || errno || v > o->max) {
+            fail(err, errlen, "%s: '%s' is not a whole number from 0 to %llu", o->key, value,
+                 (unsigned long long)o->max);
+            return -1;
+        }
+        if (o->size == sizeof(uint64_t))
+            *(uint64_t *)field = v;
+        else
+            *(uint32_t *)field = (uint32_t)v;
+        return 0;
+    }
+    case OPT_STR:
+        if (strlen(value) >= o->size) {
+            fail(err, errlen, "%s: value is too long (at most %zu bytes)", o->key, o->size - 1);
+            return -1;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return 0;
+    }
+    return -1;
+}
+
+int conf_set(struct netsift_conf *c, const char *key, const char *value, char *err, size_t errlen)
+{
+    const struct option_def *o = find_key(key);
+    if (!o) {
+        fail(err, errlen, "unknown key '%s'", key);
+        return -1;
+    }
+    return set_value(c, o, value, err, errlen);
+}
+
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1]))
+        *--e = '\0';
+    return s;
+}
+
+int conf_load_file(struct netsift_conf *c, const char *path, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fail(err, errlen, "cannot open configuration file '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    char line[16384], why[512];
+    unsigned lineno = 0;
+    int rc = 0;
+    while (rc == 0 && fgets(line, sizeof line, f)) {
+        lineno++;
+        if (!strchr(line, '\n') && !feof(f)) {
+            fail(err, errlen, "%s:%u: line too long", path, lineno);
+            rc = -1;
+            break;
+        }
+        char *s = trim(line);
+        if (*s == '\0' || *s == '#' || *s == ';' || *s == '[')
+            continue;
+        char *eq = strchr(s, '=');
+        if (!eq) {
+            fail(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        char *key = trim(s), *value = trim(eq + 1);
+        size_t n = strlen(value);
+        if (n >= 2 && (value[0] == '"' || value[0] == '\'') && value[n - 1] == value[0]) {
+            value[n - 1] = '\0';
+            value++;
+        }
+        if (conf_set(c, key, value, why, sizeof why) != 0) {
+            fail(err, errlen, "%s:%u: %s", path, lineno, why);
+            rc = -1;
+        }
+    }
+    if (rc == 0 && ferror(f)) {
+        fail(err, errlen, "cannot read configuration file '%s'", path);
+        rc = -1;
+    }
+    fclose(f);
+    return rc;
+}
+
+static void flag_name(const struct option_def *o, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", o->flag ? o->flag : o->key);
+    for (char *p = buf; *p; p++)
+        if (*p == '_')
+            *p = '-';
+}
+
+/* Validate combinations once every source has been applied. */
+static int conf_check(struct netsift_conf *c, char *err, size_t errlen)
+{
+    if (c->interface[0] && c->read_file[0]) {
+        fail(err, errlen, "give either -i IFACE or -r FILE, not both");
+        return -1;
+    }
+    if (!c->interface[0] && !c->read_file[0]) {
+        fail(err, errlen, "nothing to capture: give -i IFACE or -r FILE (see --help)");
+        return -1;
+    }
+    static const char *const modes[] = {"off", "normal", "full"};
+    bool known = false;
+    for (int i = 0; i < 3; i++)
+        known |= strcasecmp(c->synchronous, modes[i]) == 0;
+    if (!known) {
+        fail(err, errlen, "synchronous: '%s' is not one of off, normal, full", c->synchronous);
+        return -1;
+    }
+    if (c->batch_rows == 0 || c->process_interval == 0 || c->snaplen == 0) {
+        fail(err, errlen, "batch_rows, process_interval and snaplen must be greater than 0");
+        return -1;
+    }
+    if (c->file_write) {
+        fail(err, errlen, "file_write: the raw packet storer is not in this build yet");
+        return -1;
+    }
+    if (c->db_sync) {
+        fail(err, errlen, "db_sync: database sync is not in this build yet");
+        return -1;
+    }
+    return 0;
+}
+
+int conf_parse_capture_args(struct netsift_conf *c, int argc, char **argv, char *err,
+                            size_t errlen)
+{
+    /* long options: every key, "no-" forms of booleans, config and help */
+    struct option longopts[2 * NOPTIONS + 3];
+    char names[2 * NOPTIONS][64], shortopts[4 * NOPTIONS + 8];
+    size_t n = 0, s = 0;
+    shortopts[s++] = ':';
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct option_def *o = &options[i];
+        char base[48];
+        flag_name(o, base, sizeof base);
+        snprintf(names[2 * i], sizeof names[0], "%s", base);
+        longopts[n++] = (struct option){names[2 * i], o->type == OPT_BOOL ? no_argument
+                                                                           : required_argument,
+                                        NULL, 256 + (int)(2 * i)};
+        if (o->type == OPT_BOOL) {
+            snprintf(names[2 * i + 1], sizeof names[0], "no-%s", base);
+            longopts[n++] = (struct option){names[2 * i + 1], no_argument, NULL, 257 + (int)(2 * i)};
+        }
+        if (o->short_flag) {
+            shortopts[s++] = o->short_flag;
+            if (o->type != OPT_BOOL)
+                shortopts[s++] = ':';
+        }
+    }
+    longopts[n++] = (struct option){"config", required_argument, NULL, 'c'};
+    longopts[n++] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[n] = (struct option){NULL, 0, NULL, 0};
+    memcpy(shortopts + s, "c:h", 4);
+
+    /* the configuration file first, so that flags override it */
+    opterr = 0;
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (ch == 'h') {
+            conf_print_capture_usage(stdout);
+            return 1;
+        }
+        if (ch == 'c') {
+            snprintf(c->config_file, sizeof c->config_file, "%s", optarg);
+            if (conf_load_file(c, optarg, err, errlen) != 0)
+                return -1;
+        }
+    }
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        const struct option_def *o = NULL;
+        const char *value = optarg;
+        if (ch == 'c' || ch == 'h')
+            continue;
+        if (ch == '?' || ch == ':') {
+            if (optopt && optopt < 256)
+                fail(err, errlen, ch == ':' ? "option -%c needs a value" : "unknown option -%c",
+                     optopt);
+            else
+                fail(err, errlen, ch == ':' ? "option %s needs a value" : "unknown option %s",
+                     argv[optind - 1]);
+            return -1;
+        }
+        if (ch >= 256) {
+            o = &options[(ch - 256) / 2];
+            if (o->type == OPT_BOOL)
+                value = (ch - 256) % 2 ? "false" : "true";
+        } else {
+            for (size_t i = 0; i < NOPTIONS; i++)
+                if (options[i].short_flag == ch)
+                    o = &options[i];
+            if (o && o->type == OPT_BOOL)
+                value = "true";
+        }
+        char why[512];
+        if (!o || set_value(c, o, value, why, sizeof why) != 0) {
+            fail(err, errlen, "%s", o ? why : "unknown option");
+            return -1;
+        }
+    }
+    /* trailing arguments form the filter, as with tcpdump */
+    if (optind < argc) {
+        if (c->filter[0]) {
+            fail(err, errlen, "filter given twice: with -f and as trailing arguments");
+            return -1;
+        }
+        size_t used = 0;
+        for (int i = optind; i < argc; i++) {
+            int w = snprintf(c->filter + used, sizeof c->filter - used, "%s%s", i > optind ? " " : "",
+                             argv[i]);
+            if (w < 0 || (size_t)w >= sizeof c->filter - used) {
+                fail(err, errlen, "filter expression is too long");
+                return -1;
+            }
+            used += (size_t)w;
+        }
+    }
+    return conf_check(c, err, errlen);
+}
+
+void conf_print_capture_usage(FILE *f)
+{
+    fprintf(f,
+            "NAME\n"
+            "    netsift capture - capture packets, decode every layer once, store headers in SQLite\n\n"
+            "SYNOPSIS\n"
+            "    netsift capture -i IFACE [options] [BPF expression]\n"
+            "    netsift capture -r FILE  [options] [BPF expression]\n\n"
+            "DESCRIPTION\n"
+            "    Reads packets live from an interface or from a pcap/pcapng file, decodes\n"
+            "    Ethernet, 802.1Q/802.1ad, Linux cooked (v1, v2), raw IP and BSD loopback\n"
+            "    frames down through ARP, IPv4, IPv6 (extension headers), TCP, UDP, ICMP,\n"
+            "    ICMPv6, DNS, mDNS and DHCP, and stores one row per header in the tables of\n"
+            "    DB_PATH/headers.sqlite (see docs/schema.md).  At the end it prints a\n"
+            "    summary: packets read, decoded per protocol, rows stored per table,\n"
+            "    duplicates, truncated and malformed headers, kernel drops, rate.\n"
+            "    SIGINT or SIGTERM stops the capture: the current batch is committed and the\n"
+            "    summary printed.  SIGUSR1 prints kernel drop counters without stopping.\n\n"
+            "OPTIONS\n"
+            "    -c, --config FILE\n"
+            "        Read options from an INI file (key = value, one per line; keys are the\n"
+            "        names below with '_', e.g. db_path = /var/lib/netsift).  Flags override it.\n");
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct option_def *o = &options[i];
+        char name[64], left[160];
+        flag_name(o, name, sizeof name);
+        if (o->type == OPT_BOOL)
+            snprintf(left, sizeof left, "%s%c%s--%s, --no-%s", o->short_flag ? "-" : "",
+                     o->short_flag ? o->short_flag : ' ', o->short_flag ? ", " : "", name, name);
+        else
+            snprintf(left, sizeof left, "%s%c%s--%s %s", o->short_flag ? "-" : "",
+                     o->short_flag ? o->short_flag : ' ', o->short_flag ? ", " : "", name, o->arg);
+        fprintf(f, "    %s\n        %s  [file key: %s]\n", left[0] == ' ' ? left + 1 : left,
+                o->help, o->key);
+    }
+    fprintf(f,
+            "    -h, --help\n        Show this text.\n\n"
+            "EXIT STATUS\n"
+            "    0 success; 1 a runtime failure (unreadable or truncated capture file, database\n"
+            "    error, interface failure; what was decoded before it is committed); 2 a usage\n"
+            "    or configuration error (nothing was captured).\n\n"
+            "EXAMPLES\n"
+            "    netsift capture -r trace.pcap -d /tmp/db\n"
+            "    netsift capture -i eth0 -d /var/lib/netsift 'udp port 53 or port 67'\n"
+            "    netsift capture -c /etc/netsift.conf --count 100000 --json\n");
+}

@@ -1,0 +1,48 @@
+/*
+ * sink.h - the one interface every consumer of decoded packets implements.
+ *
+ * The capture core knows nothing about a specific sink: it opens every
+ * sink whose enabled() says yes for the configuration, hands each one
+ * every decoded packet, ticks them on wall-clock time (batching,
+ * timeouts), asks each for a fatal error after ticking (a sink that can
+ * no longer do its work stops the capture), and finally closes them and
+ * collects their part of the summary.  Adding a sink means one folder
+ * and one row in sink_registry (sink/registry.c).
+ */
+#ifndef NETSIFT_SINK_H
+#define NETSIFT_SINK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../conf.h"
+#include "../decode/packet.h"
+#include "../util/report.h"
+
+struct sink;
+
+struct sink_ops {
+    const char *name; /* "headers", "monitor", ... */
+    bool (*enabled)(const struct netsift_conf *conf);
+    /* 0, or -1 with a one-line reason in err */
+    int (*open)(struct sink *s, const struct netsift_conf *conf, char *err, size_t errlen);
+    void (*packet)(struct sink *s, const struct packet *pkt);
+    void (*tick)(struct sink *s, uint64_t now_us);
+    /* a fatal error the sink ran into, or NULL */
+    const char *(*error)(struct sink *s);
+    /* flush everything; 0, or -1 with a reason in err */
+    int (*close)(struct sink *s, char *err, size_t errlen);
+    void (*report)(struct sink *s, struct report *r);
+    void (*destroy)(struct sink *s);
+};
+
+struct sink {
+    const struct sink_ops *ops;
+    void *state;
+};
+
+extern const struct sink_ops *const sink_registry[];
+extern const size_t sink_registry_count;
+
+#endif

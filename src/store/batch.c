@@ -1,0 +1,231 @@
+/*
+ * batch.c - building and sorting rows of the header tables (see batch.h).
+ */
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/text.h"
+
+void batch_init(struct batch *b)
+{
+    memset(b, 0, sizeof *b);
+    for (int l = 0; l < LAYER_COUNT; l++)
+        b->t[l].ncols = SCHEMA_COMMON_COLS + (uint32_t)schema_tables[l].ncols;
+}
+
+void batch_reset(struct batch *b)
+{
+    for (int l = 0; l < LAYER_COUNT; l++) {
+        b->t[l].nrows = 0;
+        b->t[l].text_used = 0;
+    }
+    b->rows = 0;
+    b->failed_alloc = false;
+}
+
+void batch_free(struct batch *b)
+{
+    for (int l = 0; l < LAYER_COUNT; l++) {
+        free(b->t[l].vals);
+        free(b->t[l].nulls);
+        free(b->t[l].text);
+    }
+    memset(b, 0, sizeof *b);
+}
+
+static bool grow_rows(struct table_rows *t)
+{
+    uint32_t cap = t->cap ? t->cap * 2 : 1024;
+    int64_t *vals = realloc(t->vals, (size_t)cap * t->ncols * sizeof *vals);
+    if (!vals)
+        return false;
+    t->vals = vals;
+    uint64_t *nulls = realloc(t->nulls, (size_t)cap * sizeof *nulls);
+    if (!nulls)
+        return false;
+    t->nulls = nulls;
+    t->cap = cap;
+    return true;
+}
+
+/* Reserve n bytes of text; returns the offset or -1. */
+static int64_t text_reserve(struct table_rows *t, size_t n)
+{
+    if (t->text_used + n > t->text_cap) {
+        size_t cap = t->text_cap ? t->text_cap : 16384;
+        while (cap < t->text_used + n)
+            cap *= 2;
+        char *text = realloc(t->text, cap);
+        if (!text)
+            return -1;
+        t->text = text;
+        t->text_cap = cap;
+    }
+    return (int64_t)t->text_used;
+}
+
+/* Format a text column's value into the arena; -1 on allocation failure,
+ * -2 when the value is NULL. */
+static int64_t text_value(struct table_rows *t, const struct column *c, const void *field)
+{
+    char buf[DNS_NAME_MAX + 8];
+    const struct bytes *bytes = field;
+    size_t n;
+    switch (c->kind) {
+    case COL_IP4:
+        format_ip4(field, buf);
+        break;
+    case COL_IP6:
+        format_ip6(field, buf);
+        break;
+    case COL_HWADDR:
+        if (bytes->len == 0)
+            return -2;
+        format_hex_colon(bytes->p, bytes->len > 16 ? 16 : bytes->len, buf);
+        break;
+    case COL_ADDR:
+        if (bytes->len == 0)
+            return -2;
+        format_addr(bytes->p, bytes->len, buf);
+        break;
+    case COL_TEXT:
+        if (!bytes->p)
+            return -2;
+        text_escape(bytes->p, bytes->len, buf, sizeof buf, false);
+        break;
+    case COL_DECLIST:
+        if (!bytes->p)
+            return -2;
+        n = 0;
+        buf[0] = '\0';
+        for (uint32_t i = 0; i < bytes->len && n + 5 < sizeof buf; i++)
+            n += (size_t)snprintf(buf + n, sizeof buf - n, i ? ",%u" : "%u", bytes->p[i]);
+        break;
+    case COL_CSTR:
+        if (((const char *)field)[0] == '\0')
+            return -2;
+        n = strnlen(field, DNS_NAME_MAX - 1);
+        memcpy(buf, field, n);
+        buf[n] = '\0';
+        break;
+    default:
+        return -2;
+    }
+    n = strlen(buf) + 1;
+    int64_t off = text_reserve(t, n);
+    if (off >= 0) {
+        memcpy(t->text + off, buf, n);
+        t->text_used += n;
+    }
+    return off;
+}
+
+/* Integer value of a non-text column; false when it is NULL. */
+static bool int_value(const struct column *c, const struct packet *pkt, const void *field,
+                      int64_t *v)
+{
+    switch (c->kind) {
+    case COL_U8: *v = *(const uint8_t *)field; return true;
+    case COL_U16: *v = *(const uint16_t *)field; return true;
+    case COL_U32: *v = *(const uint32_t *)field; return true;
+    case COL_I16_OPT: *v = *(const int16_t *)field; return *v >= 0;
+    case COL_BIT: *v = (*(const uint8_t *)field & c->arg) != 0; return true;
+    case COL_BOOL: *v = *(const bool *)field; return true;
+    case COL_NIBBLE_HI: *v = *(const uint8_t *)field >> 4; return true;
+    case COL_PAYLOAD: *v = ((const struct bytes *)field)->len; return true;
+    case COL_VLAN:
+        if (c->arg >= pkt->eth.vlan_count)
+            return false;
+        *v = ((const uint16_t *)field)[c->arg];
+        return true;
+    default:
+        return false;
+    }
+}
+
+static bool add_row(struct table_rows *t, const struct table_schema *s, const struct packet *pkt)
+{
+    if (t->nrows == t->cap && !grow_rows(t))
+        return false;
+    int64_t *v = t->vals + (size_t)t->nrows * t->ncols;
+    uint64_t nulls = 0;
+    v[0] = pkt->ref[s->layer].hash;
+    v[1] = (int64_t)pkt->timestamp;
+    v[2] = pkt->ref[LAYER_ETH].hash;
+    v[3] = pkt->caplen;
+    v[4] = pkt->length;
+    const uint8_t *base = (const uint8_t *)pkt;
+    for (size_t i = 0; i < s->ncols; i++) {
+        const struct column *c = &s->cols[i];
+        size_t col = SCHEMA_COMMON_COLS + i;
+        if (c->cond >= 0 && !*(const bool *)(base + c->cond)) {
+            nulls |= 1ull << col;
+            continue;
+        }
+        const void *field = base + c->offset;
+        if (schema_col_is_text(c->kind)) {
+            int64_t off = text_value(t, c, field);
+            if (off == -1)
+                return false;
+            if (off == -2)
+                nulls |= 1ull << col;
+            else
+                v[col] = off;
+        } else if (!int_value(c, pkt, field, &v[col])) {
+            nulls |= 1ull << col;
+        }
+    }
+    t->nulls[t->nrows++] = nulls;
+    return true;
+}
+
+bool batch_add_packet(struct batch *b, const struct packet *pkt)
+{
+    /* every table joins to eth: without a link-layer header, store nothing */
+    if (!packet_has(pkt, LAYER_ETH))
+        return true;
+    for (uint32_t bits = pkt->layers; bits; bits &= bits - 1) {
+        int l = __builtin_ctz(bits);
+        if (!add_row(&b->t[l], &schema_tables[l], pkt)) {
+            b->failed_alloc = true;
+            return false;
+        }
+        b->rows++;
+    }
+    return true;
+}
+
+/* qsort has no context argument: sort (key, index) records instead. */
+struct sort_key {
+    int64_t k[3];
+    uint32_t index;
+};
+
+static int cmp_key(const void *a, const void *b)
+{
+    const struct sort_key *x = a, *y = b;
+    for (int i = 0; i < 3; i++)
+        if (x->k[i] != y->k[i])
+            return x->k[i] < y->k[i] ? -1 : 1;
+    return x->index < y->index ? -1 : x->index > y->index;
+}
+
+void batch_sort(const struct table_rows *t, uint32_t *order)
+{
+    struct sort_key *keys = malloc((size_t)t->nrows * sizeof *keys);
+    if (!keys) { /* keep insertion order: still correct, only slower */
+        for (uint32_t i = 0; i < t->nrows; i++)
+            order[i] = i;
+        return;
+    }
+    for (uint32_t i = 0; i < t->nrows; i++) {
+        const int64_t *r = batch_row(t, i);
+        keys[i] = (struct sort_key){{r[0], r[1], r[2]}, i};
+    }
+    qsort(keys, t->nrows, sizeof *keys, cmp_key);
+    for (uint32_t i = 0; i < t->nrows; i++)
+        order[i] = keys[i].index;
+    free(keys);
+}

@@ -1,0 +1,172 @@
+/*
+ * headers_sink.c - the SQLite header storer as a sink.
+ *
+ * Every decoded packet becomes rows of the header tables (batch.c); a
+ * batch goes to the writer thread (sqlite_writer.c) when it holds
+ * batch_rows rows or when process_interval has passed since the last
+ * commit.  The database is DB_PATH/headers.sqlite; DB_PATH is created if
+ * its parent exists.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../sink/sink.h"
+#include "sqlite_writer.h"
+
+struct headers_sink {
+    struct writer *writer;
+    struct batch *batch;
+    uint32_t batch_rows;
+    uint64_t interval_us;
+    uint64_t last_flush_us;
+    bool started;
+    struct writer_stats stats;
+    char error[8192];
+};
+
+static bool headers_enabled(const struct netsift_conf *conf)
+{
+    return conf->db_write;
+}
+
+/* Create the database directory when its parent exists. */
+static int ensure_dir(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) == 0) {
+        if (!S_ISDIR(st.st_mode)) {
+            snprintf(err, errlen, "database path '%s' is not a directory", path);
+            return -1;
+        }
+        return 0;
+    }
+    if (mkdir(path, 0750) != 0) {
+        snprintf(err, errlen, "cannot create database directory '%s': %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+static int headers_open(struct sink *s, const struct netsift_conf *conf, char *err, size_t errlen)
+{
+    struct headers_sink *h = calloc(1, sizeof *h);
+    if (!h) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->state = h;
+    if (ensure_dir(conf->db_path, err, errlen) != 0)
+        return -1;
+    char path[CONF_PATH_MAX + 32];
+    snprintf(path, sizeof path, "%s/headers.sqlite", conf->db_path);
+    struct writer_opts wo = {path, conf->synchronous, conf->cache_mib, 3};
+    h->writer = writer_open(&wo, err, errlen);
+    if (!h->writer)
+        return -1;
+    h->batch_rows = conf->batch_rows;
+    h->interval_us = (uint64_t)conf->process_interval * 1000;
+    h->batch = writer_get_batch(h->writer);
+    return h->batch ? 0 : -1;
+}
+
+static void flush(struct headers_sink *h)
+{
+    if (!h->batch)
+        return;
+    writer_submit(h->writer, h->batch);
+    h->batch = writer_get_batch(h->writer); /* blocks while the writer is behind */
+}
+
+static void headers_packet(struct sink *s, const struct packet *pkt)
+{
+    struct headers_sink *h = s->state;
+    if (!h->batch)
+        return;
+    if (!batch_add_packet(h->batch, pkt)) {
+        snprintf(h->error, sizeof h->error, "out of memory building database rows");
+        return;
+    }
+    if (h->batch->rows >= h->batch_rows)
+        flush(h);
+}
+
+static void headers_tick(struct sink *s, uint64_t now_us)
+{
+    struct headers_sink *h = s->state;
+    if (!h->started) {
+        h->started = true;
+        h->last_flush_us = now_us;
+    }
+    if (now_us - h->last_flush_us >= h->interval_us) {
+        if (h->batch && h->batch->rows)
+            flush(h);
+        h->last_flush_us = now_us;
+    }
+}
+
+static const char *headers_error(struct sink *s)
+{
+    struct headers_sink *h = s->state;
+    if (h->error[0])
+        return h->error;
+    return h->writer ? writer_error(h->writer) : NULL;
+}
+
+static int headers_close(struct sink *s, char *err, size_t errlen)
+{
+    struct headers_sink *h = s->state;
+    if (!h || !h->writer)
+        return 0;
+    if (h->batch)
+        writer_submit(h->writer, h->batch);
+    h->batch = NULL;
+    int rc = writer_close(h->writer, &h->stats, err, errlen);
+    h->writer = NULL;
+    return rc;
+}
+
+static void headers_report(struct sink *s, struct report *r)
+{
+    struct headers_sink *h = s->state;
+    uint64_t stored = 0, dups = 0;
+    report_section(r, "rows_stored");
+    for (int l = 0; l < LAYER_COUNT; l++) {
+        report_u64(r, layer_name((enum layer)l), h->stats.stored[l]);
+        stored += h->stats.stored[l];
+        dups += h->stats.duplicates[l];
+    }
+    report_u64(r, "total", stored);
+    report_end_section(r);
+    report_section(r, "duplicates");
+    for (int l = 0; l < LAYER_COUNT; l++)
+        if (h->stats.duplicates[l])
+            report_u64(r, layer_name((enum layer)l), h->stats.duplicates[l]);
+    report_u64(r, "total", dups);
+    report_end_section(r);
+    report_u64(r, "transactions", h->stats.transactions);
+}
+
+static void headers_destroy(struct sink *s)
+{
+    struct headers_sink *h = s->state;
+    if (h && h->writer)
+        writer_close(h->writer, NULL, NULL, 0);
+    free(h);
+    s->state = NULL;
+}
+
+const struct sink_ops headers_sink_ops = {
+    .name = "headers",
+    .enabled = headers_enabled,
+    .open = headers_open,
+    .packet = headers_packet,
+    .tick = headers_tick,
+    .error = headers_error,
+    .close = headers_close,
+    .report = headers_report,
+    .destroy = headers_destroy,
+};

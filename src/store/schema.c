@@ -1,0 +1,247 @@
+/*
+ * schema.c - the header tables (see schema.h): column lists, SQL
+ * generation and the schema reference.
+ */
+#include "schema.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define AT(field) offsetof(struct packet, field)
+#define COL(name, kind, field, doc) {name, kind, AT(field), 0, -1, doc}
+#define COL_ARG(name, kind, field, arg, doc) {name, kind, AT(field), arg, -1, doc}
+#define COL_IF(name, kind, field, cond, doc) {name, kind, AT(field), 0, (int)AT(cond), doc}
+#define TABLE(l, doc, cols, nspec) {l, doc, cols, sizeof cols / sizeof cols[0], nspec}
+
+static const struct column eth_cols[] = {
+    COL("ether_dhost", COL_HWADDR, eth.dst, "destination MAC (NULL for link types without one)"),
+    COL("ether_shost", COL_HWADDR, eth.src, "source MAC (Linux cooked: the sender's link address; NULL for raw IP/loopback)"),
+    COL("ether_type", COL_U16, eth.type, "first EtherType of the frame (0x8100 when VLAN-tagged; below 1536 an 802.3 length); cooked/loopback/raw: the payload's EtherType"),
+    COL("linktype", COL_U32, eth.linktype, "libpcap DLT_* link type of the frame (1 Ethernet, 113 SLL, 276 SLL2, 12 raw, 0 null, 108 loop)"),
+    COL("payload_type", COL_U16, eth.payload_type, "EtherType after all VLAN tags"),
+    COL_ARG("vlan_id", COL_VLAN, eth.vlan_id, 0, "outermost 802.1Q/802.1ad VLAN id, NULL when untagged"),
+    COL_ARG("vlan_id2", COL_VLAN, eth.vlan_id, 1, "second (inner) VLAN id of a stacked frame, NULL otherwise"),
+};
+
+static const struct column arp_cols[] = {
+    COL("arp_hrd", COL_U16, arp.hrd, "hardware type (1 Ethernet)"),
+    COL("arp_pro", COL_U16, arp.pro, "protocol type (0x0800 IPv4)"),
+    COL("arp_hln", COL_U8, arp.hln, "hardware address length"),
+    COL("arp_pln", COL_U8, arp.pln, "protocol address length"),
+    COL("arp_op", COL_U16, arp.op, "operation (1 request, 2 reply, 3/4 RARP)"),
+    COL("arp_sha", COL_ADDR, arp.sha, "sender hardware address"),
+    COL("arp_spa", COL_ADDR, arp.spa, "sender protocol address (dotted quad when 4 bytes)"),
+    COL("arp_tha", COL_ADDR, arp.tha, "target hardware address"),
+    COL("arp_tpa", COL_ADDR, arp.tpa, "target protocol address"),
+};
+
+static const struct column ip4_cols[] = {
+    COL("ip_hl", COL_U8, ip4.hl, "header length in 32-bit words"),
+    COL("ip_v", COL_U8, ip4.v, "version (4)"),
+    COL("ip_tos", COL_U8, ip4.tos, "type of service / DSCP+ECN byte"),
+    COL("ip_len", COL_U16, ip4.len, "total length"),
+    COL("ip_id", COL_U16, ip4.id, "identification"),
+    COL("ip_off", COL_U16, ip4.off, "flags (0x4000 DF, 0x2000 MF) and fragment offset (low 13 bits, 8-byte units), as on the wire"),
+    COL("ip_ttl", COL_U8, ip4.ttl, "time to live"),
+    COL("ip_p", COL_U8, ip4.p, "protocol of the payload"),
+    COL("ip_sum", COL_U16, ip4.sum, "header checksum as captured (not verified)"),
+    COL("ip_src", COL_IP4, ip4.src, "source address"),
+    COL("ip_dst", COL_IP4, ip4.dst, "destination address"),
+};
+
+static const struct column ip6_cols[] = {
+    COL("ip6_un1_flow", COL_U32, ip6.flow, "first 32 bits: version (4), traffic class (8), flow label (20)"),
+    COL("ip6_un1_plen", COL_U16, ip6.plen, "payload length"),
+    COL("ip6_un1_nxt", COL_U8, ip6.nxt, "next header of the fixed header"),
+    COL("cip6_un1_hlim", COL_U8, ip6.hlim, "hop limit (the specification's spelling)"),
+    COL("ip6_un2_vfc", COL_U8, ip6.vfc, "first byte: version (4 bits) and the high 4 bits of the traffic class"),
+    COL("ip6_src", COL_IP6, ip6.src, "source address, RFC 5952 text"),
+    COL("ip6_dst", COL_IP6, ip6.dst, "destination address, RFC 5952 text"),
+    COL("upper_nxt", COL_U8, ip6.upper, "protocol after the extension header chain"),
+    COL("ext_count", COL_U8, ip6.ext_count, "extension headers walked (their bytes are part of the hashed header)"),
+};
+
+static const struct column tcp_cols[] = {
+    COL("source", COL_U16, tcp.source, "source port"),
+    COL("dest", COL_U16, tcp.dest, "destination port"),
+    COL("seq", COL_U32, tcp.seq, "sequence number (raw, not relative)"),
+    COL("ack_seq", COL_U32, tcp.ack_seq, "acknowledgement number (raw)"),
+    COL("res1", COL_U8, tcp.res1, "the 4 bits after the data offset (3 reserved bits and AE/NS), as Linux struct tcphdr"),
+    COL("doff", COL_U8, tcp.doff, "data offset (header length in 32-bit words)"),
+    COL_ARG("fin", COL_BIT, tcp.flags, 0x01, "FIN flag"),
+    COL_ARG("syn", COL_BIT, tcp.flags, 0x02, "SYN flag"),
+    COL_ARG("rst", COL_BIT, tcp.flags, 0x04, "RST flag"),
+    COL_ARG("psh", COL_BIT, tcp.flags, 0x08, "PSH flag"),
+    COL_ARG("ack", COL_BIT, tcp.flags, 0x10, "ACK flag"),
+    COL_ARG("urg", COL_BIT, tcp.flags, 0x20, "URG flag"),
+    COL("window", COL_U16, tcp.window, "window (unscaled)"),
+    COL("check_p", COL_U16, tcp.check, "checksum as captured (not verified)"),
+    COL("urg_ptr", COL_U16, tcp.urg_ptr, "urgent pointer"),
+    COL_ARG("ece", COL_BIT, tcp.flags, 0x40, "ECE flag"),
+    COL_ARG("cwr", COL_BIT, tcp.flags, 0x80, "CWR flag"),
+    COL("payload_len", COL_PAYLOAD, tcp.payload, "payload bytes captured after the header"),
+};
+
+static const struct column udp_cols[] = {
+    COL("source", COL_U16, udp.source, "source port"),
+    COL("dest", COL_U16, udp.dest, "destination port"),
+    COL("len", COL_U16, udp.len, "length field (header + payload)"),
+    COL("check_p", COL_U16, udp.check, "checksum as captured (not verified)"),
+    COL("payload_len", COL_PAYLOAD, udp.payload, "payload bytes captured after the header"),
+};
+
+static const struct column icmp4_cols[] = {
+    COL("type", COL_U8, icmp4.type, "ICMP type"),
+    COL("code", COL_U8, icmp4.code, "ICMP code"),
+    COL("checksum", COL_U16, icmp4.checksum, "checksum as captured"),
+    COL("gateway", COL_U32, icmp4.data32, "bytes 4-7 as one host-order integer (gateway, echo id<<16|seq, next-hop MTU, ...)"),
+};
+
+static const struct column icmp6_cols[] = {
+    COL("icmp6_type", COL_U8, icmp6.type, "ICMPv6 type"),
+    COL("icmp6_code", COL_U8, icmp6.code, "ICMPv6 code"),
+    COL("icmp6_cksum", COL_U16, icmp6.checksum, "checksum as captured"),
+    COL("icmp6_un_data32", COL_U32, icmp6.data32, "bytes 4-7 as one host-order integer (echo id<<16|seq, MTU, pointer, ND flags)"),
+};
+
+/* DNS and mDNS share their shape. */
+static const struct column dns_cols[] = {
+    COL("tid", COL_U16, dns.tid, "transaction id"),
+    COL("flags", COL_U16, dns.flags, "flags word (QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode)"),
+    COL("nqueries", COL_U16, dns.qdcount, "question count (QDCOUNT)"),
+    COL("nanswers", COL_U16, dns.ancount, "answer count (ANCOUNT)"),
+    COL("nauth", COL_U16, dns.nscount, "authority count (NSCOUNT)"),
+    COL("nother", COL_U16, dns.arcount, "additional count (ARCOUNT)"),
+    COL_IF("qname", COL_CSTR, dns.qname, dns.has_question, "first question's name, decompressed, presentation form ('.' for the root; odd bytes as \\DDD)"),
+    COL_IF("qtype", COL_U16, dns.qtype, dns.has_question, "first question's type (1 A, 28 AAAA, 12 PTR, ...)"),
+    COL_IF("qclass", COL_U16, dns.qclass, dns.has_question, "first question's class (mDNS: top bit is unicast-response)"),
+    COL("over_tcp", COL_BOOL, dns.over_tcp, "1 when carried over TCP (after the 2-byte length prefix)"),
+};
+
+static const struct column dhcp_cols[] = {
+    COL("op", COL_U8, dhcp.op, "1 BOOTREQUEST, 2 BOOTREPLY"),
+    COL("htype", COL_U8, dhcp.htype, "hardware address type"),
+    COL("hlen", COL_U8, dhcp.hlen, "hardware address length"),
+    COL("hops", COL_U8, dhcp.hops, "relay hops"),
+    COL("xid", COL_U32, dhcp.xid, "transaction id"),
+    COL("secs", COL_U16, dhcp.secs, "seconds since the client began"),
+    COL("flags", COL_U16, dhcp.flags, "flags (0x8000 broadcast)"),
+    COL("ciaddr", COL_IP4, dhcp.ciaddr, "client address"),
+    COL("yiaddr", COL_IP4, dhcp.yiaddr, "'your' (offered) address"),
+    COL("siaddr", COL_IP4, dhcp.siaddr, "next server address"),
+    COL("giaddr", COL_IP4, dhcp.giaddr, "relay agent address"),
+    COL("chaddr", COL_HWADDR, dhcp.chaddr, "client hardware address (first hlen bytes, at most 16)"),
+    COL("msg_type", COL_I16_OPT, dhcp.msg_type, "option 53 message type (1 DISCOVER ... 8 INFORM); NULL for plain BOOTP"),
+    COL("host_name", COL_TEXT, dhcp.host_name, "option 12 host name"),
+    COL("vendor_class", COL_TEXT, dhcp.vendor_class, "option 60 vendor class identifier"),
+    COL("param_list", COL_DECLIST, dhcp.param_list, "option 55 parameter request list, comma-separated decimal codes"),
+    COL("client_id", COL_HWADDR, dhcp.client_id, "option 61 client identifier, colon hex (first 16 bytes)"),
+    COL("requested_ip", COL_ADDR, dhcp.requested_ip, "option 50 requested address"),
+};
+
+const struct table_schema schema_tables[LAYER_COUNT] = {
+    TABLE(LAYER_ETH, "link-layer header of every frame (Ethernet with its VLAN tags; Linux cooked; loopback; empty for raw IP)", eth_cols, 3),
+    TABLE(LAYER_ARP, "ARP/RARP header with its four addresses", arp_cols, 9),
+    TABLE(LAYER_IP4, "IPv4 header, options included", ip4_cols, 11),
+    TABLE(LAYER_IP6, "IPv6 fixed header and its extension headers", ip6_cols, 7),
+    TABLE(LAYER_TCP, "TCP header, options included", tcp_cols, 15),
+    TABLE(LAYER_UDP, "UDP header", udp_cols, 4),
+    TABLE(LAYER_ICMP4, "first 8 bytes of an ICMP message", icmp4_cols, 4),
+    TABLE(LAYER_ICMP6, "first 8 bytes of an ICMPv6 message", icmp6_cols, 4),
+    TABLE(LAYER_DNS, "DNS message on port 53, UDP or TCP (the hash covers the whole message)", dns_cols, 6),
+    TABLE(LAYER_MDNS, "mDNS message on UDP port 5353 (the hash covers the whole message)", dns_cols, 6),
+    TABLE(LAYER_DHCP, "BOOTP/DHCP message on UDP ports 67/68 (the hash covers the whole message, options included)", dhcp_cols, 11),
+};
+
+static const char *const common_cols[SCHEMA_COMMON_COLS] = {"hash", "timestamp", "ethh_hash",
+                                                            "caplen", "length"};
+
+int schema_col_is_text(enum col_kind k)
+{
+    switch (k) {
+    case COL_IP4: case COL_IP6: case COL_HWADDR: case COL_ADDR: case COL_TEXT:
+    case COL_DECLIST: case COL_CSTR:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+const char *schema_col_type(const struct column *c)
+{
+    return schema_col_is_text(c->kind) ? "TEXT" : "INTEGER";
+}
+
+/* Append formatted text to buf at *used; returns -1 once it does not fit. */
+static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf + *used, size - *used, fmt, ap);
+    va_end(ap);
+    if (n < 0 || (size_t)n >= size - *used)
+        return -1;
+    *used += (size_t)n;
+    return 0;
+}
+
+int schema_create_sql(const struct table_schema *t, char *buf, size_t size)
+{
+    size_t u = 0;
+    int rc = append(buf, size, &u,
+                    "CREATE TABLE IF NOT EXISTS %s (hash INTEGER NOT NULL, timestamp INTEGER "
+                    "NOT NULL, ethh_hash INTEGER NOT NULL, caplen INTEGER, length INTEGER",
+                    layer_name(t->layer));
+    for (size_t i = 0; i < t->ncols && rc == 0; i++)
+        rc = append(buf, size, &u, ", %s %s", t->cols[i].name, schema_col_type(&t->cols[i]));
+    if (rc == 0)
+        rc = append(buf, size, &u, ", PRIMARY KEY (hash, timestamp, ethh_hash))%s",
+                    getenv("NETSIFT_EXPERIMENT_ROWID") ? "" : " WITHOUT ROWID");
+    return rc;
+}
+
+int schema_insert_sql(const struct table_schema *t, char *buf, size_t size)
+{
+    size_t u = 0;
+    int rc = append(buf, size, &u, "INSERT OR IGNORE INTO %s (hash, timestamp, ethh_hash, caplen, length",
+                    layer_name(t->layer));
+    for (size_t i = 0; i < t->ncols && rc == 0; i++)
+        rc = append(buf, size, &u, ", %s", t->cols[i].name);
+    if (rc == 0)
+        rc = append(buf, size, &u, ") VALUES (?,?,?,?,?");
+    for (size_t i = 0; i < t->ncols && rc == 0; i++)
+        rc = append(buf, size, &u, ",?");
+    if (rc == 0)
+        rc = append(buf, size, &u, ")");
+    return rc;
+}
+
+static const char *const common_docs[SCHEMA_COMMON_COLS] = {
+    "XXH32 (seed 0) of this table's header bytes as captured",
+    "capture time, microseconds since the Unix epoch",
+    "XXH32 (seed 0) of the frame's link-layer header; joins every table to eth.hash",
+    "bytes captured of the frame",
+    "bytes of the frame on the wire",
+};
+
+void schema_write_markdown(FILE *f)
+{
+    fprintf(f, "# headers.sqlite schema reference\n\n"
+               "Generated by `netsift schema --markdown`; do not edit by hand.\n\n"
+               "Every table has the primary key (hash, timestamp, ethh_hash) of the specification and "
+               "is created WITHOUT ROWID (same columns and key, one b-tree). Integers are in host "
+               "order; addresses are text (MACs lower-case `aa:bb:cc:dd:ee:ff`, IPv4 dotted quad, "
+               "IPv6 RFC 5952). Columns marked *netsift* are additions to the specification.\n\n");
+    for (int l = 0; l < LAYER_COUNT; l++) {
+        const struct table_schema *t = &schema_tables[l];
+        fprintf(f, "## %s\n\n%s.\n\n| column | type | source | meaning |\n| --- | --- | --- | --- |\n",
+                layer_name(t->layer), t->doc);
+        for (int i = 0; i < SCHEMA_COMMON_COLS; i++)
+            fprintf(f, "| %s | INTEGER | spec | %s |\n", common_cols[i], common_docs[i]);
+        for (size_t i = 0; i < t->ncols; i++)
+            fprintf(f, "| %s | %s | %s | %s |\n", t->cols[i].name, schema_col_type(&t->cols[i]),
+                    i < t->nspec ? "spec" : "*netsift*", t->cols[i].doc);
+        fprintf(f, "\n");
+    }
+}

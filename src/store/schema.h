@@ -1,0 +1,74 @@
+/*
+ * schema.h - the header tables of headers.sqlite, described once.
+ *
+ * Each decoded layer has one table.  Every table starts with the five
+ * columns of the specification (hash, timestamp, ethh_hash, caplen,
+ * length; primary key (hash, timestamp, ethh_hash)) followed by its own
+ * columns: first exactly the specification's, then netsift's additions.
+ * A column says where its value lives in struct packet and how to turn
+ * it into an SQL value.  From this one description come the CREATE TABLE
+ * and INSERT statements, the rows handed to the writer, and
+ * docs/schema.md (netsift schema --markdown).
+ */
+#ifndef NETSIFT_SCHEMA_H
+#define NETSIFT_SCHEMA_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "../decode/packet.h"
+
+enum col_kind {
+    COL_U8,        /* uint8_t */
+    COL_U16,       /* uint16_t */
+    COL_U32,       /* uint32_t */
+    COL_I16_OPT,   /* int16_t, NULL when negative */
+    COL_BIT,       /* uint8_t & arg, stored as 0/1 */
+    COL_BOOL,      /* bool */
+    COL_NIBBLE_HI, /* uint8_t >> 4 */
+    COL_VLAN,      /* eth.vlan_id[arg], NULL past vlan_count */
+    COL_IP4,       /* uint8_t[4] as dotted quad */
+    COL_IP6,       /* uint8_t[16] as RFC 5952 text */
+    COL_HWADDR,    /* struct bytes as colon hex; NULL when empty */
+    COL_ADDR,      /* struct bytes: IPv4/IPv6/colon hex by size; NULL when empty */
+    COL_TEXT,      /* struct bytes as escaped UTF-8 text; NULL when absent */
+    COL_DECLIST,   /* struct bytes as comma-separated decimal bytes */
+    COL_CSTR,      /* NUL-terminated char array; NULL when empty */
+    COL_PAYLOAD,   /* struct bytes: its length */
+};
+
+struct column {
+    const char *name;
+    enum col_kind kind;
+    size_t offset;     /* of the value inside struct packet */
+    uint32_t arg;      /* bit mask (COL_BIT), index (COL_VLAN) */
+    int cond;          /* if >= 0: offset of a bool that must be true, else NULL */
+    const char *doc;   /* one line for docs/schema.md */
+};
+
+struct table_schema {
+    enum layer layer;
+    const char *doc;
+    const struct column *cols; /* the columns after the five common ones */
+    size_t ncols;
+    size_t nspec; /* how many of cols are the specification's */
+};
+
+#define SCHEMA_COMMON_COLS 5
+#define SCHEMA_MAX_COLS 32
+
+extern const struct table_schema schema_tables[LAYER_COUNT];
+
+/* "CREATE TABLE IF NOT EXISTS t (...) WITHOUT ROWID" into buf. */
+int schema_create_sql(const struct table_schema *t, char *buf, size_t size);
+/* "INSERT OR IGNORE INTO t (...) VALUES (?,...)" into buf. */
+int schema_insert_sql(const struct table_schema *t, char *buf, size_t size);
+/* SQL type of a column ("INTEGER" or "TEXT"). */
+const char *schema_col_type(const struct column *c);
+/* True when a column of this kind is stored as TEXT. */
+int schema_col_is_text(enum col_kind k);
+/* Write the schema reference (markdown) to f. */
+void schema_write_markdown(FILE *f);
+
+#endif

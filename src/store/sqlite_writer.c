@@ -1,0 +1,300 @@
+/*
+ * sqlite_writer.c - the headers.sqlite writer thread (see sqlite_writer.h).
+ */
+#define _GNU_SOURCE
+#include "sqlite_writer.h"
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define WRITER_MAX_BATCHES 8
+
+struct writer {
+    sqlite3 *db;
+    sqlite3_stmt *insert[LAYER_COUNT];
+    char path[4096];
+
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    struct batch batches[WRITER_MAX_BATCHES];
+    struct batch *free_list[WRITER_MAX_BATCHES];
+    struct batch *queue[WRITER_MAX_BATCHES]; /* FIFO of filled batches */
+    unsigned nbatches, nfree, qhead, qlen;
+    bool closing;
+    bool thread_started;
+
+    char error[8192]; /* first write error; written under lock */
+    bool failed;
+    struct writer_stats stats;
+    uint32_t *order; /* scratch for sorting */
+    uint32_t order_cap;
+};
+
+static void set_error(struct writer *w, const char *what)
+{
+    pthread_mutex_lock(&w->lock);
+    if (!w->failed) {
+        snprintf(w->error, sizeof w->error, "database '%s': %s: %s", w->path, what,
+                 sqlite3_errmsg(w->db));
+        w->failed = true;
+    }
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+}
+
+static int exec(sqlite3 *db, const char *sql)
+{
+    return sqlite3_exec(db, sql, NULL, NULL, NULL);
+}
+
+/* Add netsift's extra columns to a table created by an older version. */
+static int add_missing_columns(sqlite3 *db, const struct table_schema *t)
+{
+    for (size_t i = 0; i < t->ncols; i++) {
+        sqlite3_stmt *st;
+        int present = 0;
+        if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+                               &st, NULL) != SQLITE_OK)
+            return -1;
+        sqlite3_bind_text(st, 1, layer_name(t->layer), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, t->cols[i].name, -1, SQLITE_STATIC);
+        present = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+        if (present)
+            continue;
+        /* names come from the compiled-in schema table, never from input */
+        char sql[256];
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", layer_name(t->layer),
+                 t->cols[i].name, schema_col_type(&t->cols[i]));
+        if (exec(db, sql) != SQLITE_OK)
+            return -1;
+    }
+    return 0;
+}
+
+static int open_database(struct writer *w, const struct writer_opts *o, char *err, size_t errlen)
+{
+    const char *step = "cannot open";
+    char sql[4096];
+    if (sqlite3_open_v2(o->path, &w->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK)
+        goto fail;
+    sqlite3_extended_result_codes(w->db, 1);
+    sqlite3_busy_timeout(w->db, 5000);
+    step = "cannot set up (not a database, corrupt, or not writable)";
+    if (exec(w->db, "PRAGMA journal_mode=WAL") != SQLITE_OK)
+        goto fail;
+    snprintf(sql, sizeof sql, "PRAGMA synchronous=%s; PRAGMA cache_size=-%u; PRAGMA temp_store=MEMORY",
+             o->synchronous, o->cache_mib * 1024);
+    if (exec(w->db, sql) != SQLITE_OK)
+        goto fail;
+    step = "cannot create tables";
+    if (exec(w->db, "BEGIN") != SQLITE_OK)
+        goto fail;
+    for (int l = 0; l < LAYER_COUNT; l++) {
+        if (schema_create_sql(&schema_tables[l], sql, sizeof sql) != 0 ||
+            exec(w->db, sql) != SQLITE_OK || add_missing_columns(w->db, &schema_tables[l]) != 0) {
+            exec(w->db, "ROLLBACK");
+            goto fail;
+        }
+    }
+    if (exec(w->db, "COMMIT") != SQLITE_OK)
+        goto fail;
+    step = "cannot prepare inserts";
+    for (int l = 0; l < LAYER_COUNT; l++) {
+        if (schema_insert_sql(&schema_tables[l], sql, sizeof sql) != 0 ||
+            sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &w->insert[l], NULL) !=
+                SQLITE_OK)
+            goto fail;
+    }
+    return 0;
+fail:
+    snprintf(err, errlen, "database '%s': %s: %s", o->path, step,
+             w->db ? sqlite3_errmsg(w->db) : "out of memory");
+    return -1;
+}
+
+static int insert_table(struct writer *w, enum layer l, const struct table_rows *t)
+{
+    if (t->nrows == 0)
+        return 0;
+    if (t->nrows > w->order_cap) {
+        uint32_t *order = realloc(w->order, (size_t)t->nrows * sizeof *order);
+        if (!order)
+            return -1;
+        w->order = order;
+        w->order_cap = t->nrows;
+    }
+    batch_sort(t, w->order);
+    const struct table_schema *s = &schema_tables[l];
+    sqlite3_stmt *st = w->insert[l];
+    for (uint32_t i = 0; i < t->nrows; i++) {
+        uint32_t r = w->order[i];
+        const int64_t *v = batch_row(t, r);
+        uint64_t nulls = t->nulls[r];
+        for (uint32_t c = 0; c < t->ncols; c++) {
+            if (nulls >> c & 1)
+                sqlite3_bind_null(st, (int)c + 1);
+            else if (c >= SCHEMA_COMMON_COLS && schema_col_is_text(s->cols[c - SCHEMA_COMMON_COLS].kind))
+                sqlite3_bind_text(st, (int)c + 1, t->text + v[c], -1, SQLITE_STATIC);
+            else
+                sqlite3_bind_int64(st, (int)c + 1, v[c]);
+        }
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        if (rc != SQLITE_DONE)
+            return -1;
+        if (sqlite3_changes(w->db) == 0)
+            w->stats.duplicates[l]++;
+        else
+            w->stats.stored[l]++;
+    }
+    return 0;
+}
+
+static void write_batch(struct writer *w, struct batch *b)
+{
+    struct writer_stats before = w->stats;
+    if (exec(w->db, "BEGIN") != SQLITE_OK) {
+        set_error(w, "cannot begin transaction");
+        return;
+    }
+    for (int l = 0; l < LAYER_COUNT; l++) {
+        if (insert_table(w, (enum layer)l, &b->t[l]) != 0) {
+            set_error(w, "insert failed");
+            exec(w->db, "ROLLBACK");
+            w->stats = before;
+            return;
+        }
+    }
+    if (exec(w->db, "COMMIT") != SQLITE_OK) {
+        set_error(w, "commit failed");
+        exec(w->db, "ROLLBACK");
+        w->stats = before;
+        return;
+    }
+    w->stats.transactions++;
+}
+
+static void *writer_main(void *arg)
+{
+    struct writer *w = arg;
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+        while (w->qlen == 0 && !w->closing)
+            pthread_cond_wait(&w->changed, &w->lock);
+        if (w->qlen == 0)
+            break;
+        struct batch *b = w->queue[w->qhead];
+        w->qhead = (w->qhead + 1) % WRITER_MAX_BATCHES;
+        w->qlen--;
+        bool failed = w->failed;
+        pthread_mutex_unlock(&w->lock);
+        if (!failed)
+            write_batch(w, b);
+        batch_reset(b);
+        pthread_mutex_lock(&w->lock);
+        w->free_list[w->nfree++] = b;
+        pthread_cond_broadcast(&w->changed);
+    }
+    pthread_mutex_unlock(&w->lock);
+    return NULL;
+}
+
+struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen)
+{
+    struct writer *w = calloc(1, sizeof *w);
+    if (!w) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    snprintf(w->path, sizeof w->path, "%s", o->path);
+    if (open_database(w, o, err, errlen) != 0) {
+        for (int l = 0; l < LAYER_COUNT; l++)
+            sqlite3_finalize(w->insert[l]);
+        sqlite3_close(w->db);
+        free(w);
+        return NULL;
+    }
+    w->nbatches = o->batches < 2 ? 2 : o->batches > WRITER_MAX_BATCHES ? WRITER_MAX_BATCHES : o->batches;
+    for (unsigned i = 0; i < w->nbatches; i++) {
+        batch_init(&w->batches[i]);
+        w->free_list[w->nfree++] = &w->batches[i];
+    }
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->changed, NULL);
+    w->thread_started = pthread_create(&w->thread, NULL, writer_main, w) == 0;
+    if (!w->thread_started) {
+        snprintf(err, errlen, "cannot start the database writer thread");
+        writer_close(w, NULL, NULL, 0);
+        return NULL;
+    }
+    return w;
+}
+
+struct batch *writer_get_batch(struct writer *w)
+{
+    pthread_mutex_lock(&w->lock);
+    while (w->nfree == 0 && !w->failed)
+        pthread_cond_wait(&w->changed, &w->lock);
+    struct batch *b = w->failed ? NULL : w->free_list[--w->nfree];
+    pthread_mutex_unlock(&w->lock);
+    return b;
+}
+
+void writer_submit(struct writer *w, struct batch *b)
+{
+    pthread_mutex_lock(&w->lock);
+    if (b->rows == 0 || w->failed) {
+        batch_reset(b);
+        w->free_list[w->nfree++] = b;
+    } else {
+        w->queue[(w->qhead + w->qlen) % WRITER_MAX_BATCHES] = b;
+        w->qlen++;
+    }
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+}
+
+const char *writer_error(struct writer *w)
+{
+    pthread_mutex_lock(&w->lock);
+    const char *e = w->failed ? w->error : NULL;
+    pthread_mutex_unlock(&w->lock);
+    return e;
+}
+
+int writer_close(struct writer *w, struct writer_stats *stats, char *err, size_t errlen)
+{
+    pthread_mutex_lock(&w->lock);
+    w->closing = true;
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+    if (w->thread_started)
+        pthread_join(w->thread, NULL);
+    int rc = w->failed ? -1 : 0;
+    for (int l = 0; l < LAYER_COUNT; l++)
+        sqlite3_finalize(w->insert[l]);
+    if (rc == 0)
+        exec(w->db, "PRAGMA optimize");
+    if (sqlite3_close(w->db) != SQLITE_OK && rc == 0) {
+        snprintf(w->error, sizeof w->error, "database '%s': close failed", w->path);
+        rc = -1;
+    }
+    if (rc != 0 && err)
+        snprintf(err, errlen, "%s", w->error);
+    if (stats)
+        *stats = w->stats;
+    for (unsigned i = 0; i < w->nbatches; i++)
+        batch_free(&w->batches[i]);
+    pthread_mutex_destroy(&w->lock);
+    pthread_cond_destroy(&w->changed);
+    free(w->order);
+    free(w);
+    return rc;
+}

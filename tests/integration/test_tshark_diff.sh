@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# test_tshark_diff.sh - the differential test against tshark: the sample
+# capture always, and every capture of the shared corpus when ../shared is
+# there.  Differences must be fixed or listed with a reason in
+# tshark-allow.txt; docs/tshark-agreement.md gets the agreement table.
+source "$(dirname "$0")/lib.sh"
+
+if ! command -v tshark >/dev/null; then
+  echo "skip: tshark is not installed"; echo "0 passed, 0 failed, 1 skipped"; exit 0
+fi
+here="$SRC_DIR/tests/integration"
+if python3 "$here/difftshark.py" --netsift "$NETSIFT" --allow "$here/tshark-allow.txt" \
+     "$SRC_DIR/sample/sample.pcap" > "$WORK/sample.txt"; then pass; else cat "$WORK/sample.txt"; fail "sample differs from tshark"; fi
+tail -1 "$WORK/sample.txt"
+
+if [ -d "$SHARED/pcaps/dev" ]; then
+  report="$WORK/agreement.md"
+  if python3 "$here/difftshark.py" --netsift "$NETSIFT" --corpus "$SHARED/pcaps/dev" \
+       --allow "$here/tshark-allow.txt" --report "$report" > "$WORK/corpus.txt"; then
+    pass
+  else
+    grep -v '^|' "$WORK/corpus.txt"; fail "corpus differs from tshark beyond the allow-list"
+  fi
+  grep -E '^[0-9]+ captures' "$WORK/corpus.txt"
+  # keep the checked-in agreement figure current when running from a checkout
+  [ -w "$SRC_DIR/docs" ] && cp "$report" "$SRC_DIR/docs/tshark-agreement.md"
+else
+  echo "skip: $SHARED/pcaps/dev is absent: corpus comparison not run"
+fi
+finish
