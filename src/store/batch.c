@@ -31,6 +31,7 @@ void batch_free(struct batch *b)
         free(b->t[l].vals);
         free(b->t[l].nulls);
         free(b->t[l].text);
+        free(b->t[l].order);
     }
     memset(b, 0, sizeof *b);
 }
@@ -46,6 +47,10 @@ static bool grow_rows(struct table_rows *t)
     if (!nulls)
         return false;
     t->nulls = nulls;
+    uint32_t *order = realloc(t->order, (size_t)cap * sizeof *order);
+    if (!order)
+        return false;
+    t->order = order;
     t->cap = cap;
     return true;
 }
@@ -66,8 +71,8 @@ static int64_t text_reserve(struct table_rows *t, size_t n)
     return (int64_t)t->text_used;
 }
 
-/* Format a text column's value into the arena; -1 on allocation failure,
- * -2 when the value is NULL. */
+/* Format a text column's value into the arena; its TEXT_REF, or -1 on
+ * allocation failure, -2 when the value is NULL. */
 static int64_t text_value(struct table_rows *t, const struct column *c, const void *field)
 {
     char buf[DNS_NAME_MAX + 8];
@@ -113,13 +118,13 @@ static int64_t text_value(struct table_rows *t, const struct column *c, const vo
     default:
         return -2;
     }
-    n = strlen(buf) + 1;
-    int64_t off = text_reserve(t, n);
-    if (off >= 0) {
-        memcpy(t->text + off, buf, n);
-        t->text_used += n;
-    }
-    return off;
+    n = strlen(buf); /* below DNS_NAME_MAX + 8 < 1 << TEXT_LEN_BITS */
+    int64_t off = text_reserve(t, n + 1);
+    if (off < 0)
+        return -1;
+    memcpy(t->text + off, buf, n + 1);
+    t->text_used += n + 1;
+    return TEXT_REF(off, n);
 }
 
 /* Integer value of a non-text column; false when it is NULL. */
@@ -212,20 +217,34 @@ static int cmp_key(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-void batch_sort(const struct table_rows *t, uint32_t *order)
+static bool sort_table(struct table_rows *t, struct sort_key **keys, uint32_t *keys_cap)
 {
-    struct sort_key *keys = malloc((size_t)t->nrows * sizeof *keys);
-    if (!keys) { /* keep insertion order: still correct, only slower */
-        for (uint32_t i = 0; i < t->nrows; i++)
-            order[i] = i;
-        return;
+    for (uint32_t i = 0; i < t->nrows; i++)
+        t->order[i] = i;
+    if (t->nrows > *keys_cap) {
+        struct sort_key *k = realloc(*keys, (size_t)t->nrows * sizeof *k);
+        if (!k)
+            return false;
+        *keys = k;
+        *keys_cap = t->nrows;
     }
     for (uint32_t i = 0; i < t->nrows; i++) {
         const int64_t *r = batch_row(t, i);
-        keys[i] = (struct sort_key){{r[0], r[1], r[2]}, i};
+        (*keys)[i] = (struct sort_key){{r[0], r[1], r[2]}, i};
     }
-    qsort(keys, t->nrows, sizeof *keys, cmp_key);
+    qsort(*keys, t->nrows, sizeof **keys, cmp_key);
     for (uint32_t i = 0; i < t->nrows; i++)
-        order[i] = keys[i].index;
+        t->order[i] = (*keys)[i].index;
+    return true;
+}
+
+bool batch_sort(struct batch *b)
+{
+    struct sort_key *keys = NULL;
+    uint32_t keys_cap = 0;
+    bool ok = true;
+    for (int l = 0; l < LAYER_COUNT; l++)
+        ok &= sort_table(&b->t[l], &keys, &keys_cap);
     free(keys);
+    return ok;
 }

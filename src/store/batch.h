@@ -21,8 +21,9 @@
 
 struct table_rows {
     uint32_t nrows, cap;
+    uint32_t *order;    /* row indices in primary-key order (batch_sort) */
     uint32_t ncols;     /* all columns, the five common ones included */
-    int64_t *vals;      /* nrows * ncols */
+    int64_t *vals;      /* nrows * ncols; text: TEXT_REF(offset, length) */
     uint64_t *nulls;    /* one bit per column, per row */
     char *text;         /* arena of NUL-terminated strings */
     size_t text_used, text_cap;
@@ -41,13 +42,21 @@ void batch_free(struct batch *b);
 /* Add one row per present layer.  Returns false when out of memory. */
 bool batch_add_packet(struct batch *b, const struct packet *pkt);
 
+/* A text value is stored as its arena offset and length in one integer. */
+#define TEXT_LEN_BITS 12
+#define TEXT_REF(off, len) ((int64_t)(off) << TEXT_LEN_BITS | (int64_t)(len))
+#define TEXT_OFF(v) ((size_t)((uint64_t)(v) >> TEXT_LEN_BITS))
+#define TEXT_LEN(v) ((int)((v) & ((1 << TEXT_LEN_BITS) - 1)))
+
 static inline const int64_t *batch_row(const struct table_rows *t, uint32_t i)
 {
     return t->vals + (size_t)i * t->ncols;
 }
 
-/* Sort a table's rows by (hash, timestamp, ethh_hash): order[] gets row
- * indices (nrows entries). */
-void batch_sort(const struct table_rows *t, uint32_t *order);
+/* Put every table's rows in primary-key order (hash, timestamp,
+ * ethh_hash; ties keep arrival order) in t->order.  Done by the producer
+ * before submitting, so the writer thread only inserts.  False when out
+ * of memory (the order is then arrival order: correct, only slower). */
+bool batch_sort(struct batch *b);
 
 #endif

@@ -50,6 +50,7 @@ struct column {
 struct table_schema {
     enum layer layer;
     const char *doc;
+    const char *hash_covers; /* exactly which bytes `hash` is computed over */
     const struct column *cols; /* the columns after the five common ones */
     size_t ncols;
     size_t nspec; /* how many of cols are the specification's */
@@ -60,10 +61,13 @@ struct table_schema {
 
 extern const struct table_schema schema_tables[LAYER_COUNT];
 
-/* "CREATE TABLE IF NOT EXISTS t (...) WITHOUT ROWID" into buf. */
+/* "CREATE TABLE IF NOT EXISTS t (...)" into buf. */
 int schema_create_sql(const struct table_schema *t, char *buf, size_t size);
-/* "INSERT OR IGNORE INTO t (...) VALUES (?,...)" into buf. */
-int schema_insert_sql(const struct table_schema *t, char *buf, size_t size);
+/* "INSERT OR IGNORE INTO t (...) VALUES (?,...),(?,...)..." with nrows
+ * rows of parameters, into buf. */
+int schema_insert_sql(const struct table_schema *t, unsigned nrows, char *buf, size_t size);
+/* Bit i set when column i (the five common ones included) is TEXT. */
+uint64_t schema_text_mask(const struct table_schema *t);
 /* SQL type of a column ("INTEGER" or "TEXT"). */
 const char *schema_col_type(const struct column *c);
 /* True when a column of this kind is stored as TEXT. */

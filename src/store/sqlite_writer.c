@@ -11,10 +11,14 @@
 #include <string.h>
 
 #define WRITER_MAX_BATCHES 8
+/* Rows per multi-row INSERT: fewer statement runs, same binds. */
+#define ROWS_PER_INSERT 32
 
 struct writer {
     sqlite3 *db;
-    sqlite3_stmt *insert[LAYER_COUNT];
+    sqlite3_stmt *insert[LAYER_COUNT];      /* one row */
+    sqlite3_stmt *insert_many[LAYER_COUNT]; /* ROWS_PER_INSERT rows */
+    uint64_t text_mask[LAYER_COUNT];
     char path[4096];
 
     pthread_t thread;
@@ -30,8 +34,6 @@ struct writer {
     char error[8192]; /* first write error; written under lock */
     bool failed;
     struct writer_stats stats;
-    uint32_t *order; /* scratch for sorting */
-    uint32_t order_cap;
 };
 
 static void set_error(struct writer *w, const char *what)
@@ -44,6 +46,15 @@ static void set_error(struct writer *w, const char *what)
     }
     pthread_cond_broadcast(&w->changed);
     pthread_mutex_unlock(&w->lock);
+}
+
+static void finalize_statements(struct writer *w)
+{
+    for (int l = 0; l < LAYER_COUNT; l++) {
+        sqlite3_finalize(w->insert[l]);
+        sqlite3_finalize(w->insert_many[l]);
+        w->insert[l] = w->insert_many[l] = NULL;
+    }
 }
 
 static int exec(sqlite3 *db, const char *sql)
@@ -107,9 +118,14 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
         goto fail;
     step = "cannot prepare inserts";
     for (int l = 0; l < LAYER_COUNT; l++) {
-        if (schema_insert_sql(&schema_tables[l], sql, sizeof sql) != 0 ||
+        char many[65536];
+        w->text_mask[l] = schema_text_mask(&schema_tables[l]);
+        if (schema_insert_sql(&schema_tables[l], 1, sql, sizeof sql) != 0 ||
+            schema_insert_sql(&schema_tables[l], ROWS_PER_INSERT, many, sizeof many) != 0 ||
             sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &w->insert[l], NULL) !=
-                SQLITE_OK)
+                SQLITE_OK ||
+            sqlite3_prepare_v3(w->db, many, -1, SQLITE_PREPARE_PERSISTENT, &w->insert_many[l],
+                               NULL) != SQLITE_OK)
             goto fail;
     }
     return 0;
@@ -119,40 +135,42 @@ fail:
     return -1;
 }
 
+/* Bind one row's values at parameter `first` (1-based). */
+static void bind_row(sqlite3_stmt *st, int first, const struct table_rows *t, uint32_t r,
+                     uint64_t text_mask)
+{
+    const int64_t *v = batch_row(t, r);
+    uint64_t nulls = t->nulls[r];
+    for (uint32_t c = 0; c < t->ncols; c++) {
+        uint64_t bit = 1ull << c;
+        if (nulls & bit)
+            sqlite3_bind_null(st, first + (int)c);
+        else if (text_mask & bit)
+            sqlite3_bind_text(st, first + (int)c, t->text + TEXT_OFF(v[c]), TEXT_LEN(v[c]),
+                              SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, first + (int)c, v[c]);
+    }
+}
+
+/* Insert a table's rows in primary-key order, ROWS_PER_INSERT at a time;
+ * rows the database already holds are counted as duplicates. */
 static int insert_table(struct writer *w, enum layer l, const struct table_rows *t)
 {
-    if (t->nrows == 0)
-        return 0;
-    if (t->nrows > w->order_cap) {
-        uint32_t *order = realloc(w->order, (size_t)t->nrows * sizeof *order);
-        if (!order)
-            return -1;
-        w->order = order;
-        w->order_cap = t->nrows;
-    }
-    batch_sort(t, w->order);
-    const struct table_schema *s = &schema_tables[l];
-    sqlite3_stmt *st = w->insert[l];
-    for (uint32_t i = 0; i < t->nrows; i++) {
-        uint32_t r = w->order[i];
-        const int64_t *v = batch_row(t, r);
-        uint64_t nulls = t->nulls[r];
-        for (uint32_t c = 0; c < t->ncols; c++) {
-            if (nulls >> c & 1)
-                sqlite3_bind_null(st, (int)c + 1);
-            else if (c >= SCHEMA_COMMON_COLS && schema_col_is_text(s->cols[c - SCHEMA_COMMON_COLS].kind))
-                sqlite3_bind_text(st, (int)c + 1, t->text + v[c], -1, SQLITE_STATIC);
-            else
-                sqlite3_bind_int64(st, (int)c + 1, v[c]);
-        }
+    uint32_t i = 0;
+    while (i < t->nrows) {
+        unsigned n = t->nrows - i >= ROWS_PER_INSERT ? ROWS_PER_INSERT : 1;
+        sqlite3_stmt *st = n > 1 ? w->insert_many[l] : w->insert[l];
+        for (unsigned k = 0; k < n; k++)
+            bind_row(st, 1 + (int)(k * t->ncols), t, t->order[i + k], w->text_mask[l]);
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
             return -1;
-        if (sqlite3_changes(w->db) == 0)
-            w->stats.duplicates[l]++;
-        else
-            w->stats.stored[l]++;
+        uint64_t stored = (uint64_t)sqlite3_changes(w->db);
+        w->stats.stored[l] += stored;
+        w->stats.duplicates[l] += n - stored;
+        i += n;
     }
     return 0;
 }
@@ -206,8 +224,17 @@ static void *writer_main(void *arg)
     return NULL;
 }
 
+/* Process-wide SQLite settings, once: no memory statistics (they take a
+ * global mutex on every allocation). */
+static pthread_once_t sqlite_configured = PTHREAD_ONCE_INIT;
+static void configure_sqlite(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen)
 {
+    pthread_once(&sqlite_configured, configure_sqlite);
     struct writer *w = calloc(1, sizeof *w);
     if (!w) {
         snprintf(err, errlen, "out of memory");
@@ -215,8 +242,7 @@ struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen
     }
     snprintf(w->path, sizeof w->path, "%s", o->path);
     if (open_database(w, o, err, errlen) != 0) {
-        for (int l = 0; l < LAYER_COUNT; l++)
-            sqlite3_finalize(w->insert[l]);
+        finalize_statements(w);
         sqlite3_close(w->db);
         free(w);
         return NULL;
@@ -249,6 +275,8 @@ struct batch *writer_get_batch(struct writer *w)
 
 void writer_submit(struct writer *w, struct batch *b)
 {
+    if (b->rows)
+        batch_sort(b); /* on the producer's thread: the writer only inserts */
     pthread_mutex_lock(&w->lock);
     if (b->rows == 0 || w->failed) {
         batch_reset(b);
@@ -278,8 +306,7 @@ int writer_close(struct writer *w, struct writer_stats *stats, char *err, size_t
     if (w->thread_started)
         pthread_join(w->thread, NULL);
     int rc = w->failed ? -1 : 0;
-    for (int l = 0; l < LAYER_COUNT; l++)
-        sqlite3_finalize(w->insert[l]);
+    finalize_statements(w);
     if (rc == 0)
         exec(w->db, "PRAGMA optimize");
     if (sqlite3_close(w->db) != SQLITE_OK && rc == 0) {
@@ -294,7 +321,6 @@ int writer_close(struct writer *w, struct writer_stats *stats, char *err, size_t
         batch_free(&w->batches[i]);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->changed);
-    free(w->order);
     free(w);
     return rc;
 }

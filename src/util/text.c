@@ -90,7 +90,19 @@ void format_hex_colon(const uint8_t *in, size_t n, char *out)
 
 void format_ip4(const uint8_t addr[4], char out[16])
 {
-    inet_ntop(AF_INET, addr, out, 16);
+    /* hot path: glibc's inet_ntop formats IPv4 through sprintf */
+    char *o = out;
+    for (int i = 0; i < 4; i++) {
+        unsigned v = addr[i];
+        if (i)
+            *o++ = '.';
+        if (v >= 100)
+            *o++ = (char)('0' + v / 100);
+        if (v >= 10)
+            *o++ = (char)('0' + v / 10 % 10);
+        *o++ = (char)('0' + v % 10);
+    }
+    *o = '\0';
 }
 
 void format_ip6(const uint8_t addr[16], char out[ADDR_TEXT_MAX])
