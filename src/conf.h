@@ -40,12 +40,14 @@ struct netsift_conf {
     uint64_t count;            /* stop after this many packets (0: no limit) */
     uint32_t snaplen;
     uint32_t buffer_size;      /* MiB of kernel ring for live capture */
+    uint32_t workers;          /* decoding threads (0: one per core) */
     uint32_t batch_rows;       /* rows per database transaction */
     uint32_t cache_mib;        /* SQLite page cache */
     char synchronous[8];       /* SQLite synchronous: off, normal, full */
     bool json;                 /* summary as JSON */
     bool quiet;                /* no progress bar */
     char config_file[CONF_PATH_MAX];
+    char user[64];             /* drop root to this user after opening the source */
 };
 
 void conf_defaults(struct netsift_conf *c);

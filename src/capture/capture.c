@@ -12,6 +12,8 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #include "../decode/packet.h"
 #include "../sink/sink.h"
 #include "../util/progress.h"
+#include "pipeline.h"
 #include "source.h"
 
 #define MAX_SINKS 16
@@ -31,11 +34,9 @@ struct capture {
     struct source src;
     struct sink sinks[MAX_SINKS];
     size_t nsinks;
-    struct packet pkt;
-
-    uint64_t packets, bytes;
-    uint64_t decoded[LAYER_COUNT], truncated[LAYER_COUNT], malformed[LAYER_COUNT];
-    uint64_t truncated_packets, malformed_packets, unknown_linktype, not_decoded;
+    unsigned nworkers;
+    struct pipeline *pipeline;
+    struct decode_counters counters; /* filled when the pipeline stops */
     uint64_t start_us;
 };
 
@@ -71,33 +72,12 @@ static void install_signals(void)
 static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
     struct capture *cap = (struct capture *)user;
-    struct packet *pkt = &cap->pkt;
     /* pcap stores seconds as 32 bits that libpcap sign-extends; read them
      * as unsigned so that captures after 2038 keep their time */
     uint64_t secs = h->ts.tv_sec < 0 ? (uint32_t)h->ts.tv_sec : (uint64_t)h->ts.tv_sec;
     uint64_t ts = secs * 1000000u + (uint64_t)h->ts.tv_usec;
-    decode_packet(pkt, cap->src.linktype, bytes, h->caplen, h->len, ts);
-
-    cap->packets++;
-    cap->bytes += h->len;
-    for (uint32_t bits = pkt->layers; bits; bits &= bits - 1)
-        cap->decoded[__builtin_ctz(bits)]++;
-    if (pkt->truncated) {
-        cap->truncated_packets++;
-        for (uint32_t bits = pkt->truncated; bits; bits &= bits - 1)
-            cap->truncated[__builtin_ctz(bits)]++;
-    }
-    if (pkt->malformed) {
-        cap->malformed_packets++;
-        for (uint32_t bits = pkt->malformed; bits; bits &= bits - 1)
-            cap->malformed[__builtin_ctz(bits)]++;
-    }
-    cap->unknown_linktype += pkt->unknown_linktype;
-    cap->not_decoded += pkt->not_decoded;
-
-    for (size_t i = 0; i < cap->nsinks; i++)
-        cap->sinks[i].ops->packet(&cap->sinks[i], pkt);
-    if (cap->conf->count && cap->packets >= cap->conf->count)
+    pipeline_packet(cap->pipeline, ts, h->caplen, h->len, bytes);
+    if (cap->conf->count && pipeline_packets(cap->pipeline) >= cap->conf->count)
         pcap_breakloop(cap->src.pcap);
 }
 
@@ -109,13 +89,12 @@ static void print_kernel_stats(struct capture *cap)
                 cap->src.name, ps.ps_recv, ps.ps_drop, ps.ps_ifdrop);
 }
 
-/* Tick sinks; returns the first fatal sink error or NULL. */
+/* Tick the pipeline; returns the first fatal sink error or NULL. */
 static const char *tick_sinks(struct capture *cap, uint64_t now_us)
 {
+    pipeline_tick(cap->pipeline, now_us);
     for (size_t i = 0; i < cap->nsinks; i++) {
         struct sink *s = &cap->sinks[i];
-        if (s->ops->tick)
-            s->ops->tick(s, now_us);
         const char *e = s->ops->error ? s->ops->error(s) : NULL;
         if (e)
             return e;
@@ -156,7 +135,7 @@ static int run_loop(struct capture *cap, char *err, size_t errlen)
             rc = 1;
             break;
         }
-        progress_update(&prog, source_position(&cap->src), cap->packets, now);
+        progress_update(&prog, source_position(&cap->src), pipeline_packets(cap->pipeline), now);
         if (stats_requested) {
             stats_requested = 0;
             print_kernel_stats(cap);
@@ -179,6 +158,7 @@ static void report_layers(struct report *r, const char *name, const uint64_t *co
 
 static void print_summary(struct capture *cap)
 {
+    const struct decode_counters *c = &cap->counters;
     struct report r;
     double secs = (double)(monotonic_us() - cap->start_us) / 1e6;
     report_begin(&r, stdout, cap->conf->json);
@@ -188,15 +168,16 @@ static void print_summary(struct capture *cap)
                                    ? pcap_datalink_val_to_name(cap->src.linktype) : "unknown");
     if (cap->conf->filter[0])
         report_str(&r, "filter", cap->conf->filter);
-    report_u64(&r, "packets", cap->packets);
-    report_u64(&r, "bytes", cap->bytes);
-    report_layers(&r, "decoded", cap->decoded, true);
-    report_u64(&r, "truncated_packets", cap->truncated_packets);
-    report_layers(&r, "truncated", cap->truncated, false);
-    report_u64(&r, "malformed_packets", cap->malformed_packets);
-    report_layers(&r, "malformed", cap->malformed, false);
-    report_u64(&r, "unknown_linktype", cap->unknown_linktype);
-    report_u64(&r, "payload_not_decoded", cap->not_decoded);
+    report_u64(&r, "workers", cap->nworkers);
+    report_u64(&r, "packets", c->packets);
+    report_u64(&r, "bytes", c->bytes);
+    report_layers(&r, "decoded", c->decoded, true);
+    report_u64(&r, "truncated_packets", c->truncated_packets);
+    report_layers(&r, "truncated", c->truncated, false);
+    report_u64(&r, "malformed_packets", c->malformed_packets);
+    report_layers(&r, "malformed", c->malformed, false);
+    report_u64(&r, "unknown_linktype", c->unknown_linktype);
+    report_u64(&r, "payload_not_decoded", c->not_decoded);
     struct pcap_stat ps;
     if (cap->src.live && cap->src.pcap && pcap_stats(cap->src.pcap, &ps) == 0) {
         report_section(&r, "kernel");
@@ -213,8 +194,30 @@ static void print_summary(struct capture *cap)
         report_end_section(&r);
     }
     report_double(&r, "elapsed_s", secs);
-    report_double(&r, "packets_per_s", secs > 0 ? (double)cap->packets / secs : 0);
+    report_double(&r, "packets_per_s", secs > 0 ? (double)c->packets / secs : 0);
     report_end(&r);
+}
+
+/* Become `user` for good (groups, gid, uid), as tcpdump -Z does after
+ * opening the capture source.  0, or -1 with a reason in err. */
+static int drop_privileges(const char *user, char *err, size_t errlen)
+{
+    errno = 0;
+    struct passwd *pw = getpwnam(user);
+    if (!pw) {
+        snprintf(err, errlen, "--user %s: %s", user, errno ? strerror(errno) : "no such user");
+        return -1;
+    }
+    if (initgroups(pw->pw_name, pw->pw_gid) != 0 || setgid(pw->pw_gid) != 0 ||
+        setuid(pw->pw_uid) != 0) {
+        snprintf(err, errlen, "--user %s: cannot change to that user: %s", user, strerror(errno));
+        return -1;
+    }
+    if (pw->pw_uid != 0 && setuid(0) == 0) {
+        snprintf(err, errlen, "--user %s: root privileges could be regained; refusing to go on", user);
+        return -1;
+    }
+    return 0;
 }
 
 static int open_sinks(struct capture *cap, char *err, size_t errlen)
@@ -226,7 +229,7 @@ static int open_sinks(struct capture *cap, char *err, size_t errlen)
         struct sink *s = &cap->sinks[cap->nsinks++];
         s->ops = ops;
         s->state = NULL;
-        if (ops->open(s, cap->conf, err, errlen) != 0)
+        if (ops->open(s, cap->conf, cap->nworkers, err, errlen) != 0)
             return -1;
     }
     return 0;
@@ -273,11 +276,19 @@ int capture_main(int argc, char **argv)
         return 1;
     }
     cap->conf = &conf;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cap->nworkers = conf.workers ? conf.workers : (unsigned)(cores > 0 ? cores : 1);
     int rc = source_open(&cap->src, &conf, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "netsift capture: %s\n", err);
         free(cap);
         return rc;
+    }
+    if (conf.user[0] && drop_privileges(conf.user, err, sizeof err) != 0) {
+        fprintf(stderr, "netsift capture: %s\n", err);
+        source_close(&cap->src);
+        free(cap);
+        return 1;
     }
     if (open_sinks(cap, err, sizeof err) != 0) {
         fprintf(stderr, "netsift capture: %s\n", err);
@@ -290,6 +301,15 @@ int capture_main(int argc, char **argv)
         fprintf(stderr, "netsift capture: warning: link type %s is not decoded; packets are counted as unknown\n",
                 pcap_datalink_val_to_name(cap->src.linktype) ? pcap_datalink_val_to_name(cap->src.linktype)
                                                              : "?");
+    cap->pipeline = pipeline_start(cap->nworkers, cap->src.linktype, cap->sinks, cap->nsinks,
+                                   conf.process_interval, err, sizeof err);
+    if (!cap->pipeline) {
+        fprintf(stderr, "netsift capture: %s\n", err);
+        destroy_sinks(cap);
+        source_close(&cap->src);
+        free(cap);
+        return 1;
+    }
     active_pcap = cap->src.pcap;
     install_signals();
     if (cap->src.live && !conf.quiet)
@@ -300,6 +320,8 @@ int capture_main(int argc, char **argv)
     cap->start_us = monotonic_us();
 
     rc = run_loop(cap, err, sizeof err);
+    pipeline_stop(cap->pipeline, &cap->counters); /* every queued packet reaches the sinks */
+    cap->pipeline = NULL;
     int crc = close_sinks(cap, err, sizeof err, rc != 0);
     if (rc == 0)
         rc = crc;

@@ -178,6 +178,10 @@ static inline bool packet_has(const struct packet *pkt, enum layer l)
 void decode_packet(struct packet *pkt, int linktype, const uint8_t *data,
                    uint32_t caplen, uint32_t length, uint64_t timestamp_us);
 
+/* Symmetric hash of the packet's flow (both directions alike): which
+ * worker owns it.  See flow.c. */
+uint32_t packet_flow_hash(const struct packet *pkt);
+
 /* True when netsift decodes frames of this pcap link type. */
 bool decode_linktype_supported(int linktype);
 

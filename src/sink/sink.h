@@ -4,10 +4,18 @@
  * The capture core knows nothing about a specific sink: it opens every
  * sink whose enabled() says yes for the configuration, hands each one
  * every decoded packet, ticks them on wall-clock time (batching,
- * timeouts), asks each for a fatal error after ticking (a sink that can
- * no longer do its work stops the capture), and finally closes them and
- * collects their part of the summary.  Adding a sink means one folder
- * and one row in sink_registry (sink/registry.c).
+ * timeouts), asks each for a fatal error (a sink that can no longer do
+ * its work stops the capture), and finally closes them and collects
+ * their part of the summary.  Adding a sink means one folder and one row
+ * in sink_registry (sink/registry.c).
+ *
+ * Threads: packets are decoded on `nworkers` workers (see
+ * capture/pipeline.h).  Every packet of a flow (both directions) goes to
+ * the same worker, in capture order.  packet() and tick() are called with
+ * the worker's index, concurrently for different workers, never
+ * concurrently for the same one: a sink keeps per-worker state indexed by
+ * it and needs no lock for it.  error() may be called from the reader
+ * thread at any time.  open() and close() run alone.
  */
 #ifndef NETSIFT_SINK_H
 #define NETSIFT_SINK_H
@@ -26,9 +34,10 @@ struct sink_ops {
     const char *name; /* "headers", "monitor", ... */
     bool (*enabled)(const struct netsift_conf *conf);
     /* 0, or -1 with a one-line reason in err */
-    int (*open)(struct sink *s, const struct netsift_conf *conf, char *err, size_t errlen);
-    void (*packet)(struct sink *s, const struct packet *pkt);
-    void (*tick)(struct sink *s, uint64_t now_us);
+    int (*open)(struct sink *s, const struct netsift_conf *conf, unsigned nworkers, char *err,
+                size_t errlen);
+    void (*packet)(struct sink *s, unsigned worker, const struct packet *pkt);
+    void (*tick)(struct sink *s, unsigned worker, uint64_t now_us);
     /* a fatal error the sink ran into, or NULL */
     const char *(*error)(struct sink *s);
     /* flush everything; 0, or -1 with a reason in err */

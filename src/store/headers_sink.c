@@ -1,14 +1,16 @@
 /*
  * headers_sink.c - the SQLite header storer as a sink.
  *
- * Every decoded packet becomes rows of the header tables (batch.c); a
- * batch goes to the writer thread (sqlite_writer.c) when it holds
- * batch_rows rows or when process_interval has passed since the last
- * commit.  The database is DB_PATH/headers.sqlite; DB_PATH is created if
- * its parent exists.
+ * Every decoded packet becomes rows of the header tables (batch.c).
+ * Each worker fills its own batch and hands it to the one writer thread
+ * (sqlite_writer.c) when it holds batch_rows rows or when
+ * process_interval has passed since that worker's last hand-over.  The
+ * database is DB_PATH/headers.sqlite; DB_PATH is created if its parent
+ * exists.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,15 +19,21 @@
 #include "../sink/sink.h"
 #include "sqlite_writer.h"
 
-struct headers_sink {
-    struct writer *writer;
+struct headers_worker {
     struct batch *batch;
-    uint32_t batch_rows;
-    uint64_t interval_us;
     uint64_t last_flush_us;
     bool started;
+};
+
+struct headers_sink {
+    struct writer *writer;
+    uint32_t batch_rows;
+    uint64_t interval_us;
     struct writer_stats stats;
-    char error[8192];
+    _Atomic bool out_of_memory;
+    char path[CONF_PATH_MAX + 32];
+    unsigned nworkers;
+    struct headers_worker workers[];
 };
 
 static bool headers_enabled(const struct netsift_conf *conf)
@@ -51,68 +59,78 @@ static int ensure_dir(const char *path, char *err, size_t errlen)
     return 0;
 }
 
-static int headers_open(struct sink *s, const struct netsift_conf *conf, char *err, size_t errlen)
+static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigned nworkers,
+                        char *err, size_t errlen)
 {
-    struct headers_sink *h = calloc(1, sizeof *h);
+    struct headers_sink *h = calloc(1, sizeof *h + nworkers * sizeof(struct headers_worker));
     if (!h) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
     s->state = h;
+    h->nworkers = nworkers;
     if (ensure_dir(conf->db_path, err, errlen) != 0)
         return -1;
-    char path[CONF_PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/headers.sqlite", conf->db_path);
-    struct writer_opts wo = {path, conf->synchronous, conf->cache_mib, 3};
+    snprintf(h->path, sizeof h->path, "%s/headers.sqlite", conf->db_path);
+    /* one batch filling per worker, one queued, one being written */
+    struct writer_opts wo = {h->path, conf->synchronous, conf->cache_mib, nworkers + 2};
     h->writer = writer_open(&wo, err, errlen);
     if (!h->writer)
         return -1;
-    h->batch_rows = conf->batch_rows;
+    h->batch_rows = conf->batch_rows / nworkers ? conf->batch_rows / nworkers : 1;
     h->interval_us = (uint64_t)conf->process_interval * 1000;
-    h->batch = writer_get_batch(h->writer);
-    return h->batch ? 0 : -1;
+    for (unsigned i = 0; i < nworkers; i++) {
+        h->workers[i].batch = writer_get_batch(h->writer);
+        if (!h->workers[i].batch) {
+            snprintf(err, errlen, "%s", writer_error(h->writer));
+            return -1;
+        }
+    }
+    return 0;
 }
 
-static void flush(struct headers_sink *h)
+static void flush(struct headers_sink *h, struct headers_worker *w)
 {
-    if (!h->batch)
+    if (!w->batch)
         return;
-    writer_submit(h->writer, h->batch);
-    h->batch = writer_get_batch(h->writer); /* blocks while the writer is behind */
+    writer_submit(h->writer, w->batch);
+    w->batch = writer_get_batch(h->writer); /* blocks while the writer is behind */
 }
 
-static void headers_packet(struct sink *s, const struct packet *pkt)
+static void headers_packet(struct sink *s, unsigned worker, const struct packet *pkt)
 {
     struct headers_sink *h = s->state;
-    if (!h->batch)
+    struct headers_worker *w = &h->workers[worker];
+    if (!w->batch)
         return;
-    if (!batch_add_packet(h->batch, pkt)) {
-        snprintf(h->error, sizeof h->error, "out of memory building database rows");
+    if (!batch_add_packet(w->batch, pkt)) {
+        h->out_of_memory = true;
         return;
     }
-    if (h->batch->rows >= h->batch_rows)
-        flush(h);
+    if (w->batch->rows >= h->batch_rows)
+        flush(h, w);
 }
 
-static void headers_tick(struct sink *s, uint64_t now_us)
+static void headers_tick(struct sink *s, unsigned worker, uint64_t now_us)
 {
     struct headers_sink *h = s->state;
-    if (!h->started) {
-        h->started = true;
-        h->last_flush_us = now_us;
+    struct headers_worker *w = &h->workers[worker];
+    if (!w->started) {
+        w->started = true;
+        w->last_flush_us = now_us;
     }
-    if (now_us - h->last_flush_us >= h->interval_us) {
-        if (h->batch && h->batch->rows)
-            flush(h);
-        h->last_flush_us = now_us;
+    if (now_us - w->last_flush_us >= h->interval_us) {
+        if (w->batch && w->batch->rows)
+            flush(h, w);
+        w->last_flush_us = now_us;
     }
 }
 
 static const char *headers_error(struct sink *s)
 {
     struct headers_sink *h = s->state;
-    if (h->error[0])
-        return h->error;
+    if (h->out_of_memory)
+        return "out of memory building database rows";
     return h->writer ? writer_error(h->writer) : NULL;
 }
 
@@ -121,9 +139,11 @@ static int headers_close(struct sink *s, char *err, size_t errlen)
     struct headers_sink *h = s->state;
     if (!h || !h->writer)
         return 0;
-    if (h->batch)
-        writer_submit(h->writer, h->batch);
-    h->batch = NULL;
+    for (unsigned i = 0; i < h->nworkers; i++) {
+        if (h->workers[i].batch)
+            writer_submit(h->writer, h->workers[i].batch);
+        h->workers[i].batch = NULL;
+    }
     int rc = writer_close(h->writer, &h->stats, err, errlen);
     h->writer = NULL;
     return rc;
@@ -133,6 +153,7 @@ static void headers_report(struct sink *s, struct report *r)
 {
     struct headers_sink *h = s->state;
     uint64_t stored = 0, dups = 0;
+    report_str(r, "database", h->path);
     report_section(r, "rows_stored");
     for (int l = 0; l < LAYER_COUNT; l++) {
         report_u64(r, layer_name((enum layer)l), h->stats.stored[l]);

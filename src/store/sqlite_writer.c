@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define WRITER_MAX_BATCHES 8
+#define WRITER_MAX_BATCHES 72 /* --workers at most 64, plus two */
 /* Rows per multi-row INSERT: fewer statement runs, same binds. */
 #define ROWS_PER_INSERT 32
 

@@ -50,6 +50,7 @@ bad flag number         | 2 | count: 'ten'                       | $N capture -r
 file and interface      | 2 | not both                           | $N capture -r $S -i lo
 nothing to capture      | 2 | nothing to capture                 | $N capture -d $W/db
 unknown command         | 2 | unknown command                    | $N frobnicate
+unknown --user          | 1 | no such user                       | $N capture -r $S -d $W/db --user nosuchuser
 ROWS
 )
 

@@ -10,7 +10,7 @@ if [ -n "${GEN_SAMPLE:-}" ]; then
 fi
 
 db="$WORK/db"
-"$NETSIFT" capture -r "$SRC_DIR/sample/sample.pcap" --db-path "$db" --json > "$WORK/summary.json" 2>"$WORK/err"
+"$NETSIFT" capture -r "$SRC_DIR/sample/sample.pcap" --db-path "$db" --workers 1 --json > "$WORK/summary.json" 2>"$WORK/err"
 check "exit status" 0 $?
 H="$db/headers.sqlite"
 py() { python3 -c "import json,sys; d=json.load(open('$WORK/summary.json')); print($1)"; }
@@ -46,6 +46,15 @@ print("ok")
 PY
 )"
 check "integrity" ok "$(sql "$H" 'PRAGMA integrity_check')"
+
+# any number of workers stores exactly the same rows
+dump_tables() {
+  for t in eth arp ip4 ip6 tcp udp icmp4 icmp6 dns mdns dhcp; do
+    sqlite3 -batch "$1" "SELECT * FROM $t ORDER BY hash, timestamp, ethh_hash"
+  done
+}
+"$NETSIFT" capture -q -r "$SRC_DIR/sample/sample.pcap" --db-path "$WORK/w3" --workers 3 > /dev/null
+if [ "$(dump_tables "$H" | md5sum)" = "$(dump_tables "$WORK/w3/headers.sqlite" | md5sum)" ]; then pass; else fail "--workers 3 stores different rows than --workers 1"; fi
 
 # a second capture into the same database: every row is a duplicate
 "$NETSIFT" capture -r "$SRC_DIR/sample/sample.pcap" --db-path "$db" --json > "$WORK/again.json" 2>/dev/null

@@ -1,0 +1,201 @@
+/*
+ * pipeline.c - reader-to-worker dispatch and the worker threads (see
+ * pipeline.h).
+ */
+#define _GNU_SOURCE
+#include "pipeline.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/progress.h"
+#include "ring.h"
+
+#define RING_BYTES (16u << 20)
+#define TICK_EVERY_PACKETS 4096
+
+struct worker {
+    struct pipeline *pl;
+    unsigned index;
+    struct ring ring;
+    pthread_t thread;
+    bool started;
+    struct packet pkt;
+    struct decode_counters counters;
+    uint64_t last_tick_us;
+};
+
+struct pipeline {
+    unsigned nworkers;
+    int linktype;
+    struct sink *sinks;
+    size_t nsinks;
+    uint64_t tick_interval_us;
+    uint64_t packets;  /* reader side */
+    uint64_t oversize; /* frames too large for a ring (never, with libpcap's limits) */
+    struct packet scratch; /* reader: decoded only for the flow hash */
+    struct worker workers[];
+};
+
+static void count(struct decode_counters *c, const struct packet *pkt)
+{
+    c->packets++;
+    c->bytes += pkt->length;
+    for (uint32_t bits = pkt->layers; bits; bits &= bits - 1)
+        c->decoded[__builtin_ctz(bits)]++;
+    if (pkt->truncated) {
+        c->truncated_packets++;
+        for (uint32_t bits = pkt->truncated; bits; bits &= bits - 1)
+            c->truncated[__builtin_ctz(bits)]++;
+    }
+    if (pkt->malformed) {
+        c->malformed_packets++;
+        for (uint32_t bits = pkt->malformed; bits; bits &= bits - 1)
+            c->malformed[__builtin_ctz(bits)]++;
+    }
+    c->unknown_linktype += pkt->unknown_linktype;
+    c->not_decoded += pkt->not_decoded;
+}
+
+/* Decode one frame on worker w and give it to every sink. */
+static void process(struct worker *w, uint64_t ts, uint32_t caplen, uint32_t length,
+                    const uint8_t *data)
+{
+    struct pipeline *pl = w->pl;
+    decode_packet(&w->pkt, pl->linktype, data, caplen, length, ts);
+    count(&w->counters, &w->pkt);
+    for (size_t i = 0; i < pl->nsinks; i++)
+        pl->sinks[i].ops->packet(&pl->sinks[i], w->index, &w->pkt);
+}
+
+static void tick(struct worker *w, uint64_t now_us)
+{
+    struct pipeline *pl = w->pl;
+    w->last_tick_us = now_us;
+    for (size_t i = 0; i < pl->nsinks; i++)
+        if (pl->sinks[i].ops->tick)
+            pl->sinks[i].ops->tick(&pl->sinks[i], w->index, now_us);
+}
+
+static void *worker_main(void *arg)
+{
+    struct worker *w = arg;
+    unsigned since_tick = 0, idle = 0;
+    for (;;) {
+        struct ring_packet p;
+        bool done;
+        if (ring_peek(&w->ring, &p, &done)) {
+            process(w, p.timestamp_us, p.caplen, p.length, p.data);
+            ring_release(&w->ring);
+            idle = 0;
+            if (++since_tick < TICK_EVERY_PACKETS)
+                continue;
+        } else if (done) {
+            break;
+        } else if (++idle < 64) {
+            continue;
+        } else {
+            struct timespec ts = {0, 200000}; /* idle: 0.2 ms naps */
+            nanosleep(&ts, NULL);
+        }
+        since_tick = 0;
+        uint64_t now = monotonic_us();
+        if (now - w->last_tick_us >= w->pl->tick_interval_us / 4)
+            tick(w, now);
+    }
+    tick(w, monotonic_us());
+    return NULL;
+}
+
+struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *sinks,
+                                size_t nsinks, uint32_t tick_interval_ms, char *err,
+                                size_t errlen)
+{
+    if (nworkers == 0)
+        nworkers = 1;
+    struct pipeline *pl = calloc(1, sizeof *pl + nworkers * sizeof(struct worker));
+    if (!pl) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    pl->nworkers = nworkers;
+    pl->linktype = linktype;
+    pl->sinks = sinks;
+    pl->nsinks = nsinks;
+    pl->tick_interval_us = (uint64_t)(tick_interval_ms ? tick_interval_ms : 1000) * 1000;
+    uint64_t now = monotonic_us();
+    for (unsigned i = 0; i < nworkers; i++) {
+        struct worker *w = &pl->workers[i];
+        w->pl = pl;
+        w->index = i;
+        w->last_tick_us = now;
+    }
+    if (nworkers == 1)
+        return pl; /* the reader thread does the work */
+    for (unsigned i = 0; i < nworkers; i++) {
+        struct worker *w = &pl->workers[i];
+        if (ring_init(&w->ring, RING_BYTES) != 0 ||
+            pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            snprintf(err, errlen, "cannot start worker %u", i);
+            pipeline_stop(pl, NULL);
+            return NULL;
+        }
+        w->started = true;
+    }
+    return pl;
+}
+
+void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t length,
+                     const uint8_t *data)
+{
+    pl->packets++;
+    if (pl->nworkers == 1) {
+        process(&pl->workers[0], ts, caplen, length, data);
+        return;
+    }
+    decode_packet(&pl->scratch, pl->linktype, data, caplen, length, ts);
+    struct worker *w = &pl->workers[packet_flow_hash(&pl->scratch) % pl->nworkers];
+    if (!ring_push(&w->ring, ts, caplen, length, data))
+        pl->oversize++; /* cannot happen below RING_BYTES / 2 = 8 MiB per frame */
+}
+
+void pipeline_tick(struct pipeline *pl, uint64_t now_us)
+{
+    if (pl->nworkers == 1)
+        tick(&pl->workers[0], now_us);
+}
+
+uint64_t pipeline_packets(const struct pipeline *pl)
+{
+    return pl->packets;
+}
+
+static void add_counters(struct decode_counters *sum, const struct decode_counters *c)
+{
+    const uint64_t *src = (const uint64_t *)c;
+    uint64_t *dst = (uint64_t *)sum;
+    for (size_t i = 0; i < sizeof *c / sizeof(uint64_t); i++)
+        dst[i] += src[i];
+}
+
+void pipeline_stop(struct pipeline *pl, struct decode_counters *c)
+{
+    for (unsigned i = 0; i < pl->nworkers; i++)
+        if (pl->workers[i].started)
+            ring_close(&pl->workers[i].ring);
+    for (unsigned i = 0; i < pl->nworkers; i++) {
+        struct worker *w = &pl->workers[i];
+        if (w->started)
+            pthread_join(w->thread, NULL);
+        ring_free(&w->ring);
+        if (c)
+            add_counters(c, &w->counters);
+    }
+    if (c)
+        c->not_decoded += pl->oversize;
+    if (pl->nworkers == 1)
+        tick(&pl->workers[0], monotonic_us());
+    free(pl);
+}
