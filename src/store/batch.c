@@ -8,16 +8,18 @@
 
 #include "../util/text.h"
 
-void batch_init(struct batch *b)
+void batch_init(struct batch *b, const struct table_schema *tables, size_t ntables)
 {
     memset(b, 0, sizeof *b);
-    for (int l = 0; l < LAYER_COUNT; l++)
-        b->t[l].ncols = SCHEMA_COMMON_COLS + (uint32_t)schema_tables[l].ncols;
+    b->tables = tables;
+    b->ntables = ntables < BATCH_MAX_TABLES ? ntables : BATCH_MAX_TABLES;
+    for (size_t l = 0; l < b->ntables; l++)
+        b->t[l].ncols = (uint32_t)tables[l].ncols;
 }
 
 void batch_reset(struct batch *b)
 {
-    for (int l = 0; l < LAYER_COUNT; l++) {
+    for (size_t l = 0; l < b->ntables; l++) {
         b->t[l].nrows = 0;
         b->t[l].text_used = 0;
     }
@@ -27,7 +29,7 @@ void batch_reset(struct batch *b)
 
 void batch_free(struct batch *b)
 {
-    for (int l = 0; l < LAYER_COUNT; l++) {
+    for (size_t l = 0; l < b->ntables; l++) {
         free(b->t[l].vals);
         free(b->t[l].nulls);
         free(b->t[l].text);
@@ -128,20 +130,19 @@ static int64_t text_value(struct table_rows *t, const struct column *c, const vo
 }
 
 /* Integer value of a non-text column; false when it is NULL. */
-static bool int_value(const struct column *c, const struct packet *pkt, const void *field,
-                      int64_t *v)
+static bool int_value(const struct column *c, const void *record, const void *field, int64_t *v)
 {
     switch (c->kind) {
     case COL_U8: *v = *(const uint8_t *)field; return true;
     case COL_U16: *v = *(const uint16_t *)field; return true;
     case COL_U32: *v = *(const uint32_t *)field; return true;
+    case COL_U64: *v = (int64_t)*(const uint64_t *)field; return true;
     case COL_I16_OPT: *v = *(const int16_t *)field; return *v >= 0;
     case COL_BIT: *v = (*(const uint8_t *)field & c->arg) != 0; return true;
     case COL_BOOL: *v = *(const bool *)field; return true;
-    case COL_NIBBLE_HI: *v = *(const uint8_t *)field >> 4; return true;
     case COL_PAYLOAD: *v = ((const struct bytes *)field)->len; return true;
     case COL_VLAN:
-        if (c->arg >= pkt->eth.vlan_count)
+        if (c->arg >= ((const struct packet *)record)->eth.vlan_count)
             return false;
         *v = ((const uint16_t *)field)[c->arg];
         return true;
@@ -150,39 +151,40 @@ static bool int_value(const struct column *c, const struct packet *pkt, const vo
     }
 }
 
-static bool add_row(struct table_rows *t, const struct table_schema *s, const struct packet *pkt)
+bool batch_add(struct batch *b, size_t table, const void *record)
 {
-    if (t->nrows == t->cap && !grow_rows(t))
+    struct table_rows *t = &b->t[table];
+    const struct table_schema *s = &b->tables[table];
+    if (t->nrows == t->cap && !grow_rows(t)) {
+        b->failed_alloc = true;
         return false;
+    }
     int64_t *v = t->vals + (size_t)t->nrows * t->ncols;
     uint64_t nulls = 0;
-    v[0] = pkt->ref[s->layer].hash;
-    v[1] = (int64_t)pkt->timestamp;
-    v[2] = pkt->ref[LAYER_ETH].hash;
-    v[3] = pkt->caplen;
-    v[4] = pkt->length;
-    const uint8_t *base = (const uint8_t *)pkt;
+    const uint8_t *base = record;
     for (size_t i = 0; i < s->ncols; i++) {
         const struct column *c = &s->cols[i];
-        size_t col = SCHEMA_COMMON_COLS + i;
         if (c->cond >= 0 && !*(const bool *)(base + c->cond)) {
-            nulls |= 1ull << col;
+            nulls |= 1ull << i;
             continue;
         }
         const void *field = base + c->offset;
         if (schema_col_is_text(c->kind)) {
-            int64_t off = text_value(t, c, field);
-            if (off == -1)
+            int64_t ref = text_value(t, c, field);
+            if (ref == -1) {
+                b->failed_alloc = true;
                 return false;
-            if (off == -2)
-                nulls |= 1ull << col;
+            }
+            if (ref == -2)
+                nulls |= 1ull << i;
             else
-                v[col] = off;
-        } else if (!int_value(c, pkt, field, &v[col])) {
-            nulls |= 1ull << col;
+                v[i] = ref;
+        } else if (!int_value(c, record, field, &v[i])) {
+            nulls |= 1ull << i;
         }
     }
     t->nulls[t->nrows++] = nulls;
+    b->rows++;
     return true;
 }
 
@@ -191,14 +193,9 @@ bool batch_add_packet(struct batch *b, const struct packet *pkt)
     /* every table joins to eth: without a link-layer header, store nothing */
     if (!packet_has(pkt, LAYER_ETH))
         return true;
-    for (uint32_t bits = pkt->layers; bits; bits &= bits - 1) {
-        int l = __builtin_ctz(bits);
-        if (!add_row(&b->t[l], &schema_tables[l], pkt)) {
-            b->failed_alloc = true;
+    for (uint32_t bits = pkt->layers; bits; bits &= bits - 1)
+        if (!batch_add(b, (size_t)__builtin_ctz(bits), pkt))
             return false;
-        }
-        b->rows++;
-    }
     return true;
 }
 
@@ -217,10 +214,13 @@ static int cmp_key(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
-static bool sort_table(struct table_rows *t, struct sort_key **keys, uint32_t *keys_cap)
+static bool sort_table(struct table_rows *t, unsigned key_cols, struct sort_key **keys,
+                       uint32_t *keys_cap)
 {
     for (uint32_t i = 0; i < t->nrows; i++)
         t->order[i] = i;
+    if (key_cols == 0)
+        return true;
     if (t->nrows > *keys_cap) {
         struct sort_key *k = realloc(*keys, (size_t)t->nrows * sizeof *k);
         if (!k)
@@ -230,7 +230,7 @@ static bool sort_table(struct table_rows *t, struct sort_key **keys, uint32_t *k
     }
     for (uint32_t i = 0; i < t->nrows; i++) {
         const int64_t *r = batch_row(t, i);
-        (*keys)[i] = (struct sort_key){{r[0], r[1], r[2]}, i};
+        (*keys)[i] = (struct sort_key){{r[0], key_cols > 1 ? r[1] : 0, key_cols > 2 ? r[2] : 0}, i};
     }
     qsort(*keys, t->nrows, sizeof **keys, cmp_key);
     for (uint32_t i = 0; i < t->nrows; i++)
@@ -243,8 +243,8 @@ bool batch_sort(struct batch *b)
     struct sort_key *keys = NULL;
     uint32_t keys_cap = 0;
     bool ok = true;
-    for (int l = 0; l < LAYER_COUNT; l++)
-        ok &= sort_table(&b->t[l], &keys, &keys_cap);
+    for (size_t l = 0; l < b->ntables; l++)
+        ok &= sort_table(&b->t[l], b->tables[l].sort_key_cols, &keys, &keys_cap);
     free(keys);
     return ok;
 }

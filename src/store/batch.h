@@ -1,13 +1,15 @@
 /*
  * batch.h - rows of header tables on their way to the writer.
  *
- * A batch holds, per table, rows of 64-bit values (text columns hold an
- * offset into the table's text arena) and a per-row NULL mask.  The
- * capture side fills a batch with batch_add_packet(), which turns every
- * present layer of a decoded packet into a row of its table (formatting
- * addresses and names there, off the writer's thread); the writer sorts
- * each table's rows by primary key and inserts them in one transaction.
- * Batches are reused: batch_reset() keeps the memory.
+ * A batch holds, for each table of a database, rows of 64-bit values
+ * (text columns hold a reference into the table's text arena) and a
+ * per-row NULL mask.  The producer fills it with batch_add() (one record
+ * struct -> one row, as the table's columns describe) or, for the header
+ * tables, batch_add_packet() (every present layer of a decoded packet ->
+ * a row of its table), formatting addresses and names there, off the
+ * writer's thread; batch_sort() orders the rows by key; the writer
+ * inserts a whole batch in one transaction.  Batches are reused:
+ * batch_reset() keeps the memory.
  */
 #ifndef NETSIFT_BATCH_H
 #define NETSIFT_BATCH_H
@@ -19,10 +21,12 @@
 #include "../decode/packet.h"
 #include "schema.h"
 
+#define BATCH_MAX_TABLES 16
+
 struct table_rows {
     uint32_t nrows, cap;
     uint32_t *order;    /* row indices in primary-key order (batch_sort) */
-    uint32_t ncols;     /* all columns, the five common ones included */
+    uint32_t ncols;
     int64_t *vals;      /* nrows * ncols; text: TEXT_REF(offset, length) */
     uint64_t *nulls;    /* one bit per column, per row */
     char *text;         /* arena of NUL-terminated strings */
@@ -30,16 +34,23 @@ struct table_rows {
 };
 
 struct batch {
-    struct table_rows t[LAYER_COUNT];
+    const struct table_schema *tables;
+    size_t ntables;
+    struct table_rows t[BATCH_MAX_TABLES];
     uint64_t rows;      /* rows in all tables */
     bool failed_alloc;  /* a row could not be added for lack of memory */
 };
 
-void batch_init(struct batch *b);
+void batch_init(struct batch *b, const struct table_schema *tables, size_t ntables);
 void batch_reset(struct batch *b);
 void batch_free(struct batch *b);
 
-/* Add one row per present layer.  Returns false when out of memory. */
+/* Add one row to table `table` from its record struct.  False when out
+ * of memory. */
+bool batch_add(struct batch *b, size_t table, const void *record);
+
+/* Header tables (header_tables, indexed by layer): one row per present
+ * layer.  False when out of memory. */
 bool batch_add_packet(struct batch *b, const struct packet *pkt);
 
 /* A text value is stored as its arena offset and length in one integer. */
@@ -53,8 +64,8 @@ static inline const int64_t *batch_row(const struct table_rows *t, uint32_t i)
     return t->vals + (size_t)i * t->ncols;
 }
 
-/* Put every table's rows in primary-key order (hash, timestamp,
- * ethh_hash; ties keep arrival order) in t->order.  Done by the producer
+/* Put every table's rows in key order (the table's sort_key_cols leading
+ * integer columns; ties keep arrival order) in t->order.  Done by the producer
  * before submitting, so the writer thread only inserts.  False when out
  * of memory (the order is then arrival order: correct, only slower). */
 bool batch_sort(struct batch *b);

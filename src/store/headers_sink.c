@@ -73,7 +73,8 @@ static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigne
         return -1;
     snprintf(h->path, sizeof h->path, "%s/headers.sqlite", conf->db_path);
     /* one batch filling per worker, one queued, one being written */
-    struct writer_opts wo = {h->path, conf->synchronous, conf->cache_mib, nworkers + 2};
+    struct writer_opts wo = {h->path, header_tables, LAYER_COUNT, conf->synchronous,
+                             conf->cache_mib, nworkers + 2};
     h->writer = writer_open(&wo, err, errlen);
     if (!h->writer)
         return -1;

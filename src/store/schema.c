@@ -11,9 +11,20 @@
 #define COL(name, kind, field, doc) {name, kind, AT(field), 0, -1, doc}
 #define COL_ARG(name, kind, field, arg, doc) {name, kind, AT(field), arg, -1, doc}
 #define COL_IF(name, kind, field, cond, doc) {name, kind, AT(field), 0, (int)AT(cond), doc}
-#define TABLE(l, doc, hash, cols, nspec) {l, doc, hash, cols, sizeof cols / sizeof cols[0], nspec}
+/* The five columns every header table starts with (the specification's). */
+#define HEADER_COMMON(l)                                                                          \
+    COL("hash", COL_U32, ref[l].hash, "XXH32 (seed 0) of this table's header bytes as captured"), \
+    COL("timestamp", COL_U64, timestamp, "capture time, microseconds since the Unix epoch"),     \
+    COL("ethh_hash", COL_U32, ref[LAYER_ETH].hash,                                              \
+        "XXH32 (seed 0) of the frame's link-layer header; joins every table to eth.hash"),      \
+    COL("caplen", COL_U32, caplen, "bytes captured of the frame"),                              \
+    COL("length", COL_U32, length, "bytes of the frame on the wire")
+#define HEADER_TABLE(l, doc, hash, cols, nspec)                                                   \
+    {#l, doc, hash, cols, sizeof cols / sizeof cols[0], 5 + nspec, "hash, timestamp, ethh_hash", \
+     3, 3}
 
 static const struct column eth_cols[] = {
+    HEADER_COMMON(LAYER_ETH),
     COL("ether_dhost", COL_HWADDR, eth.dst, "destination MAC (NULL for link types without one)"),
     COL("ether_shost", COL_HWADDR, eth.src, "source MAC (Linux cooked: the sender's link address; NULL for raw IP/loopback)"),
     COL("ether_type", COL_U16, eth.type, "first EtherType of the frame (0x8100 when VLAN-tagged; below 1536 an 802.3 length); cooked/loopback/raw: the payload's EtherType"),
@@ -24,6 +35,7 @@ static const struct column eth_cols[] = {
 };
 
 static const struct column arp_cols[] = {
+    HEADER_COMMON(LAYER_ARP),
     COL("arp_hrd", COL_U16, arp.hrd, "hardware type (1 Ethernet)"),
     COL("arp_pro", COL_U16, arp.pro, "protocol type (0x0800 IPv4)"),
     COL("arp_hln", COL_U8, arp.hln, "hardware address length"),
@@ -36,6 +48,7 @@ static const struct column arp_cols[] = {
 };
 
 static const struct column ip4_cols[] = {
+    HEADER_COMMON(LAYER_IP4),
     COL("ip_hl", COL_U8, ip4.hl, "header length in 32-bit words"),
     COL("ip_v", COL_U8, ip4.v, "version (4)"),
     COL("ip_tos", COL_U8, ip4.tos, "type of service / DSCP+ECN byte"),
@@ -50,6 +63,7 @@ static const struct column ip4_cols[] = {
 };
 
 static const struct column ip6_cols[] = {
+    HEADER_COMMON(LAYER_IP6),
     COL("ip6_un1_flow", COL_U32, ip6.flow, "first 32 bits: version (4), traffic class (8), flow label (20)"),
     COL("ip6_un1_plen", COL_U16, ip6.plen, "payload length"),
     COL("ip6_un1_nxt", COL_U8, ip6.nxt, "next header of the fixed header"),
@@ -62,6 +76,7 @@ static const struct column ip6_cols[] = {
 };
 
 static const struct column tcp_cols[] = {
+    HEADER_COMMON(LAYER_TCP),
     COL("source", COL_U16, tcp.source, "source port"),
     COL("dest", COL_U16, tcp.dest, "destination port"),
     COL("seq", COL_U32, tcp.seq, "sequence number (raw, not relative)"),
@@ -83,6 +98,7 @@ static const struct column tcp_cols[] = {
 };
 
 static const struct column udp_cols[] = {
+    HEADER_COMMON(LAYER_UDP),
     COL("source", COL_U16, udp.source, "source port"),
     COL("dest", COL_U16, udp.dest, "destination port"),
     COL("len", COL_U16, udp.len, "length field (header + payload)"),
@@ -91,6 +107,7 @@ static const struct column udp_cols[] = {
 };
 
 static const struct column icmp4_cols[] = {
+    HEADER_COMMON(LAYER_ICMP4),
     COL("type", COL_U8, icmp4.type, "ICMP type"),
     COL("code", COL_U8, icmp4.code, "ICMP code"),
     COL("checksum", COL_U16, icmp4.checksum, "checksum as captured"),
@@ -98,27 +115,32 @@ static const struct column icmp4_cols[] = {
 };
 
 static const struct column icmp6_cols[] = {
+    HEADER_COMMON(LAYER_ICMP6),
     COL("icmp6_type", COL_U8, icmp6.type, "ICMPv6 type"),
     COL("icmp6_code", COL_U8, icmp6.code, "ICMPv6 code"),
     COL("icmp6_cksum", COL_U16, icmp6.checksum, "checksum as captured"),
     COL("icmp6_un_data32", COL_U32, icmp6.data32, "bytes 4-7 as one host-order integer (echo id<<16|seq, MTU, pointer, ND flags)"),
 };
 
-/* DNS and mDNS share their shape. */
-static const struct column dns_cols[] = {
-    COL("tid", COL_U16, dns.tid, "transaction id"),
-    COL("flags", COL_U16, dns.flags, "flags word (QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode)"),
-    COL("nqueries", COL_U16, dns.qdcount, "question count (QDCOUNT)"),
-    COL("nanswers", COL_U16, dns.ancount, "answer count (ANCOUNT)"),
-    COL("nauth", COL_U16, dns.nscount, "authority count (NSCOUNT)"),
-    COL("nother", COL_U16, dns.arcount, "additional count (ARCOUNT)"),
-    COL_IF("qname", COL_CSTR, dns.qname, dns.has_question, "first question's name, decompressed, presentation form ('.' for the root; odd bytes as \\DDD)"),
-    COL_IF("qtype", COL_U16, dns.qtype, dns.has_question, "first question's type (1 A, 28 AAAA, 12 PTR, ...)"),
-    COL_IF("qclass", COL_U16, dns.qclass, dns.has_question, "first question's class (mDNS: top bit is unicast-response)"),
-    COL("over_tcp", COL_BOOL, dns.over_tcp, "1 when carried over TCP (after the 2-byte length prefix)"),
-};
+/* DNS and mDNS share their shape (only the hashed layer differs). */
+#define DNS_COLUMNS \
+    COL("tid", COL_U16, dns.tid, "transaction id"), \
+    COL("flags", COL_U16, dns.flags, "flags word (QR, opcode, AA, TC, RD, RA, Z, AD, CD, rcode)"), \
+    COL("nqueries", COL_U16, dns.qdcount, "question count (QDCOUNT)"), \
+    COL("nanswers", COL_U16, dns.ancount, "answer count (ANCOUNT)"), \
+    COL("nauth", COL_U16, dns.nscount, "authority count (NSCOUNT)"), \
+    COL("nother", COL_U16, dns.arcount, "additional count (ARCOUNT)"), \
+    COL_IF("qname", COL_CSTR, dns.qname, dns.has_question, "first question's name, decompressed, presentation form ('.' for the root; odd bytes as \\DDD)"), \
+    COL_IF("qtype", COL_U16, dns.qtype, dns.has_question, "first question's type (1 A, 28 AAAA, 12 PTR, ...)"), \
+    COL_IF("qclass", COL_U16, dns.qclass, dns.has_question, "first question's class (mDNS: top bit is unicast-response)"), \
+    COL("over_tcp", COL_BOOL, dns.over_tcp, "1 when carried over TCP (after the 2-byte length prefix)")
+
+static const struct column dns_cols[] = {HEADER_COMMON(LAYER_DNS), DNS_COLUMNS};
+static const struct column mdns_cols[] = {HEADER_COMMON(LAYER_MDNS), DNS_COLUMNS};
+
 
 static const struct column dhcp_cols[] = {
+    HEADER_COMMON(LAYER_DHCP),
     COL("op", COL_U8, dhcp.op, "1 BOOTREQUEST, 2 BOOTREPLY"),
     COL("htype", COL_U8, dhcp.htype, "hardware address type"),
     COL("hlen", COL_U8, dhcp.hlen, "hardware address length"),
@@ -139,33 +161,47 @@ static const struct column dhcp_cols[] = {
     COL("requested_ip", COL_ADDR, dhcp.requested_ip, "option 50 requested address"),
 };
 
-const struct table_schema schema_tables[LAYER_COUNT] = {
-    TABLE(LAYER_ETH, "link-layer header of every frame (Ethernet with its VLAN tags; Linux cooked; loopback; empty for raw IP)",
+const struct table_schema header_tables[LAYER_COUNT] = {
+    [LAYER_ETH] = HEADER_TABLE(eth, "link-layer header of every frame (Ethernet with its VLAN tags; Linux cooked; loopback; empty for raw IP)",
           "Ethernet: destination, source, every 802.1Q/802.1ad tag, MPLS label and PPPoE+PPP header, and the EtherType before the network header (14 bytes untagged). Linux cooked: the 16 (v1) or 20 (v2) byte header. BSD loopback: the 4-byte family. Raw IP: zero bytes (XXH32 of nothing = 46947589)", eth_cols, 3),
-    TABLE(LAYER_ARP, "ARP/RARP header with its four addresses",
+    [LAYER_ARP] = HEADER_TABLE(arp, "ARP/RARP header with its four addresses",
           "the 8-byte fixed part and the four addresses (8 + 2*hln + 2*pln bytes)", arp_cols, 9),
-    TABLE(LAYER_IP4, "IPv4 header, options included",
+    [LAYER_IP4] = HEADER_TABLE(ip4, "IPv4 header, options included",
           "ip_hl*4 bytes (options included), fewer when the capture ends inside the header; 20 when ip_hl is below 5", ip4_cols, 11),
-    TABLE(LAYER_IP6, "IPv6 fixed header and its extension headers",
+    [LAYER_IP6] = HEADER_TABLE(ip6, "IPv6 fixed header and its extension headers",
           "the 40-byte fixed header and every extension header up to the upper-layer protocol (hop-by-hop, routing, fragment, destination options, AH, mobility, HIP, shim6), fewer when the capture ends inside the chain", ip6_cols, 7),
-    TABLE(LAYER_TCP, "TCP header, options included",
+    [LAYER_TCP] = HEADER_TABLE(tcp, "TCP header, options included",
           "doff*4 bytes (options included), fewer when the capture ends inside the header; 20 when doff is below 5", tcp_cols, 15),
-    TABLE(LAYER_UDP, "UDP header",
+    [LAYER_UDP] = HEADER_TABLE(udp, "UDP header",
           "the 8-byte header", udp_cols, 4),
-    TABLE(LAYER_ICMP4, "first 8 bytes of an ICMP message",
+    [LAYER_ICMP4] = HEADER_TABLE(icmp4, "first 8 bytes of an ICMP message",
           "the first 8 bytes of the message (type, code, checksum, rest of header)", icmp4_cols, 4),
-    TABLE(LAYER_ICMP6, "first 8 bytes of an ICMPv6 message",
+    [LAYER_ICMP6] = HEADER_TABLE(icmp6, "first 8 bytes of an ICMPv6 message",
           "the first 8 bytes of the message (type, code, checksum, icmp6_un_data32)", icmp6_cols, 4),
-    TABLE(LAYER_DNS, "DNS message on port 53, UDP or TCP",
+    [LAYER_DNS] = HEADER_TABLE(dns, "DNS message on port 53, UDP or TCP",
           "the whole DNS message as captured (header and all sections; over TCP without the 2-byte length prefix, up to the length it gives)", dns_cols, 6),
-    TABLE(LAYER_MDNS, "mDNS message on UDP port 5353",
-          "the whole mDNS message as captured", dns_cols, 6),
-    TABLE(LAYER_DHCP, "BOOTP/DHCP message on UDP ports 67/68",
+    [LAYER_MDNS] = HEADER_TABLE(mdns, "mDNS message on UDP port 5353",
+          "the whole mDNS message as captured", mdns_cols, 6),
+    [LAYER_DHCP] = HEADER_TABLE(dhcp, "BOOTP/DHCP message on UDP ports 67/68",
           "the whole BOOTP message as captured: 236-byte fixed part, magic cookie and options", dhcp_cols, 11),
 };
 
-static const char *const common_cols[SCHEMA_COMMON_COLS] = {"hash", "timestamp", "ethh_hash",
-                                                            "caplen", "length"};
+const struct database_schema header_database = {
+    "headers.sqlite",
+    "One table per decoded protocol, one row per header of every packet. Every table has the "
+    "specification's primary key (hash, timestamp, ethh_hash) and is created exactly as the "
+    "specification's CREATE TABLE says (a rowid table: rows are appended and the random-hash key "
+    "lives in the small primary-key index, which measured 19% faster to fill than WITHOUT ROWID). "
+    "Integers are in host order; addresses are text (MACs lower-case `aa:bb:cc:dd:ee:ff`, IPv4 "
+    "dotted quad, IPv6 RFC 5952). Columns marked *netsift* are additions to the specification.\n\n"
+    "Header hashes are XXH32 (libxxhash, seed 0) over the header bytes as captured, stored as an "
+    "unsigned 32-bit integer; each table says exactly which bytes. `ethh_hash` in every table is "
+    "the `hash` of the frame's eth row, so `JOIN eth ON eth.hash = t.ethh_hash AND eth.timestamp = "
+    "t.timestamp` finds the frame. Two headers with the same hash, timestamp and ethh_hash are one "
+    "row: the first is kept and the rest are counted as duplicates in the capture summary.",
+    header_tables,
+    LAYER_COUNT,
+};
 
 int schema_col_is_text(enum col_kind k)
 {
@@ -199,30 +235,27 @@ static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
 int schema_create_sql(const struct table_schema *t, char *buf, size_t size)
 {
     size_t u = 0;
-    int rc = append(buf, size, &u,
-                    "CREATE TABLE IF NOT EXISTS %s (hash INTEGER NOT NULL, timestamp INTEGER "
-                    "NOT NULL, ethh_hash INTEGER NOT NULL, caplen INTEGER, length INTEGER",
-                    layer_name(t->layer));
+    int rc = append(buf, size, &u, "CREATE TABLE IF NOT EXISTS %s (", t->name);
     for (size_t i = 0; i < t->ncols && rc == 0; i++)
-        rc = append(buf, size, &u, ", %s %s", t->cols[i].name, schema_col_type(&t->cols[i]));
+        rc = append(buf, size, &u, "%s%s %s%s", i ? ", " : "", t->cols[i].name,
+                    schema_col_type(&t->cols[i]), i < t->not_null ? " NOT NULL" : "");
     if (rc == 0)
-        rc = append(buf, size, &u, ", PRIMARY KEY (hash, timestamp, ethh_hash))");
+        rc = append(buf, size, &u, ", PRIMARY KEY (%s))", t->primary_key);
     return rc;
 }
 
 int schema_insert_sql(const struct table_schema *t, unsigned nrows, char *buf, size_t size)
 {
     size_t u = 0;
-    int rc = append(buf, size, &u, "INSERT OR IGNORE INTO %s (hash, timestamp, ethh_hash, caplen, length",
-                    layer_name(t->layer));
+    int rc = append(buf, size, &u, "INSERT OR IGNORE INTO %s (", t->name);
     for (size_t i = 0; i < t->ncols && rc == 0; i++)
-        rc = append(buf, size, &u, ", %s", t->cols[i].name);
+        rc = append(buf, size, &u, "%s%s", i ? ", " : "", t->cols[i].name);
     if (rc == 0)
         rc = append(buf, size, &u, ") VALUES ");
     for (unsigned r = 0; r < nrows && rc == 0; r++) {
-        rc = append(buf, size, &u, "%s(?,?,?,?,?", r ? "," : "");
+        rc = append(buf, size, &u, "%s(", r ? "," : "");
         for (size_t i = 0; i < t->ncols && rc == 0; i++)
-            rc = append(buf, size, &u, ",?");
+            rc = append(buf, size, &u, i ? ",?" : "?");
         if (rc == 0)
             rc = append(buf, size, &u, ")");
     }
@@ -234,40 +267,20 @@ uint64_t schema_text_mask(const struct table_schema *t)
     uint64_t mask = 0;
     for (size_t i = 0; i < t->ncols; i++)
         if (schema_col_is_text(t->cols[i].kind))
-            mask |= 1ull << (SCHEMA_COMMON_COLS + i);
+            mask |= 1ull << i;
     return mask;
 }
 
-static const char *const common_docs[SCHEMA_COMMON_COLS] = {
-    "XXH32 (seed 0) of this table's header bytes as captured",
-    "capture time, microseconds since the Unix epoch",
-    "XXH32 (seed 0) of the frame's link-layer header; joins every table to eth.hash",
-    "bytes captured of the frame",
-    "bytes of the frame on the wire",
-};
-
-void schema_write_markdown(FILE *f)
+void schema_write_markdown(FILE *f, const struct database_schema *db)
 {
-    fprintf(f, "# headers.sqlite schema reference\n\n"
-               "Generated by `netsift schema --markdown`; do not edit by hand.\n\n"
-               "Every table has the primary key (hash, timestamp, ethh_hash) of the specification, "
-               "created exactly as its CREATE TABLE statement says (a rowid table: rows are "
-               "appended, the random-hash key lives in the small primary-key index, which "
-               "measured 19%% faster to fill than WITHOUT ROWID). Integers are in host "
-               "order; addresses are text (MACs lower-case `aa:bb:cc:dd:ee:ff`, IPv4 dotted quad, "
-               "IPv6 RFC 5952). Columns marked *netsift* are additions to the specification.\n\n"
-               "Header hashes are XXH32 (libxxhash, seed 0) over the header bytes as captured, "
-               "stored as an unsigned 32-bit integer. Each table below says exactly which bytes. "
-               "`ethh_hash` in every table is the `hash` of the frame's eth row, so "
-               "`JOIN eth ON eth.hash = t.ethh_hash AND eth.timestamp = t.timestamp` finds the frame. "
-               "Two headers with the same hash, timestamp and ethh_hash are one row: the first "
-               "is kept and the rest are counted as duplicates in the capture summary.\n\n");
-    for (int l = 0; l < LAYER_COUNT; l++) {
-        const struct table_schema *t = &schema_tables[l];
-        fprintf(f, "## %s\n\n%s. `hash` covers %s.\n\n| column | type | source | meaning |\n| --- | --- | --- | --- |\n",
-                layer_name(t->layer), t->doc, t->hash_covers);
-        for (int i = 0; i < SCHEMA_COMMON_COLS; i++)
-            fprintf(f, "| %s | INTEGER | spec | %s |\n", common_cols[i], common_docs[i]);
+    fprintf(f, "# %s\n\n%s\n\n", db->file, db->doc);
+    for (size_t n = 0; n < db->ntables; n++) {
+        const struct table_schema *t = &db->tables[n];
+        fprintf(f, "## %s\n\n%s.", t->name, t->doc);
+        if (t->hash_covers)
+            fprintf(f, " `hash` covers %s.", t->hash_covers);
+        fprintf(f, " Primary key (%s).\n\n| column | type | source | meaning |\n"
+                   "| --- | --- | --- | --- |\n", t->primary_key);
         for (size_t i = 0; i < t->ncols; i++)
             fprintf(f, "| %s | %s | %s | %s |\n", t->cols[i].name, schema_col_type(&t->cols[i]),
                     i < t->nspec ? "spec" : "*netsift*", t->cols[i].doc);

@@ -23,11 +23,11 @@ enum col_kind {
     COL_U8,        /* uint8_t */
     COL_U16,       /* uint16_t */
     COL_U32,       /* uint32_t */
+    COL_U64,       /* uint64_t (stored as a signed 64-bit integer) */
     COL_I16_OPT,   /* int16_t, NULL when negative */
     COL_BIT,       /* uint8_t & arg, stored as 0/1 */
     COL_BOOL,      /* bool */
-    COL_NIBBLE_HI, /* uint8_t >> 4 */
-    COL_VLAN,      /* eth.vlan_id[arg], NULL past vlan_count */
+    COL_VLAN,      /* header tables only: eth.vlan_id[arg], NULL past vlan_count */
     COL_IP4,       /* uint8_t[4] as dotted quad */
     COL_IP6,       /* uint8_t[16] as RFC 5952 text */
     COL_HWADDR,    /* struct bytes as colon hex; NULL when empty */
@@ -38,41 +38,57 @@ enum col_kind {
     COL_PAYLOAD,   /* struct bytes: its length */
 };
 
+/* One column: where its value lives in the table's record struct (struct
+ * packet for the header tables) and how it becomes an SQL value. */
 struct column {
     const char *name;
     enum col_kind kind;
-    size_t offset;     /* of the value inside struct packet */
+    size_t offset;     /* of the value inside the record */
     uint32_t arg;      /* bit mask (COL_BIT), index (COL_VLAN) */
     int cond;          /* if >= 0: offset of a bool that must be true, else NULL */
     const char *doc;   /* one line for docs/schema.md */
 };
 
 struct table_schema {
-    enum layer layer;
+    const char *name;
     const char *doc;
-    const char *hash_covers; /* exactly which bytes `hash` is computed over */
-    const struct column *cols; /* the columns after the five common ones */
+    const char *hash_covers;   /* header tables: exactly which bytes `hash` covers */
+    const struct column *cols;
     size_t ncols;
-    size_t nspec; /* how many of cols are the specification's */
+    size_t nspec;              /* the first nspec columns are the specification's */
+    const char *primary_key;   /* column list of the PRIMARY KEY clause */
+    size_t not_null;           /* the first not_null columns are NOT NULL */
+    unsigned sort_key_cols;    /* sort rows by this many (at most 3) leading integer columns before
+                                  inserting (random keys: fewer pages touched); 0: keep order */
 };
 
-#define SCHEMA_COMMON_COLS 5
-#define SCHEMA_MAX_COLS 32
+/* A database file and its tables, for `netsift schema`. */
+struct database_schema {
+    const char *file; /* name inside DB_PATH */
+    const char *doc;
+    const struct table_schema *tables;
+    size_t ntables;
+};
 
-extern const struct table_schema schema_tables[LAYER_COUNT];
+#define SCHEMA_MAX_COLS 64
+
+/* The header tables of headers.sqlite, indexed by enum layer; each row is
+ * built from a struct packet. */
+extern const struct table_schema header_tables[LAYER_COUNT];
+extern const struct database_schema header_database;
 
 /* "CREATE TABLE IF NOT EXISTS t (...)" into buf. */
 int schema_create_sql(const struct table_schema *t, char *buf, size_t size);
 /* "INSERT OR IGNORE INTO t (...) VALUES (?,...),(?,...)..." with nrows
  * rows of parameters, into buf. */
 int schema_insert_sql(const struct table_schema *t, unsigned nrows, char *buf, size_t size);
-/* Bit i set when column i (the five common ones included) is TEXT. */
+/* Bit i set when column i is TEXT. */
 uint64_t schema_text_mask(const struct table_schema *t);
 /* SQL type of a column ("INTEGER" or "TEXT"). */
 const char *schema_col_type(const struct column *c);
 /* True when a column of this kind is stored as TEXT. */
 int schema_col_is_text(enum col_kind k);
-/* Write the schema reference (markdown) to f. */
-void schema_write_markdown(FILE *f);
+/* Write the reference (markdown) of one database's tables to f. */
+void schema_write_markdown(FILE *f, const struct database_schema *db);
 
 #endif

@@ -16,9 +16,11 @@
 
 struct writer {
     sqlite3 *db;
-    sqlite3_stmt *insert[LAYER_COUNT];      /* one row */
-    sqlite3_stmt *insert_many[LAYER_COUNT]; /* ROWS_PER_INSERT rows */
-    uint64_t text_mask[LAYER_COUNT];
+    const struct table_schema *tables;
+    size_t ntables;
+    sqlite3_stmt *insert[BATCH_MAX_TABLES];      /* one row */
+    sqlite3_stmt *insert_many[BATCH_MAX_TABLES]; /* ROWS_PER_INSERT rows */
+    uint64_t text_mask[BATCH_MAX_TABLES];
     char path[4096];
 
     pthread_t thread;
@@ -50,7 +52,7 @@ static void set_error(struct writer *w, const char *what)
 
 static void finalize_statements(struct writer *w)
 {
-    for (int l = 0; l < LAYER_COUNT; l++) {
+    for (size_t l = 0; l < BATCH_MAX_TABLES; l++) {
         sqlite3_finalize(w->insert[l]);
         sqlite3_finalize(w->insert_many[l]);
         w->insert[l] = w->insert_many[l] = NULL;
@@ -71,7 +73,7 @@ static int add_missing_columns(sqlite3 *db, const struct table_schema *t)
         if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
                                &st, NULL) != SQLITE_OK)
             return -1;
-        sqlite3_bind_text(st, 1, layer_name(t->layer), -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, t->cols[i].name, -1, SQLITE_STATIC);
         present = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_finalize(st);
@@ -79,7 +81,7 @@ static int add_missing_columns(sqlite3 *db, const struct table_schema *t)
             continue;
         /* names come from the compiled-in schema table, never from input */
         char sql[256];
-        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", layer_name(t->layer),
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", t->name,
                  t->cols[i].name, schema_col_type(&t->cols[i]));
         if (exec(db, sql) != SQLITE_OK)
             return -1;
@@ -107,9 +109,9 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
     step = "cannot create tables";
     if (exec(w->db, "BEGIN") != SQLITE_OK)
         goto fail;
-    for (int l = 0; l < LAYER_COUNT; l++) {
-        if (schema_create_sql(&schema_tables[l], sql, sizeof sql) != 0 ||
-            exec(w->db, sql) != SQLITE_OK || add_missing_columns(w->db, &schema_tables[l]) != 0) {
+    for (size_t l = 0; l < w->ntables; l++) {
+        if (schema_create_sql(&w->tables[l], sql, sizeof sql) != 0 ||
+            exec(w->db, sql) != SQLITE_OK || add_missing_columns(w->db, &w->tables[l]) != 0) {
             exec(w->db, "ROLLBACK");
             goto fail;
         }
@@ -117,11 +119,11 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
     if (exec(w->db, "COMMIT") != SQLITE_OK)
         goto fail;
     step = "cannot prepare inserts";
-    for (int l = 0; l < LAYER_COUNT; l++) {
+    for (size_t l = 0; l < w->ntables; l++) {
         char many[65536];
-        w->text_mask[l] = schema_text_mask(&schema_tables[l]);
-        if (schema_insert_sql(&schema_tables[l], 1, sql, sizeof sql) != 0 ||
-            schema_insert_sql(&schema_tables[l], ROWS_PER_INSERT, many, sizeof many) != 0 ||
+        w->text_mask[l] = schema_text_mask(&w->tables[l]);
+        if (schema_insert_sql(&w->tables[l], 1, sql, sizeof sql) != 0 ||
+            schema_insert_sql(&w->tables[l], ROWS_PER_INSERT, many, sizeof many) != 0 ||
             sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &w->insert[l], NULL) !=
                 SQLITE_OK ||
             sqlite3_prepare_v3(w->db, many, -1, SQLITE_PREPARE_PERSISTENT, &w->insert_many[l],
@@ -155,7 +157,7 @@ static void bind_row(sqlite3_stmt *st, int first, const struct table_rows *t, ui
 
 /* Insert a table's rows in primary-key order, ROWS_PER_INSERT at a time;
  * rows the database already holds are counted as duplicates. */
-static int insert_table(struct writer *w, enum layer l, const struct table_rows *t)
+static int insert_table(struct writer *w, size_t l, const struct table_rows *t)
 {
     uint32_t i = 0;
     while (i < t->nrows) {
@@ -182,8 +184,8 @@ static void write_batch(struct writer *w, struct batch *b)
         set_error(w, "cannot begin transaction");
         return;
     }
-    for (int l = 0; l < LAYER_COUNT; l++) {
-        if (insert_table(w, (enum layer)l, &b->t[l]) != 0) {
+    for (size_t l = 0; l < w->ntables; l++) {
+        if (insert_table(w, l, &b->t[l]) != 0) {
             set_error(w, "insert failed");
             exec(w->db, "ROLLBACK");
             w->stats = before;
@@ -241,6 +243,8 @@ struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen
         return NULL;
     }
     snprintf(w->path, sizeof w->path, "%s", o->path);
+    w->tables = o->tables;
+    w->ntables = o->ntables < BATCH_MAX_TABLES ? o->ntables : BATCH_MAX_TABLES;
     if (open_database(w, o, err, errlen) != 0) {
         finalize_statements(w);
         sqlite3_close(w->db);
@@ -249,7 +253,7 @@ struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen
     }
     w->nbatches = o->batches < 2 ? 2 : o->batches > WRITER_MAX_BATCHES ? WRITER_MAX_BATCHES : o->batches;
     for (unsigned i = 0; i < w->nbatches; i++) {
-        batch_init(&w->batches[i]);
+        batch_init(&w->batches[i], w->tables, w->ntables);
         w->free_list[w->nfree++] = &w->batches[i];
     }
     pthread_mutex_init(&w->lock, NULL);

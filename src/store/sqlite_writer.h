@@ -1,9 +1,10 @@
 /*
  * sqlite_writer.h - the thread that owns headers.sqlite.
  *
- * One writer per database file.  The capture side takes an empty batch,
- * fills it and submits it; the writer thread sorts each table's rows by
- * primary key and inserts the whole batch in one transaction (WAL mode,
+ * One writer per database file, for a set of tables (schema.h).  The
+ * capture side takes an empty batch, fills it, and submits it (rows are
+ * sorted by key then, on the submitting thread); the writer thread
+ * inserts the whole batch in one transaction (WAL mode,
  * prepared statements, INSERT OR IGNORE: a row whose key is already
  * stored is a duplicate, counted and dropped, the first one kept).
  * A fixed number of batches circulate, so a writer that falls behind
@@ -22,14 +23,16 @@
 
 struct writer_opts {
     const char *path;       /* database file */
+    const struct table_schema *tables; /* created if missing; batches hold rows for them */
+    size_t ntables;
     const char *synchronous; /* "OFF", "NORMAL" or "FULL" */
     uint32_t cache_mib;     /* page cache size */
     uint32_t batches;       /* batches in circulation (>= 2) */
 };
 
 struct writer_stats {
-    uint64_t stored[LAYER_COUNT];
-    uint64_t duplicates[LAYER_COUNT];
+    uint64_t stored[BATCH_MAX_TABLES];     /* by table index */
+    uint64_t duplicates[BATCH_MAX_TABLES]; /* rows whose key was already stored */
     uint64_t transactions;
 };
 
