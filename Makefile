@@ -36,10 +36,20 @@ demo: build
 	done
 	@echo "Try: sqlite3 demo-db/headers.sqlite 'SELECT qname, qtype FROM dns'"
 
+PLAIN_BUILD ?= build-plain
+FIGURES    = $(abspath $(TEST_BUILD)/figures)
+
+# the sanitizer build runs every test; a plain build serves valgrind and
+# the live-load rates; the figures the tests measure become docs/reliability.md
 test: test-deps
 	@CC=clang cmake -S . -B $(TEST_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNETSIFT_SANITIZE=ON >/dev/null
 	@cmake --build $(TEST_BUILD) -j $(JOBS)
-	@cd $(TEST_BUILD) && ctest --output-on-failure -j $(JOBS)
+	@cmake -S . -B $(PLAIN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNETSIFT_TESTS=OFF >/dev/null
+	@cmake --build $(PLAIN_BUILD) -j $(JOBS) --target netsift
+	@rm -rf $(FIGURES) && mkdir -p $(FIGURES)
+	@cd $(TEST_BUILD) && FIGURES_DIR=$(FIGURES) NETSIFT_PLAIN=$(abspath $(PLAIN_BUILD)/netsift) \
+	  ctest --output-on-failure -j $(JOBS)
+	@tests/reliability-doc.sh $(FIGURES) > docs/reliability.md
 
 fuzz: test-deps
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNETSIFT_FUZZ=ON -DNETSIFT_TESTS=OFF >/dev/null
@@ -53,4 +63,4 @@ docs: build
 	@$(BUILD)/netsift schema --markdown > docs/schema.md
 
 clean:
-	rm -rf $(BUILD) $(TEST_BUILD) $(FUZZ_BUILD) demo-db
+	rm -rf $(BUILD) $(TEST_BUILD) $(PLAIN_BUILD) $(FUZZ_BUILD) demo-db
