@@ -105,7 +105,8 @@ void decode_ethertype(struct packet *pkt, struct cursor c, uint16_t type)
     case 0x86dd:
         decode_ip6(pkt, c);
         break;
-    case 0x0806:
+    case 0x0806: /* ARP */
+    case 0x8035: /* RARP */
         decode_arp(pkt, c);
         break;
     case 0x8100: /* 802.1Q */

@@ -114,21 +114,23 @@ void decode_dns(struct packet *pkt, struct cursor c, enum layer as, bool over_tc
         }
         pos += 4;
     }
-    for (unsigned i = 0; i < d->ancount; i++) {
+    /* walk every resource record (answer, authority, additional) so that a
+     * message cut or corrupted anywhere is flagged */
+    unsigned records = (unsigned)d->ancount + d->nscount + d->arcount;
+    for (unsigned i = 0; i < records; i++) {
         enum dns_name_status st = dns_read_name(msg, len, &pos, NULL, 0);
-        if (st != DNS_NAME_OK)
-            {
+        if (st != DNS_NAME_OK) {
             dns_flag(pkt, as, st);
             return;
         }
         uint16_t rdlength;
         fixed = cursor_make(msg + pos, len - pos);
-        if (!cursor_peek_be16(&fixed, 8, &rdlength) || !cursor_skip(&fixed, 10u + rdlength))
-            {
+        if (!cursor_peek_be16(&fixed, 8, &rdlength) || !cursor_skip(&fixed, 10u + rdlength)) {
             layer_truncated(pkt, as);
             return;
         }
         pos += 10u + rdlength;
-        d->answers_parsed++;
+        if (i < d->ancount)
+            d->answers_parsed++;
     }
 }

@@ -44,9 +44,10 @@ void decode_tcp(struct packet *pkt, struct cursor c)
     layer_set(pkt, LAYER_TCP, c.p, hlen);
     cursor_skip(&c, hlen);
     t->payload = (struct bytes){c.p, (uint32_t)c.left};
-    if (c.left >= 2 + 12 && (t->source == 53 || t->dest == 53)) {
-        uint16_t msg_len;
-        cursor_get_be16(&c, &msg_len);
+    uint16_t msg_len;
+    if ((t->source == 53 || t->dest == 53) && cursor_get_be16(&c, &msg_len) && msg_len > 0) {
         decode_dns(pkt, cursor_sub(&c, msg_len), LAYER_DNS, true);
+        if (msg_len > c.left && packet_has(pkt, LAYER_DNS))
+            layer_truncated(pkt, LAYER_DNS); /* cut, or continued in the next segment */
     }
 }

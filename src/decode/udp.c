@@ -46,10 +46,20 @@ void decode_udp(struct packet *pkt, struct cursor c)
         u->payload.len = (uint32_t)payload_len;
     }
 
+    enum layer app;
     if (u->source == 5353 || u->dest == 5353)
-        decode_dns(pkt, c, LAYER_MDNS, false);
+        app = LAYER_MDNS;
     else if (u->source == 53 || u->dest == 53)
-        decode_dns(pkt, c, LAYER_DNS, false);
+        app = LAYER_DNS;
     else if ((u->source == 67 || u->source == 68) && (u->dest == 67 || u->dest == 68))
+        app = LAYER_DHCP;
+    else
+        return;
+    if (app == LAYER_DHCP)
         decode_dhcp(pkt, c);
+    else
+        decode_dns(pkt, c, app, false);
+    /* these take the whole payload as their header: cut when it was cut */
+    if ((pkt->truncated & (1u << LAYER_UDP)) && packet_has(pkt, app))
+        layer_truncated(pkt, app);
 }
