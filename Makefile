@@ -10,6 +10,8 @@ BUILD      ?= build
 TEST_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
+# make test fuzzes each harness too: 60 s in CI, 15 s on a developer's machine
+TEST_FUZZ_SECONDS ?= $(if $(CI),60,15)
 JOBS       ?= $(shell nproc)
 
 .PHONY: all deps test-deps build demo test fuzz bench docs clean
@@ -49,6 +51,9 @@ test: test-deps
 	@rm -rf $(FIGURES) && mkdir -p $(FIGURES)
 	@cd $(TEST_BUILD) && FIGURES_DIR=$(FIGURES) NETSIFT_PLAIN=$(abspath $(PLAIN_BUILD)/netsift) \
 	  ctest --output-on-failure -j $(JOBS)
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DNETSIFT_FUZZ=ON -DNETSIFT_TESTS=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
+	@FIGURES_DIR=$(FIGURES) tests/fuzz/run.sh $(FUZZ_BUILD) $(TEST_FUZZ_SECONDS)
 	@tests/reliability-doc.sh $(FIGURES) > docs/reliability.md
 
 fuzz: test-deps

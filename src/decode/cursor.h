@@ -38,8 +38,10 @@ static inline bool cursor_skip(struct cursor *c, size_t n)
 {
     if (c->left < n)
         return false;
-    c->p += n;
-    c->left -= n;
+    if (n) { /* an empty window may have a NULL pointer: no arithmetic on it */
+        c->p += n;
+        c->left -= n;
+    }
     return true;
 }
 

@@ -219,7 +219,7 @@ static bool sort_table(struct table_rows *t, unsigned key_cols, struct sort_key 
 {
     for (uint32_t i = 0; i < t->nrows; i++)
         t->order[i] = i;
-    if (key_cols == 0)
+    if (key_cols == 0 || t->nrows < 2)
         return true;
     if (t->nrows > *keys_cap) {
         struct sort_key *k = realloc(*keys, (size_t)t->nrows * sizeof *k);
