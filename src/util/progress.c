@@ -18,14 +18,17 @@ void progress_init(struct progress *p, uint64_t total_bytes, bool enabled, uint6
 {
     p->enabled = enabled && total_bytes > 0;
     p->total_bytes = total_bytes;
-    p->start_us = p->last_draw_us = now_us;
+    p->start_us = now_us;
+    p->last_draw_us = 0; /* draw at the first update: feedback at once */
+    p->drawn = false;
 }
 
 void progress_update(struct progress *p, uint64_t done, uint64_t packets, uint64_t now_us)
 {
-    if (!p->enabled || now_us - p->last_draw_us < 250000)
+    if (!p->enabled || (p->drawn && now_us - p->last_draw_us < 250000))
         return;
     p->last_draw_us = now_us;
+    p->drawn = true;
     double frac = done >= p->total_bytes ? 1.0 : (double)done / (double)p->total_bytes;
     double secs = (double)(now_us - p->start_us) / 1e6;
     double rate = secs > 0 ? (double)packets / secs : 0;
@@ -43,7 +46,7 @@ void progress_update(struct progress *p, uint64_t done, uint64_t packets, uint64
 
 void progress_finish(struct progress *p)
 {
-    if (p->enabled && p->last_draw_us != p->start_us) {
+    if (p->enabled && p->drawn) {
         fputs("\r\033[K", stderr);
         fflush(stderr);
     }

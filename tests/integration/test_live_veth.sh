@@ -45,8 +45,11 @@ field() { python3 -c "import json,sys; d=json.load(open('$1')); print(eval('d' +
 start_capture "$WORK/live"
 ip netns exec "$NS" tcpreplay -q -i "$VA" "$S" > /dev/null 2>&1
 sleep 0.5
+kill -USR1 "$CAP_PID"   # kernel counters on demand, capture goes on
+sleep 0.3
 stop_capture
 check "live capture exit status" 0 "$CAP_RC"
+if grep -q "dropped by kernel" "$WORK/live.err"; then pass; else fail "SIGUSR1 printed no kernel counters: $(cat "$WORK/live.err")"; fi
 check "live packets = replayed packets" 82 "$(field "$WORK/live.json" "['packets']")"
 check "kernel drops" 0 "$(field "$WORK/live.json" "['kernel']['dropped']")"
 for t in eth arp ip4 ip6 tcp udp icmp4 icmp6 dns mdns dhcp; do

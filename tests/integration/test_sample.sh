@@ -61,6 +61,16 @@ if [ "$(dump_tables "$H" | md5sum)" = "$(dump_tables "$WORK/w3/headers.sqlite" |
 check "second run stores nothing new" 0 "$(python3 -c "import json; print(json.load(open('$WORK/again.json'))['headers']['rows_stored']['total'])")"
 check "eth rows unchanged" 82 "$(sql "$H" 'SELECT count(*) FROM eth')"
 
+# a progress bar on a terminal only (script(1) gives netsift a pseudo-terminal)
+for i in $(seq 1 40); do editcap -t "$i" "$SRC_DIR/sample/sample.pcap" "$WORK/p$i.pcap"; done
+mergecap -a -F pcap -w "$WORK/progress.pcap" "$WORK"/p*.pcap
+if command -v script >/dev/null; then
+  script -qec "$NETSIFT capture -r $WORK/progress.pcap -d $WORK/pdb --process-interval 1 > /dev/null" /dev/null > "$WORK/tty.out" 2>&1
+  if grep -q '% \[' "$WORK/tty.out"; then pass; else fail "no progress bar on a terminal: $(head -c 300 "$WORK/tty.out")"; fi
+fi
+"$NETSIFT" capture -r "$WORK/progress.pcap" -d "$WORK/pdb2" > /dev/null 2> "$WORK/notty.err"
+check "no progress output when stderr is not a terminal" 0 "$(wc -c < "$WORK/notty.err")"
+
 # the schema reference in docs/ is the one the binary generates
 "$NETSIFT" schema --markdown > "$WORK/schema.md"
 if cmp -s "$WORK/schema.md" "$SRC_DIR/docs/schema.md"; then pass; else fail "docs/schema.md is stale: run 'make docs'"; fi
