@@ -28,3 +28,36 @@ finish() {
   echo "$PASSED passed, $FAILED failed"
   [ "$FAILED" -eq 0 ]
 }
+
+# shifted_copies N OUT: N copies of the sample capture, the i-th shifted by
+# i seconds (so no two frames share a timestamp), concatenated into OUT
+shifted_copies() {
+  local n=$1 out=$2 dir i
+  dir=$(mktemp -d "$WORK/copies.XXXXXX")
+  for i in $(seq 1 "$n"); do editcap -t "$i" "$SRC_DIR/sample/sample.pcap" "$dir/c$i.pcap"; done
+  mergecap -a -F pcap -w "$out" $(for i in $(seq 1 "$n"); do echo "$dir/c$i.pcap"; done)
+  rm -rf "$dir"
+}
+
+# veth_pair: a network namespace $NS holding one end ($VA) of a veth pair
+# whose other end ($VB) stays here, both up, IPv6 off (the kernel's own
+# router solicitations would otherwise be captured).  Skips the whole test
+# (exit 0) where that is not possible; removes everything at exit.
+veth_pair() {
+  if [ "$(id -u)" -ne 0 ] || ! command -v tcpreplay >/dev/null || ! ip netns add "nsprobe$$" 2>/dev/null; then
+    echo "skip: live capture needs root, tcpreplay and network namespaces"
+    echo "0 passed, 0 failed, 1 skipped"
+    exit 0
+  fi
+  ip netns del "nsprobe$$"
+  NS=nsift$$ VA=nsa$$ VB=nsb$$
+  trap 'ip netns del "$NS" 2>/dev/null; ip link del "$VB" 2>/dev/null; rm -rf "$WORK"' EXIT
+  ip netns add "$NS"
+  ip link add "$VB" type veth peer name "$VA"
+  ip link set "$VA" netns "$NS"
+  sysctl -qw "net.ipv6.conf.$VB.disable_ipv6=1"
+  ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$VA.disable_ipv6=1"
+  ip link set "$VB" up
+  ip netns exec "$NS" ip link set "$VA" up
+  ip netns exec "$NS" ip link set lo up
+}

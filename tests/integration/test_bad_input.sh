@@ -94,8 +94,7 @@ fi
 # a full filesystem: a 512 KiB tmpfs fills up mid-capture
 if [ "$(id -u)" -eq 0 ] && mkdir -p "$W/full" && mount -t tmpfs -o size=512k tmpfs "$W/full" 2>/dev/null; then
   # copies of the sample, each shifted by a second, so no row is a duplicate
-  for i in $(seq 1 150); do editcap -t "$i" "$S" "$W/files/copy$i.pcap"; done
-  mergecap -a -F pcap -w "$W/files/big.pcap" "$W"/files/copy*.pcap
+  shifted_copies 150 "$W/files/big.pcap"
   big="$W/files/big.pcap"
   "$N" capture -r "$big" -d "$W/full/db" --batch-rows 2000 > /dev/null 2> "$W/err"
   check "disk full: exit status" 1 $?

@@ -7,9 +7,7 @@ source "$(dirname "$0")/lib.sh"
 ROUNDS=${CRASH_ROUNDS:-20}
 S="$SRC_DIR/sample/sample.pcap"
 # a file long enough to be killed mid-way: shifted copies of the sample
-for i in $(seq 1 60); do editcap -t "$i" "$S" "$WORK/c$i.pcap"; done
-mergecap -a -F pcap -w "$WORK/long.pcap" "$WORK"/c*.pcap
-rm -f "$WORK"/c*.pcap
+shifted_copies 60 "$WORK/long.pcap"
 for i in 1 2 3 4 5 6; do   # double it six times: 315k packets
   editcap -t $((60 * (1 << i))) "$WORK/long.pcap" "$WORK/shifted.pcap"
   mergecap -a -F pcap -w "$WORK/longer.pcap" "$WORK/long.pcap" "$WORK/shifted.pcap"

@@ -5,26 +5,10 @@
 # it (rows = packets read); the kernel's drop counter shows where the
 # machine stops keeping up, and that rate is written down.
 source "$(dirname "$0")/lib.sh"
-if [ "$(id -u)" -ne 0 ] || ! command -v tcpreplay >/dev/null || ! ip netns add nsift-probe 2>/dev/null; then
-  echo "skip: needs root, tcpreplay and network namespaces"; echo "0 passed, 0 failed, 1 skipped"; exit 0
-fi
-ip netns del nsift-probe
+veth_pair
 BIN=${NETSIFT_PLAIN:-$NETSIFT}  # the optimised build when there is one: rates are measured
-NS=nsload$$; VA=nla$$; VB=nlb$$
-cleanup() { ip netns del "$NS" 2>/dev/null; ip link del "$VB" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-ip netns add "$NS"
-ip link add "$VB" type veth peer name "$VA"
-ip link set "$VA" netns "$NS"
-sysctl -qw "net.ipv6.conf.$VB.disable_ipv6=1"
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$VA.disable_ipv6=1"
-ip link set "$VB" up
-ip netns exec "$NS" ip link set "$VA" up
 
-S="$SRC_DIR/sample/sample.pcap"
-for i in $(seq 1 600); do editcap -t "$i" "$S" "$WORK/c$i.pcap"; done
-mergecap -a -F pcap -w "$WORK/load.pcap" "$WORK"/c*.pcap
-rm -f "$WORK"/c*.pcap
+shifted_copies 600 "$WORK/load.pcap"
 sent=$(capinfos -c -M "$WORK/load.pcap" | awk '/Number of packets/ {print $NF}')
 
 first_drop=""

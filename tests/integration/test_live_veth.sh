@@ -6,26 +6,7 @@
 # everything: rows stored = packets read.
 source "$(dirname "$0")/lib.sh"
 
-if [ "$(id -u)" -ne 0 ] || ! command -v tcpreplay >/dev/null || ! ip netns add nsift-probe 2>/dev/null; then
-  echo "skip: live capture needs root, tcpreplay and network namespaces"
-  echo "0 passed, 0 failed, 1 skipped"
-  exit 0
-fi
-ip netns del nsift-probe
-NS=nsift$$
-VA=nsa$$
-VB=nsb$$
-cleanup() { ip netns del "$NS" 2>/dev/null; ip link del "$VB" 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-ip netns add "$NS"
-ip link add "$VB" type veth peer name "$VA"
-ip link set "$VA" netns "$NS"
-# no IPv6 on either end: the kernel's own router solicitations would be captured
-sysctl -qw "net.ipv6.conf.$VB.disable_ipv6=1"
-ip netns exec "$NS" sysctl -qw "net.ipv6.conf.$VA.disable_ipv6=1"
-ip link set "$VB" up
-ip netns exec "$NS" ip link set "$VA" up
-ip netns exec "$NS" ip link set lo up
+veth_pair
 
 S="$SRC_DIR/sample/sample.pcap"
 
@@ -99,8 +80,7 @@ else
 fi
 
 # 4. SIGTERM while packets pour in: everything read is committed
-for i in $(seq 1 40); do editcap -t "$i" "$S" "$WORK/copy$i.pcap"; done
-mergecap -a -F pcap -w "$WORK/load.pcap" "$WORK"/copy*.pcap
+shifted_copies 40 "$WORK/load.pcap"
 start_capture "$WORK/load" --batch-rows 100000
 ip netns exec "$NS" tcpreplay -q --topspeed -i "$VA" "$WORK/load.pcap" > /dev/null 2>&1 &
 REPLAY=$!

@@ -62,8 +62,7 @@ check "second run stores nothing new" 0 "$(python3 -c "import json; print(json.l
 check "eth rows unchanged" 82 "$(sql "$H" 'SELECT count(*) FROM eth')"
 
 # a progress bar on a terminal only (script(1) gives netsift a pseudo-terminal)
-for i in $(seq 1 40); do editcap -t "$i" "$SRC_DIR/sample/sample.pcap" "$WORK/p$i.pcap"; done
-mergecap -a -F pcap -w "$WORK/progress.pcap" "$WORK"/p*.pcap
+shifted_copies 40 "$WORK/progress.pcap"
 if command -v script >/dev/null; then
   script -qec "$NETSIFT capture -r $WORK/progress.pcap -d $WORK/pdb --process-interval 1 > /dev/null" /dev/null > "$WORK/tty.out" 2>&1
   if grep -q '% \[' "$WORK/tty.out"; then pass; else fail "no progress bar on a terminal: $(head -c 300 "$WORK/tty.out")"; fi
