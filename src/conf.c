@@ -12,7 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum opt_type { OPT_BOOL, OPT_UINT, OPT_STR };
+enum opt_type {
+    OPT_BOOL,
+    OPT_UINT,
+    OPT_STR,
+    OPT_SIZE,     /* bytes with an optional K/M/G/T suffix (conf_parse_size) */
+    OPT_DURATION, /* seconds with an optional s/m/h/d suffix (conf_parse_duration) */
+};
 
 struct option_def {
     const char *key;   /* configuration file key */
@@ -27,6 +33,9 @@ struct option_def {
 };
 
 #define FIELD(f) offsetof(struct netsift_conf, f), sizeof(((struct netsift_conf *)0)->f)
+/* flag of an option that is read from the configuration file only (a
+ * secret must not show in the process list) */
+#define FILE_ONLY ""
 
 static const struct option_def options[] = {
     {"interface", NULL, "capture_interface", 'i', OPT_STR, FIELD(interface), 0, "IFACE",
@@ -52,7 +61,7 @@ static const struct option_def options[] = {
     {"workers", NULL, NULL, 'w', OPT_UINT, FIELD(workers), 64, "N",
      "Decoding threads; each flow stays on one (default 0: one per core). 1 decodes on the reading thread."},
     {"db_write", NULL, NULL, 0, OPT_BOOL, FIELD(db_write), 0, NULL,
-     "Store decoded headers in DB_PATH/headers.sqlite (default on; --no-db-write decodes only)."},
+     "Store decoded headers in DB_PATH/headers.sqlite (default on; --no-db-write: no headers.sqlite; the device monitor still runs unless --no-monitor)."},
     {"db_path", NULL, NULL, 'd', OPT_STR, FIELD(db_path), 0, "DIR",
      "Directory of the databases (default ./netsift-db; created if its parent exists)."},
     {"batch_rows", NULL, NULL, 0, OPT_UINT, FIELD(batch_rows), 10000000, "N",
@@ -62,19 +71,47 @@ static const struct option_def options[] = {
     {"synchronous", "db-synchronous", NULL, 0, OPT_STR, FIELD(synchronous), 0, "MODE",
      "SQLite synchronous mode: off, normal (default) or full. WAL mode is always on."},
     {"file_write", NULL, NULL, 0, OPT_BOOL, FIELD(file_write), 0, NULL,
-     "Store raw packets as pcap files (the raw packet storer; not in this build yet)."},
+     "Store every packet in pcap files under DB_PATH/pcap/, indexed one row per packet in DB_PATH/pcap-meta.sqlite (default off; read back with netsift extract)."},
+    {"pcap_rotate_size", NULL, NULL, 0, OPT_SIZE, FIELD(pcap_rotate_size), UINT64_MAX, "SIZE",
+     "Start a new pcap file once the current one holds SIZE bytes (suffix K, M, G, T: powers of 1024; default 64M, at least 1K)."},
+    {"pcap_rotate_time", NULL, NULL, 0, OPT_DURATION, FIELD(pcap_rotate_time), UINT32_MAX, "DURATION",
+     "Start a new pcap file once the current one spans DURATION of packet time or has been open that long (seconds, or suffix s, m, h, d; default 300)."},
+    {"pcap_max_size", NULL, NULL, 0, OPT_SIZE, FIELD(pcap_max_size), UINT64_MAX, "SIZE",
+     "Retention: while all pcap files together exceed SIZE, remove the oldest closed file and its index rows (default 0: no limit)."},
+    {"pcap_max_age", NULL, NULL, 0, OPT_DURATION, FIELD(pcap_max_age), UINT32_MAX, "DURATION",
+     "Retention: remove closed pcap files whose last packet is more than DURATION older than the newest packet stored (default 0: no limit)."},
     {"db_sync", NULL, NULL, 0, OPT_BOOL, FIELD(db_sync), 0, NULL,
-     "Push the databases to PostgreSQL (database sync; not in this build yet)."},
+     "Push new rows of every database to PostgreSQL continuously, in the background (default off; see netsift sync --help)."},
     {"db_sync_address", "sync-address", NULL, 0, OPT_STR, FIELD(db_sync_address), 0, "HOST",
-     "PostgreSQL host for db_sync."},
+     "PostgreSQL host for db_sync (default: PGHOST, else the local socket)."},
     {"db_sync_port", "sync-port", NULL, 0, OPT_UINT, FIELD(db_sync_port), 65535, "PORT",
      "PostgreSQL port for db_sync (default 5432)."},
+    {"db_sync_db", "sync-db", "sync_db", 0, OPT_STR, FIELD(db_sync_db), 0, "NAME",
+     "PostgreSQL database for db_sync (default: PGDATABASE, else the user name)."},
+    {"db_sync_user", "sync-user", "sync_user", 0, OPT_STR, FIELD(db_sync_user), 0, "USER",
+     "PostgreSQL role for db_sync (default: PGUSER, else the login name)."},
+    {"db_sync_password", FILE_ONLY, "sync_password", 0, OPT_STR, FIELD(db_sync_password), 0, "PASSWORD",
+     "PostgreSQL password for db_sync. Never a flag: give it here, or in PGPASSWORD, ~/.pgpass or sync_conninfo. Never printed."},
+    {"db_sync_conninfo", "sync-conninfo", "sync_conninfo", 0, OPT_STR, FIELD(db_sync_conninfo), 0, "CONNINFO",
+     "libpq connection string or URI for db_sync ('host=... dbname=... sslrootcert=...'); its settings override the other sync options."},
+    {"db_sync_sslmode", "sync-sslmode", "sync_sslmode", 0, OPT_STR, FIELD(db_sync_sslmode), 0, "MODE",
+     "libpq sslmode for db_sync: disable, allow, prefer (libpq's default), require, verify-ca, verify-full."},
+    {"sensor", NULL, NULL, 0, OPT_STR, FIELD(sensor), 0, "NAME",
+     "This gateway's name in the sensor column of the PostgreSQL tables (default: the host name)."},
     {"user", NULL, NULL, 'Z', OPT_STR, FIELD(user), 0, "USER",
      "After opening the interface or file, drop root privileges to USER (and its groups), like tcpdump -Z; databases are then created as USER."},
     {"json", NULL, NULL, 0, OPT_BOOL, FIELD(json), 0, NULL,
      "Print the summary as one JSON object."},
     {"quiet", NULL, NULL, 'q', OPT_BOOL, FIELD(quiet), 0, NULL,
      "No progress bar (it is shown only when stderr is a terminal anyway)."},
+    {"monitor", NULL, NULL, 0, OPT_BOOL, FIELD(monitor), 0, NULL,
+     "Device monitor: classify flows with nDPI, store fingerprints, devices and flows in DB_PATH/fingerprint.sqlite, serve the control socket (default on; --no-monitor to turn off)."},
+    {"max_flows", NULL, NULL, 0, OPT_UINT, FIELD(max_flows), 1u << 26, "N",
+     "Flows the monitor tracks at once, over all workers (default 262144); when full, the least recently seen flow is ended (counted as evicted)."},
+    {"flow_idle_timeout", NULL, NULL, 0, OPT_UINT, FIELD(flow_idle_timeout), 86400, "S",
+     "Seconds of packet time without a packet that end a flow (default 0: 120 for UDP and other protocols, 300 for TCP; a closed TCP flow ends after 10)."},
+    {"control", NULL, NULL, 0, OPT_STR, FIELD(control), 0, "PATH",
+     "Unix socket answering PING, STATS, QUERY_FINGERPRINT, QUERY_FLOWS while the capture runs (default DB_PATH/control.sock; 'none': no socket). See netsift query --help."},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -92,7 +129,11 @@ void conf_defaults(struct netsift_conf *c)
     c->snaplen = 262144;
     c->batch_rows = 100000;
     c->cache_mib = 64;
+    c->monitor = true;
+    c->max_flows = 262144;
     snprintf(c->synchronous, sizeof c->synchronous, "normal");
+    c->pcap_rotate_size = 64ull << 20;
+    c->pcap_rotate_time = 300;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)
@@ -125,6 +166,79 @@ static int parse_bool(const char *v, bool *out)
     return -1;
 }
 
+struct unit {
+    const char *suffix;
+    uint64_t mult;
+};
+
+static const struct unit size_units[] = {
+    {"", 1},           {"B", 1},          {"K", 1ull << 10}, {"KB", 1ull << 10},
+    {"KiB", 1ull << 10}, {"M", 1ull << 20}, {"MB", 1ull << 20}, {"MiB", 1ull << 20},
+    {"G", 1ull << 30}, {"GB", 1ull << 30}, {"GiB", 1ull << 30}, {"T", 1ull << 40},
+    {"TB", 1ull << 40}, {"TiB", 1ull << 40}, {NULL, 0},
+};
+
+static const struct unit no_units[] = {{"", 1}, {NULL, 0}};
+
+static const struct unit duration_units[] = {
+    {"", 1}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}, {NULL, 0},
+};
+
+/* A whole number followed by one of units' suffixes (any case). */
+static int parse_scaled(const char *text, const struct unit *units, uint64_t *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)text[0]))
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(text, &end, 10);
+    if (errno)
+        return -1;
+    const struct unit *u = units;
+    while (u->suffix && strcasecmp(end, u->suffix) != 0)
+        u++;
+    if (!u->suffix || v > UINT64_MAX / u->mult)
+        return -1;
+    *out = (uint64_t)v * u->mult;
+    return 0;
+}
+
+int conf_parse_size(const char *text, uint64_t *out)
+{
+    return parse_scaled(text, size_units, out);
+}
+
+int conf_parse_duration(const char *text, uint64_t *out)
+{
+    return parse_scaled(text, duration_units, out);
+}
+
+/* An integer option's value: its parser, the table's maximum, the field's
+ * width. */
+static int set_number(const struct option_def *o, char *field, const char *value, char *err,
+                      size_t errlen)
+{
+    static const char *const what[] = {
+        [OPT_UINT] = "a whole number",
+        [OPT_SIZE] = "a size (a whole number of bytes, optional suffix K, M, G or T)",
+        [OPT_DURATION] = "a duration (whole seconds, optional suffix s, m, h or d)",
+    };
+    const struct unit *units = o->type == OPT_SIZE       ? size_units
+                               : o->type == OPT_DURATION ? duration_units
+                                                         : no_units;
+    uint64_t v;
+    if (parse_scaled(value, units, &v) != 0 || v > o->max) {
+        fail(err, errlen, "%s: '%s' is not %s from 0 to %llu", o->key, value, what[o->type],
+             (unsigned long long)o->max);
+        return -1;
+    }
+    if (o->size == sizeof(uint64_t))
+        *(uint64_t *)field = v;
+    else
+        *(uint32_t *)field = (uint32_t)v;
+    return 0;
+}
+
 static int set_value(struct netsift_conf *c, const struct option_def *o, const char *value,
                      char *err, size_t errlen)
 {
@@ -137,21 +251,10 @@ static int set_value(struct netsift_conf *c, const struct option_def *o, const c
             return -1;
         }
         return 0;
-    case OPT_UINT: {
-        char *end;
-        errno = 0;
-        unsigned long long v = strtoull(value, &end, 10);
-        if (!isdigit((unsigned char)value[0]) || *end || errno || v > o->max) {
-            fail(err, errlen, "%s: '%s' is not a whole number from 0 to %llu", o->key, value,
-                 (unsigned long long)o->max);
-            return -1;
-        }
-        if (o->size == sizeof(uint64_t))
-            *(uint64_t *)field = v;
-        else
-            *(uint32_t *)field = (uint32_t)v;
-        return 0;
-    }
+    case OPT_UINT:
+    case OPT_SIZE:
+    case OPT_DURATION:
+        return set_number(o, field, value, err, errlen);
     case OPT_STR:
         if (strlen(value) >= o->size) {
             fail(err, errlen, "%s: value is too long (at most %zu bytes)", o->key, o->size - 1);
@@ -260,19 +363,32 @@ static int conf_check(struct netsift_conf *c, char *err, size_t errlen)
         fail(err, errlen, "batch_rows, process_interval and snaplen must be greater than 0");
         return -1;
     }
-    if (c->file_write) {
-        fail(err, errlen, "file_write: the raw packet storer is not in this build yet");
-        return -1;
-    }
-    if (c->db_sync) {
-        fail(err, errlen, "db_sync: database sync is not in this build yet");
+    if (c->pcap_rotate_size < 1024 || c->pcap_rotate_time == 0) {
+        fail(err, errlen, "pcap_rotate_size must be at least 1K and pcap_rotate_time at least 1s");
         return -1;
     }
     return 0;
 }
 
-int conf_parse_capture_args(struct netsift_conf *c, int argc, char **argv, char *err,
-                            size_t errlen)
+/* An option of the table: in the list `only` (NULL: every option)? */
+static bool listed(const struct option_def *o, const char *const *only)
+{
+    for (; only && *only; only++)
+        if (strcmp(*only, o->key) == 0)
+            return true;
+    return !only;
+}
+
+/* Has it a command-line flag in this subcommand? */
+static bool offered(const struct option_def *o, const char *const *only)
+{
+    return listed(o, only) && !(o->flag && !o->flag[0]);
+}
+
+/* The command line: the options of `only` (NULL: all, trailing arguments
+ * form the filter, the capture's checks apply). */
+static int parse_args(struct netsift_conf *c, int argc, char **argv, const char *const *only,
+                      void (*usage)(FILE *f), char *err, size_t errlen)
 {
     /* long options: every key, "no-" forms of booleans, config and help */
     struct option longopts[2 * NOPTIONS + 3];
@@ -282,6 +398,8 @@ int conf_parse_capture_args(struct netsift_conf *c, int argc, char **argv, char 
     for (size_t i = 0; i < NOPTIONS; i++) {
         const struct option_def *o = &options[i];
         char base[48];
+        if (!offered(o, only))
+            continue;
         flag_name(o, base, sizeof base);
         snprintf(names[2 * i], sizeof names[0], "%s", base);
         longopts[n++] = (struct option){names[2 * i], o->type == OPT_BOOL ? no_argument
@@ -308,7 +426,7 @@ int conf_parse_capture_args(struct netsift_conf *c, int argc, char **argv, char 
     int ch;
     while ((ch = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (ch == 'h') {
-            conf_print_capture_usage(stdout);
+            usage(stdout);
             return 1;
         }
         if (ch == 'c') {
@@ -327,9 +445,9 @@ int conf_parse_capture_args(struct netsift_conf *c, int argc, char **argv, char 
             if (optopt && optopt < 256)
                 fail(err, errlen, ch == ':' ? "option -%c needs a value" : "unknown option -%c",
                      optopt);
-            else
-                fail(err, errlen, ch == ':' ? "option %s needs a value" : "unknown option %s",
-                     argv[optind - 1]);
+            else /* the name only: "--x=VALUE" may carry a secret */
+                fail(err, errlen, ch == ':' ? "option %.*s needs a value" : "unknown option %.*s",
+                     (int)strcspn(argv[optind - 1], "="), argv[optind - 1]);
             return -1;
         }
         if (ch >= 256) {
@@ -349,6 +467,10 @@ int conf_parse_capture_args(struct netsift_conf *c, int argc, char **argv, char 
             return -1;
         }
     }
+    if (only && optind < argc) {
+        fail(err, errlen, "unexpected argument '%s'", argv[optind]);
+        return -1;
+    }
     /* trailing arguments form the filter, as with tcpdump */
     if (optind < argc) {
         if (c->filter[0]) {
@@ -366,7 +488,41 @@ int conf_parse_capture_args(struct netsift_conf *c, int argc, char **argv, char 
             used += (size_t)w;
         }
     }
-    return conf_check(c, err, errlen);
+    return only ? 0 : conf_check(c, err, errlen);
+}
+
+int conf_parse_capture_args(struct netsift_conf *c, int argc, char **argv, char *err,
+                            size_t errlen)
+{
+    return parse_args(c, argc, argv, NULL, conf_print_capture_usage, err, errlen);
+}
+
+int conf_parse_args(struct netsift_conf *c, int argc, char **argv, const char *const *only,
+                    void (*usage)(FILE *f), char *err, size_t errlen)
+{
+    static const char *const none[] = {NULL};
+    return parse_args(c, argc, argv, only ? only : none, usage, err, errlen);
+}
+
+void conf_print_options(FILE *f, const char *const *only)
+{
+    for (size_t i = 0; i < NOPTIONS; i++) {
+        const struct option_def *o = &options[i];
+        char name[64], left[160];
+        if (!listed(o, only))
+            continue;
+        flag_name(o, name, sizeof name);
+        if (!offered(o, only))
+            snprintf(left, sizeof left, "%s = %s  (configuration file only)", o->key, o->arg);
+        else if (o->type == OPT_BOOL)
+            snprintf(left, sizeof left, "%s%c%s--%s, --no-%s", o->short_flag ? "-" : "",
+                     o->short_flag ? o->short_flag : ' ', o->short_flag ? ", " : "", name, name);
+        else
+            snprintf(left, sizeof left, "%s%c%s--%s %s", o->short_flag ? "-" : "",
+                     o->short_flag ? o->short_flag : ' ', o->short_flag ? ", " : "", name, o->arg);
+        fprintf(f, "    %s\n        %s  [file key: %s]\n", left[0] == ' ' ? left + 1 : left,
+                o->help, o->key);
+    }
 }
 
 void conf_print_capture_usage(FILE *f)
@@ -391,19 +547,7 @@ void conf_print_capture_usage(FILE *f)
             "    -c, --config FILE\n"
             "        Read options from an INI file (key = value, one per line; keys are the\n"
             "        names below with '_', e.g. db_path = /var/lib/netsift).  Flags override it.\n");
-    for (size_t i = 0; i < NOPTIONS; i++) {
-        const struct option_def *o = &options[i];
-        char name[64], left[160];
-        flag_name(o, name, sizeof name);
-        if (o->type == OPT_BOOL)
-            snprintf(left, sizeof left, "%s%c%s--%s, --no-%s", o->short_flag ? "-" : "",
-                     o->short_flag ? o->short_flag : ' ', o->short_flag ? ", " : "", name, name);
-        else
-            snprintf(left, sizeof left, "%s%c%s--%s %s", o->short_flag ? "-" : "",
-                     o->short_flag ? o->short_flag : ' ', o->short_flag ? ", " : "", name, o->arg);
-        fprintf(f, "    %s\n        %s  [file key: %s]\n", left[0] == ' ' ? left + 1 : left,
-                o->help, o->key);
-    }
+    conf_print_options(f, NULL);
     fprintf(f,
             "    -h, --help\n        Show this text.\n\n"
             "EXIT STATUS\n"

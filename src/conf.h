@@ -44,10 +44,34 @@ struct netsift_conf {
     uint32_t batch_rows;       /* rows per database transaction */
     uint32_t cache_mib;        /* SQLite page cache */
     char synchronous[8];       /* SQLite synchronous: off, normal, full */
+    uint64_t pcap_rotate_size; /* raw store: bytes per pcap file before a new one */
+    uint64_t pcap_rotate_time; /* raw store: seconds of packets (or open time) per file */
+    uint64_t pcap_max_size;    /* raw store retention: bytes of all files (0: no limit) */
+    uint64_t pcap_max_age;     /* raw store retention: seconds (0: no limit) */
+    bool monitor;              /* device monitor: nDPI flows, fingerprint.sqlite, control socket */
+    uint32_t max_flows;        /* monitor: flows tracked at once, all workers */
+    uint32_t flow_idle_timeout; /* monitor: seconds; 0: 120 UDP/other, 300 TCP */
+    char control[CONF_PATH_MAX]; /* monitor: control socket path ("": DB_PATH/control.sock) */
     bool json;                 /* summary as JSON */
     bool quiet;                /* no progress bar */
     char config_file[CONF_PATH_MAX];
     char user[64];             /* drop root to this user after opening the source */
+
+    /* database sync to PostgreSQL (src/sync/; with db_sync, db_sync_address
+     * and db_sync_port above).  Empty strings: libpq's defaults (PG*
+     * environment, ~/.pgpass). */
+    char sensor[CONF_HOST_MAX];           /* this gateway's name in the central tables ("": host name) */
+    char db_sync_db[CONF_HOST_MAX];       /* PostgreSQL database */
+    char db_sync_user[CONF_HOST_MAX];     /* PostgreSQL role */
+    char db_sync_password[CONF_HOST_MAX]; /* configuration file only; never printed */
+    char db_sync_conninfo[CONF_PATH_MAX]; /* libpq connection string or URI; overrides the above */
+    char db_sync_sslmode[16];             /* libpq sslmode */
+
+    /* not options: set by the capture once the source is open, for the
+     * sinks that need them (the raw packet store writes pcap files of the
+     * source's link type and snapshot length) */
+    int source_linktype;       /* DLT_* */
+    uint32_t source_snaplen;
 };
 
 void conf_defaults(struct netsift_conf *c);
@@ -69,5 +93,27 @@ int conf_set(struct netsift_conf *c, const char *key, const char *value, char *e
              size_t errlen);
 
 void conf_print_capture_usage(FILE *f);
+
+/*
+ * Parse the command line of a subcommand that takes some of the options
+ * (argv[0] is its name): `only` lists their file keys, NULL-terminated.
+ * -c FILE is loaded first; -h/--help calls usage(stdout) and returns 1.
+ * No trailing arguments.  Returns 0, 1 (help), or -1 with one line in err.
+ */
+int conf_parse_args(struct netsift_conf *c, int argc, char **argv, const char *const *only,
+                    void (*usage)(FILE *f), char *err, size_t errlen);
+
+/* The usage lines of the options whose file keys are in `only` (NULL:
+ * every option). */
+void conf_print_options(FILE *f, const char *const *only);
+
+/* A byte count: a whole number with an optional suffix K, M, G or T
+ * (powers of 1024, optionally followed by B or iB; any case), e.g. 64M,
+ * 10G, 65536.  0, or -1 when text is not one or overflows. */
+int conf_parse_size(const char *text, uint64_t *out);
+
+/* A duration in seconds: a whole number with an optional suffix s, m, h
+ * or d, e.g. 300, 5m, 7d.  0, or -1. */
+int conf_parse_duration(const char *text, uint64_t *out);
 
 #endif

@@ -6,7 +6,8 @@
  * time, and stops at end of file, after --count packets, on SIGINT or
  * SIGTERM, or when a sink reports a fatal error.  Whatever happens, the
  * sinks are closed (which commits what they hold) and the summary is
- * printed.  Exit status: 0 done, 1 runtime failure, 2 usage error.
+ * printed.  Exit status: 0 done, 1 runtime failure (or a sink that went
+ * on degraded), 2 usage error.
  */
 #define _GNU_SOURCE
 #include "capture.h"
@@ -16,6 +17,7 @@
 #include <pwd.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,6 +91,28 @@ static void print_kernel_stats(struct capture *cap)
                 cap->src.name, ps.ps_recv, ps.ps_drop, ps.ps_ifdrop);
 }
 
+static _Atomic uint64_t live_packets, live_kernel_drops, live_interface_drops;
+
+void capture_live_stats(struct capture_live_stats *out)
+{
+    out->packets = atomic_load_explicit(&live_packets, memory_order_relaxed);
+    out->kernel_drops = atomic_load_explicit(&live_kernel_drops, memory_order_relaxed);
+    out->interface_drops = atomic_load_explicit(&live_interface_drops, memory_order_relaxed);
+}
+
+/* Publish the figures of capture_live_stats(), at most once a second. */
+static void publish_live_stats(struct capture *cap, uint64_t now_us)
+{
+    static uint64_t last_us;
+    struct pcap_stat ps;
+    atomic_store_explicit(&live_packets, pipeline_packets(cap->pipeline), memory_order_relaxed);
+    if (!cap->src.live || now_us - last_us < 1000000 || pcap_stats(cap->src.pcap, &ps) != 0)
+        return;
+    last_us = now_us;
+    atomic_store_explicit(&live_kernel_drops, ps.ps_drop, memory_order_relaxed);
+    atomic_store_explicit(&live_interface_drops, ps.ps_ifdrop, memory_order_relaxed);
+}
+
 /* Tick the pipeline; returns the first fatal sink error or NULL. */
 static const char *tick_sinks(struct capture *cap, uint64_t now_us)
 {
@@ -136,6 +160,7 @@ static int run_loop(struct capture *cap, char *err, size_t errlen)
             break;
         }
         progress_update(&prog, source_position(&cap->src), pipeline_packets(cap->pipeline), now);
+        publish_live_stats(cap, now);
         if (stats_requested) {
             stats_requested = 0;
             print_kernel_stats(cap);
@@ -250,6 +275,15 @@ static int close_sinks(struct capture *cap, char *err, size_t errlen, bool keep_
     return rc;
 }
 
+/* True when a sink lost part of its work without stopping the capture. */
+static bool sinks_degraded(struct capture *cap)
+{
+    for (size_t i = 0; i < cap->nsinks; i++)
+        if (cap->sinks[i].ops->degraded && cap->sinks[i].ops->degraded(&cap->sinks[i]))
+            return true;
+    return false;
+}
+
 static void destroy_sinks(struct capture *cap)
 {
     for (size_t i = 0; i < cap->nsinks; i++)
@@ -284,6 +318,8 @@ int capture_main(int argc, char **argv)
         free(cap);
         return rc;
     }
+    conf.source_linktype = cap->src.linktype;
+    conf.source_snaplen = (uint32_t)pcap_snapshot(cap->src.pcap);
     if (conf.user[0] && drop_privileges(conf.user, err, sizeof err) != 0) {
         fprintf(stderr, "netsift capture: %s\n", err);
         source_close(&cap->src);
@@ -330,6 +366,8 @@ int capture_main(int argc, char **argv)
     print_summary(cap);
     if (rc == 0 && cap->src.live)
         print_kernel_stats(cap);
+    if (rc == 0 && sinks_degraded(cap))
+        rc = 1; /* the sink has said why */
     active_pcap = NULL;
     destroy_sinks(cap);
     source_close(&cap->src);

@@ -21,7 +21,7 @@ static int open_offline(struct source *s, const struct netsift_conf *conf, char 
         snprintf(err, errlen, "cannot read '%s': is a directory", conf->read_file);
         return 1;
     }
-    if (st.st_size == 0) {
+    if (S_ISREG(st.st_mode) && st.st_size == 0) { /* a pipe or FIFO may still deliver */
         snprintf(err, errlen, "cannot read '%s': empty file, not a pcap or pcapng capture",
                  conf->read_file);
         return 1;

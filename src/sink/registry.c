@@ -5,9 +5,15 @@
 #include "sink.h"
 
 extern const struct sink_ops headers_sink_ops;
+extern const struct sink_ops raw_sink_ops;
+extern const struct sink_ops monitor_sink_ops;
+extern const struct sink_ops sync_sink_ops;
 
 const struct sink_ops *const sink_registry[] = {
     &headers_sink_ops,
+    &raw_sink_ops,
+    &monitor_sink_ops,
+    &sync_sink_ops, /* keep last: its close pushes what the others committed in theirs */
 };
 
 const size_t sink_registry_count = sizeof sink_registry / sizeof sink_registry[0];

@@ -6,7 +6,9 @@
  * every decoded packet, ticks them on wall-clock time (batching,
  * timeouts), asks each for a fatal error (a sink that can no longer do
  * its work stops the capture), and finally closes them and collects
- * their part of the summary.  Adding a sink means one folder and one row
+ * their part of the summary.  A sink that can only do part of its work
+ * (the raw store on a full disk) says so with degraded(): the capture
+ * goes on and exits with status 1.  Adding a sink means one folder and one row
  * in sink_registry (sink/registry.c).
  *
  * Threads: packets are decoded on `nworkers` workers (see
@@ -40,6 +42,9 @@ struct sink_ops {
     void (*tick)(struct sink *s, unsigned worker, uint64_t now_us);
     /* a fatal error the sink ran into, or NULL */
     const char *(*error)(struct sink *s);
+    /* optional: true when the sink lost part of its work but let the
+     * capture go on (it printed why, once); the exit status becomes 1 */
+    bool (*degraded)(struct sink *s);
     /* flush everything; 0, or -1 with a reason in err */
     int (*close)(struct sink *s, char *err, size_t errlen);
     void (*report)(struct sink *s, struct report *r);

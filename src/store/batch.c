@@ -79,6 +79,7 @@ static int64_t text_value(struct table_rows *t, const struct column *c, const vo
 {
     char buf[DNS_NAME_MAX + 8];
     const struct bytes *bytes = field;
+    const char *str = buf;
     size_t n;
     switch (c->kind) {
     case COL_IP4:
@@ -117,14 +118,20 @@ static int64_t text_value(struct table_rows *t, const struct column *c, const vo
         memcpy(buf, field, n);
         buf[n] = '\0';
         break;
+    case COL_STR:
+        str = *(const char *const *)field;
+        if (!str)
+            return -2;
+        break;
     default:
         return -2;
     }
-    n = strlen(buf); /* below DNS_NAME_MAX + 8 < 1 << TEXT_LEN_BITS */
+    n = strnlen(str, TEXT_MAX_LEN); /* buf: below DNS_NAME_MAX + 8 < TEXT_MAX_LEN */
     int64_t off = text_reserve(t, n + 1);
     if (off < 0)
         return -1;
-    memcpy(t->text + off, buf, n + 1);
+    memcpy(t->text + off, str, n);
+    t->text[off + (int64_t)n] = '\0';
     t->text_used += n + 1;
     return TEXT_REF(off, n);
 }

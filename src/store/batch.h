@@ -1,5 +1,5 @@
 /*
- * batch.h - rows of header tables on their way to the writer.
+ * batch.h - rows of database tables on their way to the writer.
  *
  * A batch holds, for each table of a database, rows of 64-bit values
  * (text columns hold a reference into the table's text arena) and a
@@ -53,8 +53,10 @@ bool batch_add(struct batch *b, size_t table, const void *record);
  * layer.  False when out of memory. */
 bool batch_add_packet(struct batch *b, const struct packet *pkt);
 
-/* A text value is stored as its arena offset and length in one integer. */
-#define TEXT_LEN_BITS 12
+/* A text value is stored as its arena offset and length in one integer;
+ * longer values are cut to TEXT_MAX_LEN bytes. */
+#define TEXT_LEN_BITS 14
+#define TEXT_MAX_LEN ((1 << TEXT_LEN_BITS) - 1)
 #define TEXT_REF(off, len) ((int64_t)(off) << TEXT_LEN_BITS | (int64_t)(len))
 #define TEXT_OFF(v) ((size_t)((uint64_t)(v) >> TEXT_LEN_BITS))
 #define TEXT_LEN(v) ((int)((v) & ((1 << TEXT_LEN_BITS) - 1)))

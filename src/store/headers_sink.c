@@ -9,14 +9,13 @@
  * exists.
  */
 #define _GNU_SOURCE
-#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "../sink/sink.h"
+#include "../util/fsutil.h"
 #include "sqlite_writer.h"
 
 struct headers_worker {
@@ -41,24 +40,6 @@ static bool headers_enabled(const struct netsift_conf *conf)
     return conf->db_write;
 }
 
-/* Create the database directory when its parent exists. */
-static int ensure_dir(const char *path, char *err, size_t errlen)
-{
-    struct stat st;
-    if (stat(path, &st) == 0) {
-        if (!S_ISDIR(st.st_mode)) {
-            snprintf(err, errlen, "database path '%s' is not a directory", path);
-            return -1;
-        }
-        return 0;
-    }
-    if (mkdir(path, 0750) != 0) {
-        snprintf(err, errlen, "cannot create database directory '%s': %s", path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigned nworkers,
                         char *err, size_t errlen)
 {
@@ -73,8 +54,12 @@ static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigne
         return -1;
     snprintf(h->path, sizeof h->path, "%s/headers.sqlite", conf->db_path);
     /* one batch filling per worker, one queued, one being written */
-    struct writer_opts wo = {h->path, header_tables, LAYER_COUNT, conf->synchronous,
-                             conf->cache_mib, nworkers + 2};
+    struct writer_opts wo = {.path = h->path,
+                             .tables = header_tables,
+                             .ntables = LAYER_COUNT,
+                             .synchronous = conf->synchronous,
+                             .cache_mib = conf->cache_mib,
+                             .batches = nworkers + 2};
     h->writer = writer_open(&wo, err, errlen);
     if (!h->writer)
         return -1;

@@ -19,9 +19,10 @@
         "XXH32 (seed 0) of the frame's link-layer header; joins every table to eth.hash"),      \
     COL("caplen", COL_U32, caplen, "bytes captured of the frame"),                              \
     COL("length", COL_U32, length, "bytes of the frame on the wire")
-#define HEADER_TABLE(l, doc, hash, cols, nspec)                                                   \
-    {#l, doc, hash, cols, sizeof cols / sizeof cols[0], 5 + nspec, "hash, timestamp, ethh_hash", \
-     3, 3}
+#define HEADER_TABLE(l, text, covers, columns, n)                                              \
+    {.name = #l, .doc = text, .hash_covers = covers, .cols = columns,                           \
+     .ncols = sizeof columns / sizeof columns[0], .nspec = 5 + n,                               \
+     .primary_key = "hash, timestamp, ethh_hash", .not_null_mask = 0x7, .sort_key_cols = 3}
 
 static const struct column eth_cols[] = {
     HEADER_COMMON(LAYER_ETH),
@@ -207,7 +208,7 @@ int schema_col_is_text(enum col_kind k)
 {
     switch (k) {
     case COL_IP4: case COL_IP6: case COL_HWADDR: case COL_ADDR: case COL_TEXT:
-    case COL_DECLIST: case COL_CSTR:
+    case COL_DECLIST: case COL_CSTR: case COL_STR:
         return 1;
     default:
         return 0;
@@ -238,16 +239,27 @@ int schema_create_sql(const struct table_schema *t, char *buf, size_t size)
     int rc = append(buf, size, &u, "CREATE TABLE IF NOT EXISTS %s (", t->name);
     for (size_t i = 0; i < t->ncols && rc == 0; i++)
         rc = append(buf, size, &u, "%s%s %s%s", i ? ", " : "", t->cols[i].name,
-                    schema_col_type(&t->cols[i]), i < t->not_null ? " NOT NULL" : "");
+                    schema_col_type(&t->cols[i]),
+                    (t->not_null_mask >> i) & 1 ? " NOT NULL" : "");
     if (rc == 0)
         rc = append(buf, size, &u, ", PRIMARY KEY (%s))", t->primary_key);
     return rc;
 }
 
+int schema_index_sql(const struct table_schema *t, char *buf, size_t size)
+{
+    size_t u = 0;
+    if (!t->index)
+        return -1;
+    return append(buf, size, &u, "CREATE INDEX IF NOT EXISTS %s_idx ON %s (%s)", t->name, t->name,
+                  t->index);
+}
+
 int schema_insert_sql(const struct table_schema *t, unsigned nrows, char *buf, size_t size)
 {
     size_t u = 0;
-    int rc = append(buf, size, &u, "INSERT OR IGNORE INTO %s (", t->name);
+    int rc = append(buf, size, &u, "INSERT OR %s INTO %s (", t->replace ? "REPLACE" : "IGNORE",
+                    t->name);
     for (size_t i = 0; i < t->ncols && rc == 0; i++)
         rc = append(buf, size, &u, "%s%s", i ? ", " : "", t->cols[i].name);
     if (rc == 0)
@@ -279,8 +291,13 @@ void schema_write_markdown(FILE *f, const struct database_schema *db)
         fprintf(f, "## %s\n\n%s.", t->name, t->doc);
         if (t->hash_covers)
             fprintf(f, " `hash` covers %s.", t->hash_covers);
-        fprintf(f, " Primary key (%s).\n\n| column | type | source | meaning |\n"
-                   "| --- | --- | --- | --- |\n", t->primary_key);
+        fprintf(f, " Primary key (%s).", t->primary_key);
+        if (t->index)
+            fprintf(f, " Index `%s_idx` on (%s).", t->name, t->index);
+        if (t->bump_column)
+            fprintf(f, " A row whose key is already stored is kept, with `%s` moved to the next "
+                       "free value (+1, +2, ...).", t->bump_column);
+        fprintf(f, "\n\n| column | type | source | meaning |\n| --- | --- | --- | --- |\n");
         for (size_t i = 0; i < t->ncols; i++)
             fprintf(f, "| %s | %s | %s | %s |\n", t->cols[i].name, schema_col_type(&t->cols[i]),
                     i < t->nspec ? "spec" : "*netsift*", t->cols[i].doc);

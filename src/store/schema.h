@@ -13,6 +13,7 @@
 #ifndef NETSIFT_SCHEMA_H
 #define NETSIFT_SCHEMA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -36,6 +37,7 @@ enum col_kind {
     COL_DECLIST,   /* struct bytes as comma-separated decimal bytes */
     COL_CSTR,      /* NUL-terminated char array; NULL when empty */
     COL_PAYLOAD,   /* struct bytes: its length */
+    COL_STR,       /* const char *: the string as is ('' stays ''); NULL pointer: NULL */
 };
 
 /* One column: where its value lives in the table's record struct (struct
@@ -57,10 +59,18 @@ struct table_schema {
     size_t ncols;
     size_t nspec;              /* the first nspec columns are the specification's */
     const char *primary_key;   /* column list of the PRIMARY KEY clause */
-    size_t not_null;           /* the first not_null columns are NOT NULL */
+    uint64_t not_null_mask;    /* bit i set: column i is NOT NULL */
     unsigned sort_key_cols;    /* sort rows by this many (at most 3) leading integer columns before
                                   inserting (random keys: fewer pages touched); 0: keep order */
+    bool replace;              /* INSERT OR REPLACE: a row whose key is stored replaces it (state
+                                  tables); otherwise INSERT OR IGNORE (the first row is kept) */
+    const char *index;         /* column list of one secondary index "<table>_idx", or NULL */
+    const char *bump_column;   /* an integer key column: a row whose key is already stored is
+                                  retried with this column + 1 (up to SCHEMA_BUMP_TRIES times)
+                                  instead of being dropped; NULL: none */
 };
+
+#define SCHEMA_BUMP_TRIES 1000
 
 /* A database file and its tables, for `netsift schema`. */
 struct database_schema {
@@ -79,8 +89,11 @@ extern const struct database_schema header_database;
 
 /* "CREATE TABLE IF NOT EXISTS t (...)" into buf. */
 int schema_create_sql(const struct table_schema *t, char *buf, size_t size);
-/* "INSERT OR IGNORE INTO t (...) VALUES (?,...),(?,...)..." with nrows
- * rows of parameters, into buf. */
+/* "CREATE INDEX IF NOT EXISTS t_idx ON t (...)" into buf; -1 when the
+ * table has no secondary index or buf is too small. */
+int schema_index_sql(const struct table_schema *t, char *buf, size_t size);
+/* "INSERT OR IGNORE INTO t (...) VALUES (?,...),(?,...)..." (OR REPLACE
+ * for a replace table) with nrows rows of parameters, into buf. */
 int schema_insert_sql(const struct table_schema *t, unsigned nrows, char *buf, size_t size);
 /* Bit i set when column i is TEXT. */
 uint64_t schema_text_mask(const struct table_schema *t);

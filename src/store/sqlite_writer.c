@@ -1,5 +1,5 @@
 /*
- * sqlite_writer.c - the headers.sqlite writer thread (see sqlite_writer.h).
+ * sqlite_writer.c - the database writer thread (see sqlite_writer.h).
  */
 #define _GNU_SOURCE
 #include "sqlite_writer.h"
@@ -33,10 +33,48 @@ struct writer {
     bool closing;
     bool thread_started;
 
+    void (*after_commit)(void *arg, sqlite3 *db);
+    void *after_commit_arg;
+
     char error[8192]; /* first write error; written under lock */
     bool failed;
     struct writer_stats stats;
+    struct writer_stats published; /* stats as of the last commit; under lock */
+    int bump_col[BATCH_MAX_TABLES]; /* index of the table's bump_column, or -1 */
+    struct writer *next_open;       /* the list of open writers (writer_foreach_table) */
 };
+
+/* Every open writer, for live statistics. */
+static pthread_mutex_t open_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct writer *open_writers;
+
+static void register_open(struct writer *w, bool open)
+{
+    pthread_mutex_lock(&open_lock);
+    struct writer **link = &open_writers;
+    while (*link && *link != w)
+        link = &(*link)->next_open;
+    if (open && !*link)
+        *link = w;
+    else if (!open && *link)
+        *link = w->next_open;
+    pthread_mutex_unlock(&open_lock);
+}
+
+void writer_foreach_table(void (*fn)(void *arg, const char *db_path, const char *table,
+                                     uint64_t stored),
+                          void *arg)
+{
+    pthread_mutex_lock(&open_lock);
+    for (struct writer *w = open_writers; w; w = w->next_open) {
+        pthread_mutex_lock(&w->lock);
+        struct writer_stats st = w->published;
+        pthread_mutex_unlock(&w->lock);
+        for (size_t l = 0; l < w->ntables; l++)
+            fn(arg, w->path, w->tables[l].name, st.stored[l]);
+    }
+    pthread_mutex_unlock(&open_lock);
+}
 
 static void set_error(struct writer *w, const char *what)
 {
@@ -100,6 +138,9 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
     sqlite3_extended_result_codes(w->db, 1);
     sqlite3_busy_timeout(w->db, 5000);
     step = "cannot set up (not a database, corrupt, or not writable)";
+    snprintf(sql, sizeof sql, "PRAGMA page_size=%u", o->page_size); /* before WAL; new files only */
+    if (o->page_size && exec(w->db, sql) != SQLITE_OK)
+        goto fail;
     if (exec(w->db, "PRAGMA journal_mode=WAL") != SQLITE_OK)
         goto fail;
     snprintf(sql, sizeof sql, "PRAGMA synchronous=%s; PRAGMA cache_size=-%u; PRAGMA temp_store=MEMORY",
@@ -111,7 +152,9 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
         goto fail;
     for (size_t l = 0; l < w->ntables; l++) {
         if (schema_create_sql(&w->tables[l], sql, sizeof sql) != 0 ||
-            exec(w->db, sql) != SQLITE_OK || add_missing_columns(w->db, &w->tables[l]) != 0) {
+            exec(w->db, sql) != SQLITE_OK || add_missing_columns(w->db, &w->tables[l]) != 0 ||
+            (schema_index_sql(&w->tables[l], sql, sizeof sql) == 0 &&
+             exec(w->db, sql) != SQLITE_OK)) {
             exec(w->db, "ROLLBACK");
             goto fail;
         }
@@ -129,6 +172,10 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
             sqlite3_prepare_v3(w->db, many, -1, SQLITE_PREPARE_PERSISTENT, &w->insert_many[l],
                                NULL) != SQLITE_OK)
             goto fail;
+        w->bump_col[l] = -1;
+        for (size_t c = 0; w->tables[l].bump_column && c < w->tables[l].ncols; c++)
+            if (strcmp(w->tables[l].cols[c].name, w->tables[l].bump_column) == 0)
+                w->bump_col[l] = (int)c;
     }
     return 0;
 fail:
@@ -155,11 +202,42 @@ static void bind_row(sqlite3_stmt *st, int first, const struct table_rows *t, ui
     }
 }
 
+/* A table with a bump_column: one row at a time; a row whose key is
+ * taken is retried with the column + 1, + 2, ... */
+static int insert_bumping(struct writer *w, size_t l, const struct table_rows *t)
+{
+    sqlite3_stmt *st = w->insert[l];
+    int col = w->bump_col[l];
+    for (uint32_t i = 0; i < t->nrows; i++) {
+        uint32_t r = t->order[i];
+        bind_row(st, 1, t, r, w->text_mask[l]);
+        int64_t v = batch_row(t, r)[col];
+        int tries = 0, stored = 0;
+        for (;;) {
+            int rc = sqlite3_step(st);
+            sqlite3_reset(st);
+            if (rc != SQLITE_DONE)
+                return -1;
+            stored = sqlite3_changes(w->db) > 0;
+            if (stored || tries == SCHEMA_BUMP_TRIES || (t->nulls[r] >> col & 1))
+                break;
+            tries++;
+            sqlite3_bind_int64(st, col + 1, v + tries);
+        }
+        w->stats.stored[l] += (uint64_t)stored;
+        w->stats.duplicates[l] += (uint64_t)!stored;
+        w->stats.bumped[l] += (uint64_t)(stored && tries > 0);
+    }
+    return 0;
+}
+
 /* Insert a table's rows in primary-key order, ROWS_PER_INSERT at a time;
  * rows the database already holds are counted as duplicates. */
 static int insert_table(struct writer *w, size_t l, const struct table_rows *t)
 {
     uint32_t i = 0;
+    if (w->bump_col[l] >= 0)
+        return insert_bumping(w, l, t);
     while (i < t->nrows) {
         unsigned n = t->nrows - i >= ROWS_PER_INSERT ? ROWS_PER_INSERT : 1;
         sqlite3_stmt *st = n > 1 ? w->insert_many[l] : w->insert[l];
@@ -199,6 +277,11 @@ static void write_batch(struct writer *w, struct batch *b)
         return;
     }
     w->stats.transactions++;
+    pthread_mutex_lock(&w->lock);
+    w->published = w->stats;
+    pthread_mutex_unlock(&w->lock);
+    if (w->after_commit)
+        w->after_commit(w->after_commit_arg, w->db);
 }
 
 static void *writer_main(void *arg)
@@ -245,6 +328,8 @@ struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen
     snprintf(w->path, sizeof w->path, "%s", o->path);
     w->tables = o->tables;
     w->ntables = o->ntables < BATCH_MAX_TABLES ? o->ntables : BATCH_MAX_TABLES;
+    w->after_commit = o->after_commit;
+    w->after_commit_arg = o->after_commit_arg;
     if (open_database(w, o, err, errlen) != 0) {
         finalize_statements(w);
         sqlite3_close(w->db);
@@ -264,6 +349,7 @@ struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen
         writer_close(w, NULL, NULL, 0);
         return NULL;
     }
+    register_open(w, true);
     return w;
 }
 
@@ -303,6 +389,7 @@ const char *writer_error(struct writer *w)
 
 int writer_close(struct writer *w, struct writer_stats *stats, char *err, size_t errlen)
 {
+    register_open(w, false);
     pthread_mutex_lock(&w->lock);
     w->closing = true;
     pthread_cond_broadcast(&w->changed);
@@ -310,6 +397,8 @@ int writer_close(struct writer *w, struct writer_stats *stats, char *err, size_t
     if (w->thread_started)
         pthread_join(w->thread, NULL);
     int rc = w->failed ? -1 : 0;
+    if (rc == 0 && w->thread_started && w->after_commit)
+        w->after_commit(w->after_commit_arg, w->db);
     finalize_statements(w);
     if (rc == 0)
         exec(w->db, "PRAGMA optimize");

@@ -1,5 +1,6 @@
 /*
- * sqlite_writer.h - the thread that owns headers.sqlite.
+ * sqlite_writer.h - the thread that owns one database (headers.sqlite,
+ * pcap-meta.sqlite).
  *
  * One writer per database file, for a set of tables (schema.h).  The
  * capture side takes an empty batch, fills it, and submits it (rows are
@@ -21,6 +22,8 @@
 
 #include "batch.h"
 
+struct sqlite3;
+
 struct writer_opts {
     const char *path;       /* database file */
     const struct table_schema *tables; /* created if missing; batches hold rows for them */
@@ -28,11 +31,20 @@ struct writer_opts {
     const char *synchronous; /* "OFF", "NORMAL" or "FULL" */
     uint32_t cache_mib;     /* page cache size */
     uint32_t batches;       /* batches in circulation (>= 2) */
+    uint32_t page_size;     /* of a new database file (bytes, a power of two up to 65536);
+                               0: SQLite's default */
+    /* Housekeeping on the writer thread, with its connection, after every
+     * committed batch and once more when the writer closes (retention of
+     * the raw packet store).  Outside any transaction; it runs its own.
+     * NULL: none. */
+    void (*after_commit)(void *arg, struct sqlite3 *db);
+    void *after_commit_arg;
 };
 
 struct writer_stats {
     uint64_t stored[BATCH_MAX_TABLES];     /* by table index */
     uint64_t duplicates[BATCH_MAX_TABLES]; /* rows whose key was already stored */
+    uint64_t bumped[BATCH_MAX_TABLES];     /* rows stored with a bumped key (bump_column) */
     uint64_t transactions;
 };
 
@@ -56,5 +68,12 @@ const char *writer_error(struct writer *w);
  * stats; returns 0, or -1 when any write failed (the error in err).
  * Frees w. */
 int writer_close(struct writer *w, struct writer_stats *stats, char *err, size_t errlen);
+
+/* Rows stored so far (as of each writer's last commit) in every table of
+ * every open writer: fn is called once per table.  Any thread (the
+ * control socket's STATS). */
+void writer_foreach_table(void (*fn)(void *arg, const char *db_path, const char *table,
+                                     uint64_t stored),
+                          void *arg);
 
 #endif

@@ -1,0 +1,244 @@
+/*
+ * flow_table.c - per-worker flow table: hash chains over a fixed array,
+ * three idle lists (see flow_table.h).
+ */
+#include "flow_table.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+struct flow_list_head {
+    uint32_t head, tail; /* index + 1; 0: empty */
+};
+
+struct flow_table {
+    struct flow *flows;     /* max slots */
+    uint32_t max, count;
+    uint32_t *buckets;      /* nbuckets chain heads (index + 1) */
+    uint32_t mask;
+    uint32_t free_head;     /* free slots chained through hnext (index + 1) */
+    uint32_t unused;        /* slots [unused, max) were never handed out */
+    struct flow_list_head lists[FLOW_LISTS];
+    uint64_t timeout[FLOW_LISTS];
+};
+
+struct flow_table *flow_table_new(uint32_t max, const uint64_t timeout_us[FLOW_LISTS])
+{
+    struct flow_table *t = calloc(1, sizeof *t);
+    if (!t)
+        return NULL;
+    uint32_t n = 16;
+    while (n < max && n < (1u << 30))
+        n <<= 1;
+    t->max = max ? max : 1;
+    t->mask = n - 1;
+    t->flows = calloc(t->max, sizeof *t->flows); /* pages are touched as flows arrive */
+    t->buckets = calloc(n, sizeof *t->buckets);
+    if (!t->flows || !t->buckets) {
+        flow_table_free(t);
+        return NULL;
+    }
+    memcpy(t->timeout, timeout_us, sizeof t->timeout);
+    return t;
+}
+
+void flow_table_free(struct flow_table *t)
+{
+    if (!t)
+        return;
+    free(t->flows);
+    free(t->buckets);
+    free(t);
+}
+
+/* Endpoint order: by address, then port. */
+static int endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_t n)
+{
+    int c = memcmp(a, b, n);
+    if (c)
+        return c;
+    return pa < pb ? -1 : pa > pb;
+}
+
+bool flow_key_of(const struct packet *pkt, struct flow_key *key, unsigned *src_side)
+{
+    const uint8_t *src, *dst;
+    size_t alen;
+    memset(key, 0, sizeof *key);
+    if (packet_has(pkt, LAYER_IP4)) {
+        if (pkt->ip4.off & 0x1fff)
+            return false; /* a later fragment: no ports, as ndpiReader skips it */
+        src = pkt->ip4.src, dst = pkt->ip4.dst, alen = 4;
+        key->family = 4;
+        key->proto = pkt->ip4.p;
+    } else if (packet_has(pkt, LAYER_IP6)) {
+        if (pkt->ip6.fragment && pkt->ip6.frag_off != 0)
+            return false;
+        src = pkt->ip6.src, dst = pkt->ip6.dst, alen = 16;
+        key->family = 6;
+        key->proto = pkt->ip6.upper;
+    } else {
+        return false;
+    }
+    uint16_t sport = 0, dport = 0;
+    if (packet_has(pkt, LAYER_TCP))
+        sport = pkt->tcp.source, dport = pkt->tcp.dest;
+    else if (packet_has(pkt, LAYER_UDP))
+        sport = pkt->udp.source, dport = pkt->udp.dest;
+    unsigned s = endpoint_cmp(src, sport, dst, dport, alen) > 0;
+    memcpy(key->addr[s], src, alen);
+    memcpy(key->addr[s ^ 1], dst, alen);
+    key->port[s] = sport;
+    key->port[s ^ 1] = dport;
+    key->vlan = pkt->eth.vlan_count ? pkt->eth.vlan_id[0] : 0;
+    *src_side = s;
+    return true;
+}
+
+static uint32_t bucket_of(const struct flow_table *t, const struct flow_key *key)
+{
+    return (uint32_t)XXH3_64bits(key, sizeof *key) & t->mask;
+}
+
+static struct flow *at(const struct flow_table *t, uint32_t ref)
+{
+    return ref ? &t->flows[ref - 1] : NULL;
+}
+
+static uint32_t ref_of(const struct flow_table *t, const struct flow *f)
+{
+    return (uint32_t)(f - t->flows) + 1;
+}
+
+struct flow *flow_table_find(struct flow_table *t, const struct flow_key *key)
+{
+    for (uint32_t r = t->buckets[bucket_of(t, key)]; r; r = t->flows[r - 1].hnext)
+        if (memcmp(&t->flows[r - 1].key, key, sizeof *key) == 0)
+            return &t->flows[r - 1];
+    return NULL;
+}
+
+bool flow_table_full(const struct flow_table *t)
+{
+    return t->count >= t->max;
+}
+
+static void list_unlink(struct flow_table *t, struct flow *f)
+{
+    struct flow_list_head *l = &t->lists[f->list];
+    if (f->prev)
+        at(t, f->prev)->next = f->next;
+    else
+        l->head = f->next;
+    if (f->next)
+        at(t, f->next)->prev = f->prev;
+    else
+        l->tail = f->prev;
+    f->prev = f->next = 0;
+}
+
+static void list_append(struct flow_table *t, struct flow *f, enum flow_list list)
+{
+    struct flow_list_head *l = &t->lists[list];
+    uint32_t r = ref_of(t, f);
+    f->list = (uint8_t)list;
+    f->prev = l->tail;
+    f->next = 0;
+    if (l->tail)
+        at(t, l->tail)->next = r;
+    else
+        l->head = r;
+    l->tail = r;
+}
+
+struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key)
+{
+    uint32_t r;
+    if (t->free_head) {
+        r = t->free_head;
+        t->free_head = t->flows[r - 1].hnext;
+    } else if (t->unused < t->max) {
+        r = ++t->unused;
+    } else {
+        return NULL;
+    }
+    struct flow *f = &t->flows[r - 1];
+    memset(f, 0, sizeof *f);
+    f->key = *key;
+    uint32_t b = bucket_of(t, key);
+    f->hnext = t->buckets[b];
+    t->buckets[b] = r;
+    list_append(t, f, key->proto == 6 ? FLOW_LIST_TCP : FLOW_LIST_OTHER);
+    t->count++;
+    return f;
+}
+
+void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list)
+{
+    if (t->lists[f->list].tail == ref_of(t, f) && f->list == list)
+        return; /* already the most recent */
+    list_unlink(t, f);
+    list_append(t, f, list);
+}
+
+struct flow *flow_table_expired(struct flow_table *t, uint64_t now_us, enum flow_end *why)
+{
+    for (int l = 0; l < FLOW_LISTS; l++) {
+        struct flow *f = at(t, t->lists[l].head);
+        if (f && f->last_seen + t->timeout[l] <= now_us) {
+            *why = l == FLOW_LIST_CLOSED ? FLOW_END_CLOSED : FLOW_END_IDLE;
+            return f;
+        }
+    }
+    return NULL;
+}
+
+struct flow *flow_table_oldest(struct flow_table *t)
+{
+    struct flow *best = NULL;
+    for (int l = 0; l < FLOW_LISTS; l++) {
+        struct flow *f = at(t, t->lists[l].head);
+        if (f && (!best || f->last_seen < best->last_seen))
+            best = f;
+    }
+    return best;
+}
+
+void flow_table_remove(struct flow_table *t, struct flow *f)
+{
+    uint32_t r = ref_of(t, f);
+    uint32_t *link = &t->buckets[bucket_of(t, &f->key)];
+    while (*link && *link != r)
+        link = &t->flows[*link - 1].hnext;
+    if (*link)
+        *link = f->hnext;
+    list_unlink(t, f);
+    f->hnext = t->free_head;
+    t->free_head = r;
+    t->count--;
+}
+
+uint32_t flow_table_count(const struct flow_table *t)
+{
+    return t->count;
+}
+
+void flow_table_recent(struct flow_table *t, uint32_t max,
+                       void (*visit)(void *arg, const struct flow *f), void *arg)
+{
+    /* merge the three lists from their tails, newest first */
+    struct flow *cur[FLOW_LISTS];
+    for (int l = 0; l < FLOW_LISTS; l++)
+        cur[l] = at(t, t->lists[l].tail);
+    for (uint32_t n = 0; n < max; n++) {
+        int pick = -1;
+        for (int l = 0; l < FLOW_LISTS; l++)
+            if (cur[l] && (pick < 0 || cur[l]->last_seen > cur[pick]->last_seen))
+                pick = l;
+        if (pick < 0)
+            return;
+        visit(arg, cur[pick]);
+        cur[pick] = at(t, cur[pick]->prev);
+    }
+}

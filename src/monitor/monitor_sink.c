@@ -1,0 +1,403 @@
+/*
+ * monitor_sink.c - the device monitor as a sink.
+ *
+ * Each worker runs its own nDPI module and flow table (monitor_worker.h)
+ * and fills its own batch of rows for DB_PATH/fingerprint.sqlite, handed
+ * to the one writer thread when it holds batch_rows rows or every
+ * process_interval.  On tick a worker publishes its counters and a
+ * snapshot of its most recent flows, merges its device notes into the
+ * shared book, and writes the devices that changed.  The sink also
+ * serves the control socket (control/server.h) while the capture runs:
+ * STATS and QUERY_FLOWS read only what workers published.
+ */
+#define _GNU_SOURCE
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../capture/capture.h"
+#include "../control/fpquery.h"
+#include "../control/server.h"
+#include "../sink/sink.h"
+#include "../store/sqlite_writer.h"
+#include "../util/fsutil.h"
+#include "../util/text.h"
+#include "monitor_tables.h"
+#include "monitor_worker.h"
+
+#define PUBLISH_EVERY_US 250000   /* counters, flow snapshot, devices */
+#define MAX_DEVICES 16384         /* devices the book holds */
+#define MAX_COLLECTORS 65536      /* flows gathering fingerprint inputs at once, all workers */
+#define FLOWS_REPLY_MAX 4096      /* QUERY_FLOWS lines at most */
+#define UDP_IDLE_S 120
+#define TCP_IDLE_S 300
+#define CLOSED_LINGER_S 10        /* a closed TCP flow waits this long for late packets */
+
+struct mworker {
+    struct monitor_worker m;
+    uint64_t last_flush_us, last_publish_us;
+    bool started;
+};
+
+struct monitor_sink {
+    struct writer *writer;
+    struct device_book book;
+    struct control_server *control;
+    char db_file[CONF_PATH_MAX + 32];
+    char socket_path[CONF_PATH_MAX + 32];
+    uint64_t interval_us;
+    uint32_t batch_rows;
+    bool live;
+    struct writer_stats stats;
+    unsigned nworkers;
+    struct mworker workers[];
+};
+
+static bool monitor_enabled(const struct netsift_conf *conf)
+{
+    return conf->monitor;
+}
+
+static uint64_t realtime_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* ---- what the control socket sees ---------------------------------- */
+
+static void sum_counters(struct monitor_sink *m, struct monitor_counters *sum)
+{
+    memset(sum, 0, sizeof *sum);
+    for (unsigned i = 0; i < m->nworkers; i++) {
+        struct monitor_counters c;
+        monitor_read_counters(&m->workers[i].m, &c);
+        uint64_t *d = (uint64_t *)sum;
+        const uint64_t *s = (const uint64_t *)&c;
+        for (size_t k = 0; k < sizeof c / sizeof(uint64_t); k++)
+            d[k] += s[k];
+    }
+}
+
+static void stats_table_row(void *arg, const char *db_path, const char *table, uint64_t stored)
+{
+    const char *base = strrchr(db_path, '/');
+    char name[256];
+    snprintf(name, sizeof name, "%s", base ? base + 1 : db_path);
+    char *dot = strrchr(name, '.');
+    if (dot)
+        *dot = '\0';
+    control_reply_line(arg, "rows.%s.%s %llu", name, table, (unsigned long long)stored);
+}
+
+static void provide_stats(void *arg, struct control_reply *r)
+{
+    struct monitor_sink *m = arg;
+    struct monitor_counters c;
+    struct capture_live_stats cs;
+    sum_counters(m, &c);
+    capture_live_stats(&cs);
+    control_reply_line(r, "packets %llu", (unsigned long long)c.packets);
+    control_reply_line(r, "packets_read %llu", (unsigned long long)cs.packets);
+    control_reply_line(r, "drops_kernel %llu", (unsigned long long)cs.kernel_drops);
+    control_reply_line(r, "drops_interface %llu", (unsigned long long)cs.interface_drops);
+    control_reply_line(r, "flows_active %llu", (unsigned long long)c.flows_active);
+    control_reply_line(r, "flows_total %llu", (unsigned long long)c.flows_total);
+    control_reply_line(r, "flows_evicted %llu", (unsigned long long)c.evicted);
+    control_reply_line(r, "fingerprints %llu", (unsigned long long)c.fingerprints);
+    pthread_mutex_lock(&m->book.lock);
+    control_reply_line(r, "devices %u", m->book.set.count);
+    pthread_mutex_unlock(&m->book.lock);
+    writer_foreach_table(stats_table_row, r);
+}
+
+static void flow_line(struct control_reply *r, const struct flow_view *v)
+{
+    char smac[18] = "", dmac[18] = "", sip[ADDR_TEXT_MAX], dip[ADDR_TEXT_MAX];
+    unsigned s = v->init_side;
+    size_t alen = v->key.family == 4 ? 4 : 16;
+    if (v->has_mac[0])
+        mac_format(v->mac[0], smac);
+    if (v->has_mac[1])
+        mac_format(v->mac[1], dmac);
+    format_addr(v->key.addr[s], alen, sip);
+    format_addr(v->key.addr[s ^ 1], alen, dip);
+    control_reply_line(r, "%s,%s,%u,%s,%u,%s,%u,%u,%s,%llu,%llu,%llu,%llu", smac, dmac,
+                       v->key.proto, sip, v->key.port[s], dip, v->key.port[s ^ 1], v->key.vlan,
+                       v->protocol, (unsigned long long)v->packets, (unsigned long long)v->bytes,
+                       (unsigned long long)v->first_seen, (unsigned long long)v->last_seen);
+}
+
+static void provide_flows(void *arg, const struct control_cmd *cmd, struct control_reply *r)
+{
+    struct monitor_sink *m = arg;
+    uint8_t mac[6];
+    bool filter = cmd->has_mac && mac_parse(cmd->mac, mac);
+    for (unsigned i = 0; i < m->nworkers; i++) {
+        struct monitor_worker *w = &m->workers[i].m;
+        pthread_mutex_lock(&w->snap_lock);
+        for (uint32_t k = 0; k < w->nsnap && r->lines < FLOWS_REPLY_MAX; k++) {
+            const struct flow_view *v = &w->snap[k];
+            if (!filter || (v->has_mac[0] && !memcmp(v->mac[0], mac, 6)) ||
+                (v->has_mac[1] && !memcmp(v->mac[1], mac, 6)))
+                flow_line(r, v);
+        }
+        pthread_mutex_unlock(&w->snap_lock);
+    }
+}
+
+/* ---- devices ------------------------------------------------------- */
+
+static void device_to_row(void *arg, const struct device *d)
+{
+    struct monitor_worker *w = arg;
+    char mac[18], ips[DEVICE_MAX_IPS * ADDR_TEXT_MAX];
+    mac_format(d->mac, mac);
+    device_format_ips(d, ips, sizeof ips);
+    struct device_row row = {
+        mac, d->first_seen, d->last_seen, ips[0] ? ips : NULL,
+        d->dhcp_host_name[0] ? d->dhcp_host_name : NULL,
+        d->dhcp_vendor_class[0] ? d->dhcp_vendor_class : NULL,
+        d->protocols[0] ? d->protocols : NULL, d->flows, d->fingerprints,
+    };
+    if (!w->batch || !batch_add(w->batch, MT_DEVICES, &row))
+        w->c.rows_lost++;
+}
+
+/* The devices table from an earlier capture into this DB_PATH, so that
+ * replacing rows keeps their history. */
+static void load_devices(struct monitor_sink *m)
+{
+    char err[256];
+    sqlite3 *db = fpq_open_db(m->db_file, err, sizeof err);
+    sqlite3_stmt *st = NULL;
+    if (!db || sqlite3_prepare_v2(db,
+                                  "SELECT mac, first_seen, last_seen, ips, dhcp_host_name, "
+                                  "dhcp_vendor_class, protocols, flows, fingerprints FROM devices",
+                                  -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_close(db);
+        return;
+    }
+    while (sqlite3_step(st) == SQLITE_ROW && m->book.set.count < m->book.max) {
+        uint8_t mac[6];
+        const char *text = (const char *)sqlite3_column_text(st, 0);
+        struct device *d = text && mac_parse(text, mac) ? device_get(&m->book.set, mac, 0) : NULL;
+        if (!d)
+            continue;
+        d->first_seen = (uint64_t)sqlite3_column_int64(st, 1);
+        d->last_seen = (uint64_t)sqlite3_column_int64(st, 2);
+        device_parse_ips(d, (const char *)sqlite3_column_text(st, 3));
+        device_set_dhcp(d, (const char *)sqlite3_column_text(st, 4),
+                        (const char *)sqlite3_column_text(st, 5));
+        const char *protos = (const char *)sqlite3_column_text(st, 6);
+        snprintf(d->protocols, sizeof d->protocols, "%s", protos ? protos : "");
+        d->flows = (uint64_t)sqlite3_column_int64(st, 7);
+        d->fingerprints = (uint64_t)sqlite3_column_int64(st, 8);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+}
+
+/* ---- the sink ------------------------------------------------------ */
+
+static void timeouts(const struct netsift_conf *conf, uint64_t t[FLOW_LISTS])
+{
+    uint64_t s = conf->flow_idle_timeout;
+    t[FLOW_LIST_OTHER] = (s ? s : UDP_IDLE_S) * 1000000u;
+    t[FLOW_LIST_TCP] = (s ? s : TCP_IDLE_S) * 1000000u;
+    t[FLOW_LIST_CLOSED] = (s && s < CLOSED_LINGER_S ? s : CLOSED_LINGER_S) * 1000000u;
+}
+
+static int start_control(struct monitor_sink *m, const struct netsift_conf *conf, char *err,
+                         size_t errlen)
+{
+    if (strcmp(conf->control, "none") == 0)
+        return 0;
+    if (conf->control[0])
+        snprintf(m->socket_path, sizeof m->socket_path, "%s", conf->control);
+    else
+        snprintf(m->socket_path, sizeof m->socket_path, "%s/control.sock", conf->db_path);
+    struct control_provider p = {m, provide_stats, provide_flows};
+    m->control = control_server_start(m->socket_path, m->db_file, &p, err, errlen);
+    if (m->control || conf->control[0])
+        return m->control ? 0 : -1;
+    /* the default place did not work (a path too long for a socket, ...):
+     * capture anyway, without a control socket */
+    fprintf(stderr, "netsift capture: warning: %s; no control socket (give --control PATH)\n", err);
+    return 0;
+}
+
+static int monitor_open(struct sink *s, const struct netsift_conf *conf, unsigned nworkers,
+                        char *err, size_t errlen)
+{
+    struct monitor_sink *m = calloc(1, sizeof *m + nworkers * sizeof(struct mworker));
+    if (!m) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    s->state = m;
+    m->nworkers = nworkers;
+    m->live = conf->interface[0] != '\0';
+    m->interval_us = (uint64_t)conf->process_interval * 1000;
+    m->batch_rows = conf->batch_rows / nworkers ? conf->batch_rows / nworkers : 1;
+    if (ensure_dir(conf->db_path, err, errlen) != 0)
+        return -1;
+    snprintf(m->db_file, sizeof m->db_file, "%s/fingerprint.sqlite", conf->db_path);
+    struct writer_opts wo = {.path = m->db_file, .tables = monitor_tables, .ntables = MT_COUNT,
+                             .synchronous = conf->synchronous,
+                             .cache_mib = conf->cache_mib < 16 ? conf->cache_mib : 16,
+                             .batches = nworkers + 2};
+    if (!(m->writer = writer_open(&wo, err, errlen)) || device_book_init(&m->book, MAX_DEVICES) != 0)
+        return -1;
+    load_devices(m);
+    uint64_t t[FLOW_LISTS];
+    timeouts(conf, t);
+    uint32_t per_worker = conf->max_flows / nworkers > 16 ? conf->max_flows / nworkers : 16;
+    for (unsigned i = 0; i < nworkers; i++) {
+        struct monitor_worker *w = &m->workers[i].m;
+        if (monitor_worker_init(w, per_worker, t, MAX_COLLECTORS / nworkers, &m->book, err,
+                                errlen) != 0)
+            return -1;
+        if (!(w->batch = writer_get_batch(m->writer))) {
+            snprintf(err, errlen, "%s", writer_error(m->writer));
+            return -1;
+        }
+    }
+    return start_control(m, conf, err, errlen);
+}
+
+static void flush(struct monitor_sink *m, struct monitor_worker *w)
+{
+    if (!w->batch)
+        return;
+    writer_submit(m->writer, w->batch);
+    w->batch = writer_get_batch(m->writer); /* blocks while the writer is behind */
+}
+
+static void monitor_sink_packet(struct sink *s, unsigned worker, const struct packet *pkt)
+{
+    struct monitor_sink *m = s->state;
+    struct monitor_worker *w = &m->workers[worker].m;
+    monitor_packet(w, pkt);
+    if (w->batch && w->batch->rows >= m->batch_rows)
+        flush(m, w);
+}
+
+static void monitor_tick(struct sink *s, unsigned worker, uint64_t now_us)
+{
+    struct monitor_sink *m = s->state;
+    struct mworker *mw = &m->workers[worker];
+    struct monitor_worker *w = &mw->m;
+    if (!mw->started) {
+        mw->started = true;
+        mw->last_flush_us = now_us;
+        mw->last_publish_us = now_us - PUBLISH_EVERY_US; /* publish at once */
+    }
+    if (m->live) { /* no packets is news too: packet time is wall-clock time */
+        uint64_t rt = realtime_us();
+        if (rt > w->clock_us)
+            w->clock_us = rt;
+        monitor_expire(w, w->clock_us);
+    }
+    if (now_us - mw->last_publish_us >= PUBLISH_EVERY_US) {
+        monitor_publish(w);
+        device_book_take_dirty(&m->book, device_to_row, w);
+        mw->last_publish_us = now_us;
+    }
+    if (now_us - mw->last_flush_us >= m->interval_us) {
+        if (w->batch && w->batch->rows)
+            flush(m, w);
+        mw->last_flush_us = now_us;
+    }
+}
+
+static const char *monitor_error(struct sink *s)
+{
+    struct monitor_sink *m = s->state;
+    return m && m->writer ? writer_error(m->writer) : NULL;
+}
+
+static int monitor_close(struct sink *s, char *err, size_t errlen)
+{
+    struct monitor_sink *m = s->state;
+    if (!m || !m->writer)
+        return 0;
+    control_server_stop(m->control);
+    m->control = NULL;
+    for (unsigned i = 0; i < m->nworkers; i++) {
+        monitor_end_all(&m->workers[i].m);
+        monitor_publish(&m->workers[i].m);
+    }
+    device_book_take_dirty(&m->book, device_to_row, &m->workers[0].m);
+    for (unsigned i = 0; i < m->nworkers; i++) {
+        struct monitor_worker *w = &m->workers[i].m;
+        if (w->batch)
+            writer_submit(m->writer, w->batch);
+        w->batch = NULL;
+    }
+    int rc = writer_close(m->writer, &m->stats, err, errlen);
+    m->writer = NULL;
+    return rc;
+}
+
+static void monitor_report(struct sink *s, struct report *r)
+{
+    struct monitor_sink *m = s->state;
+    struct monitor_counters c;
+    memset(&c, 0, sizeof c);
+    for (unsigned i = 0; i < m->nworkers; i++) {
+        uint64_t *d = (uint64_t *)&c;
+        const uint64_t *w = (const uint64_t *)&m->workers[i].m.c;
+        for (size_t k = 0; k < sizeof c / sizeof(uint64_t); k++)
+            d[k] += w[k];
+    }
+    report_str(r, "database", m->db_file);
+    if (m->socket_path[0])
+        report_str(r, "control_socket", m->socket_path);
+    report_u64(r, "flows", c.flows_total);
+    report_u64(r, "flows_evicted", c.evicted);
+    report_u64(r, "fingerprints", c.fingerprints);
+    report_u64(r, "devices", m->book.set.count);
+    report_section(r, "rows_stored");
+    for (int t = 0; t < MT_COUNT; t++)
+        report_u64(r, monitor_tables[t].name, m->stats.stored[t]);
+    report_end_section(r);
+    report_u64(r, "fingerprint_keys_bumped", m->stats.bumped[MT_FINGERPRINT]);
+    if (c.rows_lost)
+        report_u64(r, "rows_lost", c.rows_lost);
+    if (c.collectors_skipped)
+        report_u64(r, "fingerprints_skipped", c.collectors_skipped);
+    if (m->book.dropped)
+        report_u64(r, "devices_dropped", m->book.dropped);
+}
+
+static void monitor_destroy(struct sink *s)
+{
+    struct monitor_sink *m = s->state;
+    if (!m)
+        return;
+    control_server_stop(m->control);
+    for (unsigned i = 0; i < m->nworkers; i++)
+        monitor_worker_free(&m->workers[i].m);
+    if (m->writer)
+        writer_close(m->writer, NULL, NULL, 0);
+    if (m->book.set.slots)
+        device_book_free(&m->book);
+    free(m);
+    s->state = NULL;
+}
+
+const struct sink_ops monitor_sink_ops = {
+    .name = "monitor",
+    .enabled = monitor_enabled,
+    .open = monitor_open,
+    .packet = monitor_sink_packet,
+    .tick = monitor_tick,
+    .error = monitor_error,
+    .close = monitor_close,
+    .report = monitor_report,
+    .destroy = monitor_destroy,
+};

@@ -1,0 +1,509 @@
+/*
+ * monitor_worker.c - the device monitor's per-packet path (see
+ * monitor_worker.h).
+ */
+#include "monitor_worker.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/text.h"
+#include "collect.h"
+#include "monitor_tables.h"
+
+#define DEVICE_TOUCH_US 1000000 /* refresh devices' last_seen at most once a second per flow */
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+
+static const char *const end_names[] = {
+    [FLOW_END_IDLE] = "idle",         [FLOW_END_CLOSED] = "closed", [FLOW_END_EVICTED] = "evicted",
+    [FLOW_END_REUSED] = "reused",     [FLOW_END_CAPTURE] = "capture_end",
+};
+
+/* A flow's fingerprint, kept for its flows row: three strings in one
+ * allocation of the size they need. */
+struct flow_fp {
+    const char *query, *input;
+    char hash[FP_HASH_LEN];
+    char text[]; /* query, then input */
+};
+
+static struct flow_fp *keep_fingerprint(const struct fingerprint *fp)
+{
+    size_t q = strlen(fp->query) + 1, i = strlen(fp->input) + 1;
+    struct flow_fp *k = malloc(sizeof *k + q + i);
+    if (!k)
+        return NULL;
+    memcpy(k->hash, fp->hash, sizeof k->hash);
+    memcpy(k->text, fp->query, q);
+    memcpy(k->text + q, fp->input, i);
+    k->query = k->text;
+    k->input = k->text + q;
+    return k;
+}
+
+int monitor_worker_init(struct monitor_worker *w, uint32_t max_flows,
+                        const uint64_t timeout_us[FLOW_LISTS], uint32_t max_collectors,
+                        struct device_book *book, char *err, size_t errlen)
+{
+    memset(w, 0, sizeof *w);
+    pthread_mutex_init(&w->snap_lock, NULL);
+    w->book = book;
+    w->max_collectors = max_collectors;
+    if (!(w->cl = classifier_new(err, errlen)))
+        return -1;
+    if (!(w->flows = flow_table_new(max_flows, timeout_us)) ||
+        device_set_init(&w->devices, 1024) != 0) {
+        snprintf(err, errlen, "out of memory for the flow table (--max-flows %u)", max_flows);
+        return -1;
+    }
+    return 0;
+}
+
+void monitor_worker_free(struct monitor_worker *w)
+{
+    if (!w->book)
+        return; /* never initialised */
+    w->batch = NULL;
+    if (w->flows)
+        monitor_end_all(w); /* releases nDPI and collector state (rows go nowhere) */
+    flow_table_free(w->flows);
+    classifier_free(w->cl);
+    device_set_free(&w->devices);
+    pthread_mutex_destroy(&w->snap_lock);
+    w->flows = NULL;
+    w->cl = NULL;
+}
+
+/* ---- devices ------------------------------------------------------- */
+
+/* The worker's note for mac (merging into the book first when the notes
+ * are full); NULL for group addresses. */
+static struct device *note(struct monitor_worker *w, const uint8_t *mac, uint64_t ts)
+{
+    struct device *d = device_get(&w->devices, mac, ts);
+    if (!d && !mac_is_group(mac) && w->devices.count) {
+        device_book_merge(w->book, &w->devices);
+        d = device_get(&w->devices, mac, ts);
+    }
+    if (d)
+        device_seen(d, ts);
+    return d;
+}
+
+static void note_ip(struct monitor_worker *w, const uint8_t *mac, uint64_t ts, uint8_t family,
+                    const uint8_t *addr)
+{
+    struct device *d = note(w, mac, ts);
+    if (d)
+        device_add_ip(d, family, addr);
+}
+
+/* ARP senders and DHCP clients: addresses and names, whatever the flow. */
+static void note_link_protocols(struct monitor_worker *w, const struct packet *pkt)
+{
+    if (packet_has(pkt, LAYER_ARP) && pkt->arp.sha.len == 6 && pkt->arp.spa.len == 4)
+        note_ip(w, pkt->arp.sha.p, pkt->timestamp, 4, pkt->arp.spa.p); /* 0.0.0.0 is ignored */
+    if (!packet_has(pkt, LAYER_DHCP) || pkt->dhcp.htype != 1 || pkt->dhcp.chaddr.len != 6)
+        return;
+    const struct dhcp_fields *d = &pkt->dhcp;
+    struct device *dev = note(w, d->chaddr.p, pkt->timestamp);
+    if (!dev)
+        return;
+    if (d->op == 1) {
+        char host[FP_TEXT_MAX + 1], vendor[FP_TEXT_MAX + 1];
+        fp_text(d->host_name.p, d->host_name.len, DEVICE_NAME_MAX, false, host);
+        fp_text(d->vendor_class.p, d->vendor_class.len, DEVICE_NAME_MAX, false, vendor);
+        device_set_dhcp(dev, host, vendor);
+    } else if (d->msg_type == 5) { /* ACK: the address given to the client */
+        device_add_ip(dev, 4, d->yiaddr);
+    }
+}
+
+/* Both MACs of a flow. */
+static void note_flow_macs(struct monitor_worker *w, struct flow *f, uint64_t ts,
+                           void (*fn)(struct device *d, const void *arg), const void *arg)
+{
+    for (int i = 0; i < 2; i++) {
+        if (!f->has_mac[i] || (i == 1 && f->has_mac[0] && !memcmp(f->mac[0], f->mac[1], 6)))
+            continue;
+        struct device *d = note(w, f->mac[i], ts);
+        if (d && fn)
+            fn(d, arg);
+    }
+}
+
+static void add_flow(struct device *d, const void *arg)
+{
+    (void)arg;
+    d->flows++;
+}
+
+static void add_protocol(struct device *d, const void *arg)
+{
+    device_add_protocol(d, arg);
+}
+
+/* ---- rows ---------------------------------------------------------- */
+
+static void add_row(struct monitor_worker *w, enum monitor_table t, const void *row)
+{
+    if (!w->batch || !batch_add(w->batch, t, row))
+        w->c.rows_lost++;
+}
+
+static const char *flow_ip_text(const struct flow *f, unsigned side, char out[ADDR_TEXT_MAX])
+{
+    format_addr(f->key.addr[side], f->key.family == 4 ? 4 : 16, out);
+    return out;
+}
+
+static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why,
+                     const struct flow_fp *fp)
+{
+    char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], smac[18], dmac[18], proto[PROTO_NAME_MAX];
+    unsigned s = f->init_side;
+    classifier_name(w->cl, &f->cls, proto, sizeof proto);
+    if (f->has_mac[0])
+        mac_format(f->mac[0], smac);
+    if (f->has_mac[1])
+        mac_format(f->mac[1], dmac);
+    struct flow_row row = {
+        .first_seen = f->first_seen,
+        .last_seen = f->last_seen,
+        .vlan = f->key.vlan,
+        .ip_proto = f->key.proto,
+        .src_ip = flow_ip_text(f, s, src),
+        .dst_ip = flow_ip_text(f, s ^ 1, dst),
+        .src_port = f->key.port[s],
+        .dst_port = f->key.port[s ^ 1],
+        .src_mac = f->has_mac[0] ? smac : NULL,
+        .dst_mac = f->has_mac[1] ? dmac : NULL,
+        .protocol = proto,
+        .confidence = classification_confidence(&f->cls),
+        .packets = f->packets,
+        .bytes = f->bytes,
+        .end_reason = end_names[why],
+        .fingerprint = fp ? fp->hash : NULL,
+        .query = fp && fp->query[0] ? fp->query : NULL,
+        .fingerprint_input = fp ? fp->input : NULL,
+    };
+    add_row(w, MT_FLOWS, &row);
+}
+
+/* DNS and DHCP fingerprints need no more than the packet nDPI named the
+ * protocol on (it may wait for the answer; the name does not change):
+ * they are stored with that packet's time.  The others wait for detection
+ * to complete, as the name may still be refined (TLS.Amazon). */
+static bool early_kind(const struct flow *f)
+{
+    return f->collector && (f->collector->kind == FP_DNS || f->collector->kind == FP_DHCP);
+}
+
+/* The protocol and time a flow's fingerprint rows carry. */
+static const struct classification *fp_moment(const struct flow *f, uint64_t *at)
+{
+    if (f->named && early_kind(f)) {
+        *at = f->named_at;
+        return &f->named_cls;
+    }
+    *at = f->detected_at;
+    return &f->cls;
+}
+
+/* The fingerprint rows of a flow: one per distinct unicast MAC. */
+static void fingerprint_rows(struct monitor_worker *w, struct flow *f, const struct fingerprint *fp)
+{
+    char proto[PROTO_NAME_MAX], mac[18];
+    uint64_t at;
+    classifier_name(w->cl, fp_moment(f, &at), proto, sizeof proto);
+    for (int i = 0; i < 2; i++) {
+        if (!f->has_mac[i] || mac_is_group(f->mac[i]) ||
+            (i == 1 && f->has_mac[0] && !memcmp(f->mac[0], f->mac[1], 6)))
+            continue;
+        mac_format(f->mac[i], mac);
+        struct fingerprint_row row = {mac, proto, fp->hash, at, fp->query[0] ? fp->query : NULL};
+        add_row(w, MT_FINGERPRINT, &row);
+        struct device *d = note(w, f->mac[i], at);
+        if (d)
+            d->fingerprints++;
+    }
+}
+
+/* ---- flows --------------------------------------------------------- */
+
+static void drop_collector(struct monitor_worker *w, struct flow *f)
+{
+    if (!f->collector)
+        return;
+    collect_free(f->collector);
+    free(f->collector);
+    f->collector = NULL;
+    w->collectors--;
+}
+
+/* Inputs and protocol are known: emit the fingerprint (if any) once. */
+static void finish_fingerprint(struct monitor_worker *w, struct flow *f, struct flow_fp **kept)
+{
+    struct fingerprint fp;
+    f->fingerprinted = true;
+    if (f->collector && collect_fingerprint(f->collector, &fp)) {
+        fingerprint_rows(w, f, &fp);
+        w->c.fingerprints++;
+        *kept = keep_fingerprint(&fp);
+    }
+    drop_collector(w, f);
+}
+
+/* Detection is complete (cls final): free nDPI's state; QUIC gets its
+ * collector from what nDPI decrypted. */
+static void classified(struct monitor_worker *w, struct flow *f, uint64_t ts)
+{
+    char proto[PROTO_NAME_MAX];
+    f->detected = true;
+    f->detected_at = ts;
+    if (classification_is_quic(&f->cls) && !f->collector && f->ndpi &&
+        w->collectors < w->max_collectors && (f->collector = malloc(sizeof *f->collector))) {
+        char sni[FP_TEXT_MAX + 1];
+        classifier_quic_sni(f->ndpi, sni, sizeof sni);
+        collect_start_quic(f->collector, sni);
+        w->collectors++;
+    }
+    if (!f->collector)
+        f->fingerprinted = true; /* nothing identifies a device in this flow */
+    classifier_flow_free(f->ndpi);
+    f->ndpi = NULL;
+    classifier_name(w->cl, &f->cls, proto, sizeof proto);
+    note_flow_macs(w, f, ts, add_protocol, proto);
+}
+
+static void end_flow(struct monitor_worker *w, struct flow *f, enum flow_end why)
+{
+    struct flow_fp *fp = f->fp;
+    if (!f->detected) {
+        if (f->ndpi)
+            classifier_giveup(w->cl, f->ndpi, &f->cls);
+        classified(w, f, f->named ? f->named_at : f->last_seen);
+    }
+    if (!f->fingerprinted)
+        finish_fingerprint(w, f, &fp);
+    flow_row(w, f, why, fp);
+    free(fp);
+    f->fp = NULL;
+    drop_collector(w, f);
+    flow_table_remove(w->flows, f);
+}
+
+void monitor_expire(struct monitor_worker *w, uint64_t now_us)
+{
+    enum flow_end why;
+    struct flow *f;
+    while ((f = flow_table_expired(w->flows, now_us, &why)))
+        end_flow(w, f, why);
+}
+
+void monitor_end_all(struct monitor_worker *w)
+{
+    struct flow *f;
+    while ((f = flow_table_oldest(w->flows)))
+        end_flow(w, f, FLOW_END_CAPTURE);
+}
+
+static struct flow *new_flow(struct monitor_worker *w, const struct flow_key *key,
+                             const struct packet *pkt, unsigned src_side)
+{
+    if (flow_table_full(w->flows)) {
+        end_flow(w, flow_table_oldest(w->flows), FLOW_END_EVICTED);
+        w->c.evicted++;
+    }
+    struct flow *f = flow_table_insert(w->flows, key);
+    if (!f)
+        return NULL;
+    /* the flow's source is the side that opened it: the first sender, or
+     * the other side when the first packet seen is a SYN-ACK */
+    bool syn_ack = packet_has(pkt, LAYER_TCP) &&
+                   (pkt->tcp.flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
+    f->init_side = (uint8_t)(syn_ack ? src_side ^ 1 : src_side);
+    f->first_seen = f->last_seen = f->device_touch = pkt->timestamp;
+    if (!(f->ndpi = classifier_flow_new()))
+        w->c.ndpi_alloc_failed++; /* classified Unknown at its end */
+    w->c.flows_total++;
+    return f;
+}
+
+/* MACs: the first packet's source and destination; a reply fills in what
+ * its link header has that the first packet's did not. */
+static void learn_macs(struct flow *f, const struct packet *pkt, unsigned dir)
+{
+    const struct bytes *src = &pkt->eth.src, *dst = &pkt->eth.dst;
+    if (!packet_has(pkt, LAYER_ETH))
+        return;
+    unsigned s = dir, d = dir ^ 1; /* index of this packet's source / destination */
+    if (!f->has_mac[s] && src->len == 6) {
+        memcpy(f->mac[s], src->p, 6);
+        f->has_mac[s] = true;
+    }
+    if (!f->has_mac[d] && dst->len == 6) {
+        memcpy(f->mac[d], dst->p, 6);
+        f->has_mac[d] = true;
+    }
+}
+
+/* The first packet each way: its sender's address belongs to its MAC. */
+static void first_in_direction(struct monitor_worker *w, struct flow *f, const struct packet *pkt,
+                               unsigned dir)
+{
+    f->seen_dir[dir] = true;
+    if (!packet_has(pkt, LAYER_ETH) || pkt->eth.src.len != 6)
+        return;
+    const uint8_t *ip = f->key.family == 4 ? pkt->ip4.src : pkt->ip6.src;
+    note_ip(w, pkt->eth.src.p, pkt->timestamp, f->key.family, ip);
+}
+
+/* TCP state: FIN both ways or RST closes the flow (it then lingers on
+ * the closed list for late packets). */
+static enum flow_list tcp_list(struct flow *f, const struct packet *pkt, unsigned dir)
+{
+    if (!packet_has(pkt, LAYER_TCP))
+        return f->list;
+    if (pkt->tcp.flags & TCP_FIN)
+        f->fin_dirs |= (uint8_t)(1u << dir);
+    if ((pkt->tcp.flags & TCP_RST) || f->fin_dirs == 3 || f->list == FLOW_LIST_CLOSED)
+        return FLOW_LIST_CLOSED;
+    return FLOW_LIST_TCP;
+}
+
+static void collect(struct monitor_worker *w, struct flow *f, const struct packet *pkt,
+                    unsigned dir)
+{
+    if (f->collector) {
+        collect_packet(f->collector, pkt, dir);
+        return;
+    }
+    if (f->detected || f->packets > FP_CANDIDATE_PACKETS)
+        return;
+    enum fp_kind kind = collect_candidate(pkt);
+    if (kind == FP_NONE)
+        return;
+    if (w->collectors >= w->max_collectors || !(f->collector = malloc(sizeof *f->collector))) {
+        w->c.collectors_skipped++;
+        return;
+    }
+    w->collectors++;
+    collect_start(f->collector, kind, pkt, dir);
+}
+
+static void classify(struct monitor_worker *w, struct flow *f, const struct packet *pkt)
+{
+    enum layer ip = f->key.family == 4 ? LAYER_IP4 : LAYER_IP6;
+    if (f->detected || !f->ndpi || (pkt->truncated & (1u << ip)))
+        return; /* ndpiReader skips IP packets cut by the snapshot length too */
+    const uint8_t *hdr = pkt->ref[ip].hdr;
+    uint32_t len = pkt->caplen - (uint32_t)(hdr - pkt->data);
+    f->ndpi_packets++;
+    struct classification c;
+    enum cls_state st = classifier_packet(w->cl, f->ndpi, hdr, len, pkt->timestamp,
+                                          f->ndpi_packets, f->key.proto, &c);
+    if (st != CLS_PENDING && !f->named) {
+        f->named = true;
+        f->named_at = pkt->timestamp;
+        f->named_cls = c;
+    }
+    if (st == CLS_DONE) {
+        f->cls = c;
+        classified(w, f, pkt->timestamp);
+    }
+}
+
+/* Emit the fingerprint once the protocol and the inputs are known. */
+static void maybe_fingerprint(struct monitor_worker *w, struct flow *f)
+{
+    if (f->fingerprinted || !(f->detected || (f->named && early_kind(f))))
+        return;
+    if (!f->collector || collect_complete(f->collector) || f->packets > FP_MAX_PACKETS)
+        finish_fingerprint(w, f, &f->fp);
+}
+
+void monitor_packet(struct monitor_worker *w, const struct packet *pkt)
+{
+    struct flow_key key;
+    unsigned side;
+    w->c.packets++;
+    /* now is the latest packet's time, even when it went back (files
+     * joined out of order): nothing expires then, rather than everything */
+    w->clock_us = pkt->timestamp;
+    if (pkt->layers & (1u << LAYER_ARP | 1u << LAYER_DHCP))
+        note_link_protocols(w, pkt);
+    if (!flow_key_of(pkt, &key, &side))
+        return;
+    monitor_expire(w, w->clock_us);
+    struct flow *f = flow_table_find(w->flows, &key);
+    if (f && f->list == FLOW_LIST_CLOSED && packet_has(pkt, LAYER_TCP) &&
+        (pkt->tcp.flags & (TCP_SYN | TCP_ACK)) == TCP_SYN) {
+        end_flow(w, f, FLOW_END_REUSED); /* a new connection on the same endpoints */
+        f = NULL;
+    }
+    if (!f && !(f = new_flow(w, &key, pkt, side)))
+        return;
+    unsigned dir = side == f->init_side ? 0 : 1;
+    f->packets++;
+    f->bytes += pkt->length;
+    if (pkt->timestamp > f->last_seen)
+        f->last_seen = pkt->timestamp;
+    learn_macs(f, pkt, dir);
+    if (f->packets == 1)
+        note_flow_macs(w, f, pkt->timestamp, add_flow, NULL);
+    if (!f->seen_dir[dir])
+        first_in_direction(w, f, pkt, dir);
+    if (pkt->timestamp - f->device_touch >= DEVICE_TOUCH_US && pkt->timestamp > f->device_touch) {
+        f->device_touch = pkt->timestamp;
+        note_flow_macs(w, f, pkt->timestamp, NULL, NULL);
+    }
+    flow_table_touch(w->flows, f, tcp_list(f, pkt, dir));
+    if (!f->fingerprinted)
+        collect(w, f, pkt, dir);
+    classify(w, f, pkt);
+    maybe_fingerprint(w, f);
+}
+
+/* ---- publishing ---------------------------------------------------- */
+
+static void snapshot_one(void *arg, const struct flow *f)
+{
+    struct monitor_worker *w = arg;
+    struct flow_view *v = &w->snap[w->nsnap++];
+    v->key = f->key;
+    v->init_side = f->init_side;
+    memcpy(v->has_mac, f->has_mac, sizeof v->has_mac);
+    memcpy(v->mac, f->mac, sizeof v->mac);
+    v->protocol[0] = '\0';
+    if (f->detected)
+        classifier_name(w->cl, &f->cls, v->protocol, sizeof v->protocol);
+    v->packets = f->packets;
+    v->bytes = f->bytes;
+    v->first_seen = f->first_seen;
+    v->last_seen = f->last_seen;
+}
+
+void monitor_publish(struct monitor_worker *w)
+{
+    w->c.flows_active = flow_table_count(w->flows);
+    const uint64_t *src = (const uint64_t *)&w->c;
+    for (size_t i = 0; i < sizeof w->c / sizeof(uint64_t); i++)
+        atomic_store_explicit(&w->pub[i], src[i], memory_order_relaxed);
+    pthread_mutex_lock(&w->snap_lock);
+    w->nsnap = 0;
+    flow_table_recent(w->flows, MONITOR_SNAPSHOT_MAX, snapshot_one, w);
+    pthread_mutex_unlock(&w->snap_lock);
+    device_book_merge(w->book, &w->devices);
+}
+
+void monitor_read_counters(struct monitor_worker *w, struct monitor_counters *out)
+{
+    uint64_t *dst = (uint64_t *)out;
+    for (size_t i = 0; i < sizeof *out / sizeof(uint64_t); i++)
+        dst[i] = atomic_load_explicit(&w->pub[i], memory_order_relaxed);
+}

@@ -1,0 +1,131 @@
+/*
+ * fuzz_monitor.c - libFuzzer harness for the bytes the device monitor
+ * and the control socket read from outside: the control command parser,
+ * TLS hello reassembly and parsing (JA3/JA3S/SNI), HTTP request heads and
+ * SSH banners, and the in-order stream prefix that feeds them.
+ *
+ * Input: one selector byte, then the data.  Checked besides memory
+ * safety: a parsed command's fields are in their documented ranges; the
+ * text outputs are NUL-terminated, at most FP_TEXT_MAX bytes, without
+ * control bytes; a JA3 is 32 lower-case hex digits.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "control/protocol.h"
+#include "monitor/cleartext.h"
+#include "monitor/stream_prefix.h"
+#include "monitor/tls_hello.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void require(bool ok)
+{
+    if (!ok)
+        abort();
+}
+
+static void clean_text(const char *s, size_t max)
+{
+    size_t n = strnlen(s, max + 1);
+    require(n <= max);
+    for (size_t i = 0; i < n; i++)
+        require((unsigned char)s[i] >= 0x20 && s[i] != 0x7f);
+}
+
+static void hex32(const char *s)
+{
+    if (!s[0])
+        return;
+    require(strlen(s) == 32);
+    for (int i = 0; i < 32; i++)
+        require((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'));
+}
+
+static void fuzz_command(const uint8_t *d, size_t n)
+{
+    struct control_cmd c;
+    char why[256];
+    if (control_parse((const char *)d, n, &c, why, sizeof why) != 0) {
+        clean_text(why, sizeof why - 1);
+        return;
+    }
+    require(c.verb <= CMD_QUERY_FLOWS && c.op < OP_COUNT && c.timestamp <= (uint64_t)INT64_MAX);
+    if (c.has_mac)
+        require(strlen(c.mac) == 17);
+    if (c.verb == CMD_QUERY_FINGERPRINT && !c.all_protocols)
+        require(c.protocol[0] && strlen(c.protocol) <= CONTROL_PROTO_MAX);
+}
+
+static void fuzz_tls(const uint8_t *d, size_t n)
+{
+    static uint8_t msg[TLS_HANDSHAKE_MAX];
+    size_t len = 0;
+    struct tls_client_hello ch;
+    struct tls_server_hello sh;
+    /* as a record stream, and as a bare handshake message */
+    if (tls_first_handshake(d, n, msg, sizeof msg, &len) == TLS_DONE) {
+        require(len >= 4 && len <= sizeof msg);
+        if (tls_parse_client_hello(msg, len, &ch) == 0) {
+            clean_text(ch.sni, FP_TEXT_MAX);
+            hex32(ch.ja3);
+        }
+        if (tls_parse_server_hello(msg, len, &sh) == 0)
+            hex32(sh.ja3s);
+    }
+    if (tls_parse_client_hello(d, n, &ch) == 0) {
+        clean_text(ch.sni, FP_TEXT_MAX);
+        hex32(ch.ja3);
+    }
+    if (tls_parse_server_hello(d, n, &sh) == 0)
+        hex32(sh.ja3s);
+}
+
+static void fuzz_cleartext(const uint8_t *d, size_t n)
+{
+    char a[FP_TEXT_MAX + 1], b[FP_TEXT_MAX + 1];
+    for (int final = 0; final < 2; final++) {
+        if (http_parse_request(d, n, final, a, b) == CT_DONE) {
+            clean_text(a, FP_TEXT_MAX);
+            clean_text(b, FP_TEXT_MAX);
+        }
+        if (ssh_parse_banner(d, n, final, a) == CT_DONE)
+            clean_text(a, FP_TEXT_MAX);
+    }
+}
+
+/* Segments: 2-byte length, 4-byte sequence offset, then the bytes. */
+static void fuzz_prefix(const uint8_t *d, size_t n)
+{
+    struct stream_prefix s = {.max = 4096};
+    size_t total = 0;
+    while (n >= 6) {
+        size_t len = (size_t)d[0] << 8 | d[1];
+        uint32_t seq = (uint32_t)d[2] << 24 | (uint32_t)d[3] << 16 | (uint32_t)d[4] << 8 | d[5];
+        d += 6, n -= 6;
+        if (len > n)
+            len = n;
+        total += stream_prefix_add(&s, seq, d, len);
+        require(s.len == total && s.len <= s.max);
+        d += len, n -= len;
+    }
+    stream_prefix_free(&s);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size == 0)
+        return 0;
+    const uint8_t *d = data + 1;
+    size_t n = size - 1;
+    switch (data[0] % 4) {
+    case 0: fuzz_command(d, n); break;
+    case 1: fuzz_tls(d, n); break;
+    case 2: fuzz_cleartext(d, n); break;
+    default: fuzz_prefix(d, n); break;
+    }
+    return 0;
+}

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# test_monitor.sh - the device monitor end to end:
+#   1. the sample capture's fingerprint rows, exactly (the specification's
+#      DNS example among them), the devices it finds, one worker or two;
+#   2. key collisions bump the timestamp instead of dropping a row;
+#      --max-flows evicts; --no-monitor writes nothing;
+#   3. netsift query --db-path with no capture running;
+#   4. the control socket of a running capture (monitor_control.py);
+#   5. with ../shared: per-flow protocol against ndpiReader 4.2 on the nDPI
+#      corpus (ndpidiff.py, allow-list ndpi-allow.txt, report
+#      docs/ndpi-agreement.md) and TLS/SSH/QUIC inputs against nDPI's
+#      (ja3diff.py).
+source "$(dirname "$0")/lib.sh"
+here="$SRC_DIR/tests/integration"
+sample="$SRC_DIR/sample/sample.pcap"
+
+capture() { "$NETSIFT" capture -q -r "$sample" --no-db-write --control none "$@"; }
+fp_rows() { sql "$1/fingerprint.sqlite" "SELECT mac, protocol, fingerprint, timestamp, ifnull(query, '') FROM fingerprint ORDER BY timestamp, mac"; }
+
+# ---- 1. the sample --------------------------------------------------------
+capture --db-path "$WORK/s1" --workers 1 > "$WORK/s1.out" || fail "capture of the sample failed"
+cat > "$WORK/expected" <<'EOF'
+02:00:00:00:00:05|DHCP|gUQypPQGMv5r+DyyENs2JHjpUzukqV5eQSPChCYA3uo|1700000000003000|pixel-7
+02:00:00:00:00:01|DNS|gPwPuSZtt7g/hYUPoOZUi21w7mjItbQS8d7qbr3vBAQ|1700000000007000|www.example.com
+02:00:00:00:00:fe|DNS|gPwPuSZtt7g/hYUPoOZUi21w7mjItbQS8d7qbr3vBAQ|1700000000007000|www.example.com
+02:00:00:00:00:01|DNS|gPwPuSZtt7g/hYUPoOZUi21w7mjItbQS8d7qbr3vBAQ|1700000000009000|www.example.com
+02:00:00:00:00:fe|DNS|gPwPuSZtt7g/hYUPoOZUi21w7mjItbQS8d7qbr3vBAQ|1700000000009000|www.example.com
+02:00:00:00:00:05|DNS|NqRTRWiNdfG4zMkiXE9P0eRQIefPgMYV/vXUymxdvNw|1700000000011000|1.0.0.10.in-addr.arpa
+02:00:00:00:00:0a|DNS|NqRTRWiNdfG4zMkiXE9P0eRQIefPgMYV/vXUymxdvNw|1700000000011000|1.0.0.10.in-addr.arpa
+02:00:00:00:00:01|HTTP|1fUXPkkBkYoKg3AMfqL1rHqDFVJyXCpiGb8BPHTEcEY|1700000000020000|www.example.com
+02:00:00:00:00:fe|HTTP|1fUXPkkBkYoKg3AMfqL1rHqDFVJyXCpiGb8BPHTEcEY|1700000000020000|www.example.com
+02:00:00:00:00:01|DNS|v6vDdDKViwYzYNOtZGHJxHNa5/jt1GWSpeDwFFKy5LU|1700000000030000|example.org
+02:00:00:00:00:fe|DNS|v6vDdDKViwYzYNOtZGHJxHNa5/jt1GWSpeDwFFKy5LU|1700000000030000|example.org
+02:00:00:00:00:01|MDNS|t9HLEz1hhSmEl53Xf55WJNBhgYXdgUdExlqa4jVJqMM|1700000000071000|_googlecast._tcp.local
+02:00:00:00:00:01|MDNS|t9HLEz1hhSmEl53Xf55WJNBhgYXdgUdExlqa4jVJqMM|1700000000073000|_googlecast._tcp.local
+EOF
+fp_rows "$WORK/s1" > "$WORK/got"
+if diff "$WORK/expected" "$WORK/got" > "$WORK/diff"; then pass; else cat "$WORK/diff"; fail "sample fingerprint rows differ"; fi
+check "the specification's DNS example row" \
+  "02:00:00:00:00:0a|DNS|NqRTRWiNdfG4zMkiXE9P0eRQIefPgMYV/vXUymxdvNw|1.0.0.10.in-addr.arpa" \
+  "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT mac, protocol, fingerprint, query FROM fingerprint WHERE mac = '02:00:00:00:00:0a'")"
+check "fingerprint table schema" \
+  "CREATE TABLE fingerprint (mac TEXT NOT NULL, protocol TEXT, fingerprint TEXT, timestamp INTEGER NOT NULL, query TEXT, PRIMARY KEY (mac, timestamp))" \
+  "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT sql FROM sqlite_master WHERE name = 'fingerprint'")"
+check "devices found" "02:00:00:00:00:01 02:00:00:00:00:05 02:00:00:00:00:06 02:00:00:00:00:0a 02:00:00:00:00:fe" \
+  "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT group_concat(mac, ' ') FROM (SELECT mac FROM devices ORDER BY mac)")"
+check "DHCP client device" "1700000000003000|10.0.0.42|pixel-7|android-dhcp-13|DHCP,DNS|2" \
+  "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT first_seen, ips, dhcp_host_name, dhcp_vendor_class, protocols, fingerprints FROM devices WHERE mac = '02:00:00:00:00:05'")"
+check "mDNS responder device" "192.0.2.50,fe80::50|MDNS" \
+  "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT ips, protocols FROM devices WHERE mac = '02:00:00:00:00:06'")"
+check "flows: one row per flow" "32" "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT count(*) FROM flows")"
+check "flows: nDPI names" "DHCP DNS HTTP HTTP_Proxy ICMP ICMPV6 IGMP MDNS Telnet Unknown" \
+  "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT group_concat(protocol, ' ') FROM (SELECT DISTINCT protocol FROM flows ORDER BY protocol)")"
+capture --db-path "$WORK/s2" --workers 2 > /dev/null || fail "capture with two workers failed"
+check "two workers give the same rows" "$(cat "$WORK/got")" "$(fp_rows "$WORK/s2")"
+
+# ---- 2. collisions, eviction, --no-monitor --------------------------------
+capture --db-path "$WORK/s1" --workers 1 > /dev/null || fail "second capture into the same DB_PATH failed"
+check "a replayed capture keeps every fingerprint (26 rows)" "26" \
+  "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT count(*) FROM fingerprint")"
+check "colliding rows moved to the next free microsecond" "13" \
+  "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT count(*) FROM fingerprint a JOIN fingerprint b ON a.mac = b.mac AND a.timestamp = b.timestamp + 1 AND a.fingerprint = b.fingerprint")"
+check "devices keep their history across captures" "1700000000003000|4" \
+  "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT first_seen, fingerprints FROM devices WHERE mac = '02:00:00:00:00:05'")"
+capture --db-path "$WORK/s3" --workers 1 --max-flows 4 --json > "$WORK/s3.json" || fail "capture with --max-flows failed"
+check "--max-flows evicts and counts" "yes" \
+  "$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["monitor"]; print("yes" if m["flows_evicted"] > 0 else "no")' "$WORK/s3.json")"
+check "evicted flows are stored as such" "yes" \
+  "$(sql "$WORK/s3/fingerprint.sqlite" "SELECT CASE WHEN count(*) > 0 THEN 'yes' ELSE 'no' END FROM flows WHERE end_reason = 'evicted'")"
+"$NETSIFT" capture -q -r "$sample" --db-path "$WORK/s4" --no-monitor > /dev/null || fail "--no-monitor capture failed"
+check "--no-monitor writes no fingerprint.sqlite" "absent" "$([ -e "$WORK/s4/fingerprint.sqlite" ] && echo present || echo absent)"
+
+# ---- 3. netsift query --db-path (no capture running) ----------------------
+q() { "$NETSIFT" query --db-path "$WORK/s2" "$@"; }
+check "query --db-path rows" \
+  "02:00:00:00:00:05,DHCP,gUQypPQGMv5r+DyyENs2JHjpUzukqV5eQSPChCYA3uo,1700000000003000,pixel-7
+02:00:00:00:00:05,DNS,NqRTRWiNdfG4zMkiXE9P0eRQIefPgMYV/vXUymxdvNw,1700000000011000,1.0.0.10.in-addr.arpa" \
+  "$(q 'QUERY_FINGERPRINT 02:00:00:00:00:05 0 >= all')"
+check "query --db-path: arguments joined" "02:00:00:00:00:05,DHCP,gUQypPQGMv5r+DyyENs2JHjpUzukqV5eQSPChCYA3uo,1700000000003000,pixel-7" \
+  "$(q QUERY_FINGERPRINT 02:00:00:00:00:05 1700000000011000 '<' DHCP)"
+check "query --db-path --raw ends with END" "PONG END" "$(q --raw PING | tr '\n' ' ' | sed 's/ $//')"
+q STATS > /dev/null 2> "$WORK/q.err"; check "STATS needs a running capture" "1" "$?"
+grep -q '^FAIL' "$WORK/q.err" && pass || fail "no FAIL line for STATS without a capture"
+q "QUERY_FINGERPRINT 02:00:00:00:00:05 0 >= ' OR 1=1 --" > "$WORK/q.out" 2>&1; check "injection refused (exit 1)" "1" "$?"
+check "injection refused (no rows)" "0" "$(grep -c '^02:' "$WORK/q.out")"
+printf 'PING\nQUERY_FINGERPRINT 02:00:00:00:00:0a 0 >= DNS\n' | q --raw > "$WORK/stdin.out"; check "commands from stdin (exit)" "0" "$?"
+check "commands from stdin (replies)" "PONG|END|02:00:00:00:00:0a,DNS,NqRTRWiNdfG4zMkiXE9P0eRQIefPgMYV/vXUymxdvNw,1700000000011000,1.0.0.10.in-addr.arpa|END" \
+  "$(paste -sd'|' "$WORK/stdin.out")"
+"$NETSIFT" query --db-path "$WORK/nowhere" PING > /dev/null 2>&1; check "missing database: exit 1" "1" "$?"
+"$NETSIFT" query --bogus > /dev/null 2>&1; check "usage error: exit 2" "2" "$?"
+"$NETSIFT" query --help | grep -q '^SYNOPSIS' && pass || fail "netsift query --help"
+"$NETSIFT" query --control "$WORK/none.sock" PING > /dev/null 2>&1; check "no capture at --control: exit 1" "1" "$?"
+
+# ---- 4. the control socket of a running capture ---------------------------
+mkdir -p "$WORK/ctl"
+if python3 "$here/monitor_control.py" --netsift "$NETSIFT" --sample "$sample" --work "$WORK/ctl" > "$WORK/ctl.txt" 2>&1; then
+  pass
+else
+  cat "$WORK/ctl.txt"; tail -20 "$WORK/ctl/capture.log" 2>/dev/null; fail "control socket checks"
+fi
+tail -1 "$WORK/ctl.txt"
+
+# ---- 5. against nDPI on the shared corpus ---------------------------------
+if ! command -v ndpiReader > /dev/null; then
+  echo "skip: ndpiReader (libndpi-bin) is not installed: nDPI comparisons not run"
+elif [ ! -d "$SHARED/pcaps/dev/ndpi" ]; then
+  echo "skip: $SHARED/pcaps/dev/ndpi is absent: nDPI comparisons not run"
+else
+  report="$WORK/ndpi-agreement.md"
+  if python3 "$here/ndpidiff.py" --netsift "$NETSIFT" --allow "$here/ndpi-allow.txt" --report "$report" \
+       "$SHARED"/pcaps/dev/ndpi/* > "$WORK/ndpi.txt" 2>&1; then
+    pass
+  else
+    grep -v '^|' "$WORK/ndpi.txt" | tail -40; fail "per-flow protocol differs from ndpiReader beyond the allow-list"
+  fi
+  tail -1 "$WORK/ndpi.txt"
+  [ -w "$SRC_DIR/docs" ] && cp "$report" "$SRC_DIR/docs/ndpi-agreement.md"
+  tls=$(ls "$SHARED"/pcaps/dev/ndpi/* | grep -i -E 'tls|ja3|443|quic|ssh|http|chrome|firefox|safari|google')
+  # shellcheck disable=SC2086
+  if python3 "$here/ja3diff.py" --netsift "$NETSIFT" $tls > "$WORK/ja3.txt" 2>&1; then
+    pass
+  else
+    cat "$WORK/ja3.txt"; fail "TLS fingerprint inputs differ from nDPI's"
+  fi
+  tail -1 "$WORK/ja3.txt"
+  capture_file() { rm -rf "$WORK/c"; "$NETSIFT" capture -q -r "$1" --no-db-write --control none --workers 1 --db-path "$WORK/c" > /dev/null; }
+  capture_file "$SHARED/pcaps/dev/ndpi/tests_cfgs_default_pcap_ssh.pcap"
+  check "SSH fingerprint input (client, server banner)" "SSH-2.0-OpenSSH_5.6
+SSH-2.0-OpenSSH_5.3|SSH-2.0-OpenSSH_5.6" \
+    "$(sql "$WORK/c/fingerprint.sqlite" "SELECT fingerprint_input, query FROM flows WHERE protocol = 'SSH' AND dst_port = 22")"
+  capture_file "$SHARED/pcaps/dev/ndpi/tests_cfgs_default_pcap_quic-29.pcap"
+  check "QUIC fingerprint (SNI from nDPI)" "QUIC|SZYN5YgOjGh0NBcPZHZgW4/krrmihjLHmVzzuoMdl2M|localhost" \
+    "$(sql "$WORK/c/fingerprint.sqlite" "SELECT DISTINCT protocol, fingerprint, query FROM fingerprint")"
+fi
+finish
