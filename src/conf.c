@@ -59,7 +59,7 @@ static const struct option_def options[] = {
     {"process_interval", NULL, NULL, 0, OPT_UINT, FIELD(process_interval), 3600000, "MS",
      "Commit stored rows at least every MS milliseconds (default 1000)."},
     {"workers", NULL, NULL, 'w', OPT_UINT, FIELD(workers), 64, "N",
-     "Decoding threads; each flow stays on one (default 0: one per core). 1 decodes on the reading thread."},
+     "Decoding threads; each flow stays on one (default 0: one per core less one for the database writer, at least 1). 1 decodes on the reading thread."},
     {"db_write", NULL, NULL, 0, OPT_BOOL, FIELD(db_write), 0, NULL,
      "Store decoded headers in DB_PATH/headers.sqlite (default on; --no-db-write: no headers.sqlite; the device monitor still runs unless --no-monitor)."},
     {"db_path", NULL, NULL, 'd', OPT_STR, FIELD(db_path), 0, "DIR",

@@ -311,7 +311,8 @@ int capture_main(int argc, char **argv)
     }
     cap->conf = &conf;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    cap->nworkers = conf.workers ? conf.workers : (unsigned)(cores > 0 ? cores : 1);
+    /* default: a worker per core, less one for the database writer threads */
+    cap->nworkers = conf.workers ? conf.workers : (unsigned)(cores > 2 ? cores - 1 : 1);
     int rc = source_open(&cap->src, &conf, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "netsift capture: %s\n", err);
