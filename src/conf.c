@@ -75,7 +75,7 @@ static const struct option_def options[] = {
     {"pcap_rotate_size", NULL, NULL, 0, OPT_SIZE, FIELD(pcap_rotate_size), UINT64_MAX, "SIZE",
      "Start a new pcap file once the current one holds SIZE bytes (suffix K, M, G, T: powers of 1024; default 64M, at least 1K)."},
     {"pcap_rotate_time", NULL, NULL, 0, OPT_DURATION, FIELD(pcap_rotate_time), UINT32_MAX, "DURATION",
-     "Start a new pcap file once the current one spans DURATION of packet time or has been open that long (seconds, or suffix s, m, h, d; default 300)."},
+     "Start a new pcap file at a packet DURATION or more after the file's first packet (packet time), or once the file has been open that long (seconds, or suffix s, m, h, d; default 300)."},
     {"pcap_max_size", NULL, NULL, 0, OPT_SIZE, FIELD(pcap_max_size), UINT64_MAX, "SIZE",
      "Retention: while all pcap files together exceed SIZE, remove the oldest closed file and its index rows (default 0: no limit)."},
     {"pcap_max_age", NULL, NULL, 0, OPT_DURATION, FIELD(pcap_max_age), UINT32_MAX, "DURATION",
@@ -106,6 +106,8 @@ static const struct option_def options[] = {
      "No progress bar (it is shown only when stderr is a terminal anyway)."},
     {"monitor", NULL, NULL, 0, OPT_BOOL, FIELD(monitor), 0, NULL,
      "Device monitor: classify flows with nDPI, store fingerprints, devices and flows in DB_PATH/fingerprint.sqlite, serve the control socket (default on; --no-monitor to turn off)."},
+    {"flow_log", NULL, NULL, 0, OPT_BOOL, FIELD(flow_log), 0, NULL,
+     "Monitor: also store one row per finished flow (endpoints, MACs, nDPI protocol, counters, fingerprint input) in fingerprint.sqlite's flows table (default off)."},
     {"max_flows", NULL, NULL, 0, OPT_UINT, FIELD(max_flows), 1u << 26, "N",
      "Flows the monitor tracks at once, over all workers (default 262144); when full, the least recently seen flow is ended (counted as evicted)."},
     {"flow_idle_timeout", NULL, NULL, 0, OPT_UINT, FIELD(flow_idle_timeout), 86400, "S",
@@ -541,6 +543,9 @@ void conf_print_capture_usage(FILE *f)
             "    DB_PATH/headers.sqlite (see docs/schema.md).  At the end it prints a\n"
             "    summary: packets read, decoded per protocol, rows stored per table,\n"
             "    duplicates, truncated and malformed headers, kernel drops, rate.\n"
+            "    The device monitor (on unless --no-monitor) names every flow's protocol\n"
+            "    with nDPI, fingerprints devices into DB_PATH/fingerprint.sqlite and serves\n"
+            "    the control socket (docs/fingerprints.md, docs/control.md, netsift query).\n"
             "    SIGINT or SIGTERM stops the capture: the current batch is committed and the\n"
             "    summary printed.  SIGUSR1 prints kernel drop counters without stopping.\n\n"
             "OPTIONS\n"

@@ -49,6 +49,7 @@ struct netsift_conf {
     uint64_t pcap_max_size;    /* raw store retention: bytes of all files (0: no limit) */
     uint64_t pcap_max_age;     /* raw store retention: seconds (0: no limit) */
     bool monitor;              /* device monitor: nDPI flows, fingerprint.sqlite, control socket */
+    bool flow_log;             /* monitor: one row per finished flow in the flows table */
     uint32_t max_flows;        /* monitor: flows tracked at once, all workers */
     uint32_t flow_idle_timeout; /* monitor: seconds; 0: 120 UDP/other, 300 TCP */
     char control[CONF_PATH_MAX]; /* monitor: control socket path ("": DB_PATH/control.sock) */

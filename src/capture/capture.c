@@ -339,7 +339,7 @@ int capture_main(int argc, char **argv)
                 pcap_datalink_val_to_name(cap->src.linktype) ? pcap_datalink_val_to_name(cap->src.linktype)
                                                              : "?");
     cap->pipeline = pipeline_start(cap->nworkers, cap->src.linktype, cap->sinks, cap->nsinks,
-                                   conf.process_interval, err, sizeof err);
+                                   conf.process_interval, cap->src.may_block, err, sizeof err);
     if (!cap->pipeline) {
         fprintf(stderr, "netsift capture: %s\n", err);
         destroy_sinks(cap);

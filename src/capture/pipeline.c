@@ -29,6 +29,7 @@ struct worker {
 
 struct pipeline {
     unsigned nworkers;
+    bool inline_worker; /* one worker, run by the reader thread itself */
     int linktype;
     struct sink *sinks;
     size_t nsinks;
@@ -110,8 +111,8 @@ static void *worker_main(void *arg)
 }
 
 struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *sinks,
-                                size_t nsinks, uint32_t tick_interval_ms, char *err,
-                                size_t errlen)
+                                size_t nsinks, uint32_t tick_interval_ms, bool reader_may_block,
+                                char *err, size_t errlen)
 {
     if (nworkers == 0)
         nworkers = 1;
@@ -121,6 +122,8 @@ struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *si
         return NULL;
     }
     pl->nworkers = nworkers;
+    /* a reader that may wait inside libpcap (a pipe) cannot also tick */
+    pl->inline_worker = nworkers == 1 && !reader_may_block;
     pl->linktype = linktype;
     pl->sinks = sinks;
     pl->nsinks = nsinks;
@@ -132,7 +135,7 @@ struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *si
         w->index = i;
         w->last_tick_us = now;
     }
-    if (nworkers == 1)
+    if (pl->inline_worker)
         return pl; /* the reader thread does the work */
     for (unsigned i = 0; i < nworkers; i++) {
         struct worker *w = &pl->workers[i];
@@ -151,19 +154,22 @@ void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t
                      const uint8_t *data)
 {
     pl->packets++;
-    if (pl->nworkers == 1) {
+    if (pl->inline_worker) {
         process(&pl->workers[0], ts, caplen, length, data);
         return;
     }
-    decode_packet(&pl->scratch, pl->linktype, data, caplen, length, ts);
-    struct worker *w = &pl->workers[packet_flow_hash(&pl->scratch) % pl->nworkers];
+    struct worker *w = &pl->workers[0];
+    if (pl->nworkers > 1) {
+        decode_packet(&pl->scratch, pl->linktype, data, caplen, length, ts);
+        w = &pl->workers[packet_flow_hash(&pl->scratch) % pl->nworkers];
+    }
     if (!ring_push(&w->ring, ts, caplen, length, data))
         pl->oversize++; /* cannot happen below RING_BYTES / 2 = 8 MiB per frame */
 }
 
 void pipeline_tick(struct pipeline *pl, uint64_t now_us)
 {
-    if (pl->nworkers == 1)
+    if (pl->inline_worker)
         tick(&pl->workers[0], now_us);
 }
 
@@ -195,7 +201,7 @@ void pipeline_stop(struct pipeline *pl, struct decode_counters *c)
     }
     if (c)
         c->not_decoded += pl->oversize;
-    if (pl->nworkers == 1)
+    if (pl->inline_worker)
         tick(&pl->workers[0], monotonic_us());
     free(pl);
 }

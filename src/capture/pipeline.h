@@ -27,10 +27,13 @@ struct decode_counters {
 
 struct pipeline;
 
-/* Start nworkers (>= 1) over the given open sinks.  NULL on failure. */
+/* Start nworkers (>= 1) over the given open sinks.  One worker runs on
+ * the reader's thread unless reader_may_block (a pipe or FIFO, where the
+ * reader waits inside libpcap and could not tick the sinks).  NULL on
+ * failure. */
 struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *sinks,
-                                size_t nsinks, uint32_t tick_interval_ms, char *err,
-                                size_t errlen);
+                                size_t nsinks, uint32_t tick_interval_ms, bool reader_may_block,
+                                char *err, size_t errlen);
 
 /* One captured frame (called on the reader thread). */
 void pipeline_packet(struct pipeline *pl, uint64_t timestamp_us, uint32_t caplen,

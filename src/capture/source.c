@@ -6,8 +6,11 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#define SOURCE_READ_BUFFER (1u << 20)
 
 static int open_offline(struct source *s, const struct netsift_conf *conf, char *err, size_t errlen)
 {
@@ -27,9 +30,22 @@ static int open_offline(struct source *s, const struct netsift_conf *conf, char 
         return 1;
     }
     s->file_size = (uint64_t)st.st_size;
-    s->pcap = pcap_open_offline_with_tstamp_precision(conf->read_file, PCAP_TSTAMP_PRECISION_MICRO,
-                                                      errbuf);
+    s->may_block = !S_ISREG(st.st_mode);
+    /* our own stream with a 1 MiB buffer: libpcap's default (the block
+     * size, 4 KiB) costs one read() per few packets */
+    FILE *f = fopen(conf->read_file, "rb");
+    if (!f) {
+        snprintf(err, errlen, "cannot read '%s': %s", conf->read_file, strerror(errno));
+        return 1;
+    }
+    s->read_buffer = malloc(SOURCE_READ_BUFFER);
+    if (s->read_buffer) /* glibc ignores the size without a buffer of ours */
+        setvbuf(f, s->read_buffer, _IOFBF, SOURCE_READ_BUFFER);
+    s->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
     if (!s->pcap) {
+        fclose(f);
+        free(s->read_buffer);
+        s->read_buffer = NULL;
         snprintf(err, errlen, "cannot read '%s': %s", conf->read_file, errbuf);
         return 1;
     }
@@ -129,6 +145,8 @@ uint64_t source_position(const struct source *s)
 void source_close(struct source *s)
 {
     if (s->pcap)
-        pcap_close(s->pcap);
+        pcap_close(s->pcap); /* closes the stream */
     s->pcap = NULL;
+    free(s->read_buffer);
+    s->read_buffer = NULL;
 }

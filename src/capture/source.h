@@ -18,8 +18,10 @@
 struct source {
     pcap_t *pcap;
     bool live;
+    bool may_block;     /* offline from a pipe or FIFO: reads wait for the writer */
     int linktype;
     uint64_t file_size; /* offline: bytes, for progress */
+    char *read_buffer;  /* offline: the stream's buffer (freed after pcap_close) */
     char name[CONF_PATH_MAX];
 };
 

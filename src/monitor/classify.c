@@ -11,9 +11,15 @@
 
 #include "fingerprint.h"
 
+#define NAME_CACHE 512 /* protocol names by (master, app), direct-mapped */
+
 struct classifier {
     struct ndpi_detection_module_struct *ndpi;
     uint64_t last_ms; /* nDPI wants time that never goes back */
+    struct {
+        uint32_t key; /* master << 16 | app, + 1; 0: empty */
+        char name[PROTO_NAME_MAX];
+    } names[NAME_CACHE];
 };
 
 struct classifier *classifier_new(char *err, size_t errlen)
@@ -60,13 +66,18 @@ static void result(const struct ndpi_flow_struct *f, ndpi_protocol p, struct cla
     out->confidence = (uint8_t)f->confidence;
 }
 
-void classifier_name(const struct classifier *cl, const struct classification *c, char *buf,
-                     size_t size)
+const char *classifier_name(struct classifier *cl, const struct classification *c)
 {
-    ndpi_protocol p = NDPI_PROTOCOL_NULL;
-    p.master_protocol = c->master;
-    p.app_protocol = c->app;
-    ndpi_protocol2name(cl->ndpi, p, buf, (u_int)size);
+    uint32_t key = ((uint32_t)c->master << 16 | c->app) + 1;
+    uint32_t slot = (key * 2654435761u) >> 23; /* 9 bits: NAME_CACHE slots */
+    if (cl->names[slot].key != key) {
+        ndpi_protocol p = NDPI_PROTOCOL_NULL;
+        p.master_protocol = c->master;
+        p.app_protocol = c->app;
+        ndpi_protocol2name(cl->ndpi, p, cl->names[slot].name, sizeof cl->names[slot].name);
+        cl->names[slot].key = key;
+    }
+    return cl->names[slot].name;
 }
 
 const char *classification_confidence(const struct classification *c)

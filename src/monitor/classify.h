@@ -58,9 +58,9 @@ enum cls_state classifier_packet(struct classifier *cl, struct ndpi_flow_struct 
 void classifier_giveup(struct classifier *cl, struct ndpi_flow_struct *f,
                        struct classification *out);
 
-/* ndpi_protocol2name(): "TLS.Amazon", "DNS", "Unknown". */
-void classifier_name(const struct classifier *cl, const struct classification *c, char *buf,
-                     size_t size);
+/* ndpi_protocol2name(): "TLS.Amazon", "DNS", "Unknown" (remembered: valid
+ * until the classifier is freed or asked for many other names). */
+const char *classifier_name(struct classifier *cl, const struct classification *c);
 
 /* "DPI", "Match by port", ... */
 const char *classification_confidence(const struct classification *c);

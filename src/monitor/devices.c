@@ -224,18 +224,49 @@ void device_book_take_dirty(struct device_book *b, void (*emit)(void *arg, const
     pthread_mutex_unlock(&b->lock);
 }
 
+static int ip_cmp(const void *a, const void *b)
+{
+    const struct device_ip *x = a, *y = b;
+    if (x->family != y->family)
+        return x->family < y->family ? -1 : 1;
+    return memcmp(x->addr, y->addr, sizeof x->addr);
+}
+
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 void device_format_ips(const struct device *d, char *out, size_t size)
 {
+    struct device_ip ips[DEVICE_MAX_IPS];
     size_t used = 0;
     out[0] = '\0';
+    memcpy(ips, d->ips, d->nips * sizeof ips[0]);
+    qsort(ips, d->nips, sizeof ips[0], ip_cmp); /* the same text whatever the order learned */
     for (uint8_t i = 0; i < d->nips; i++) {
         char a[ADDR_TEXT_MAX];
-        format_addr(d->ips[i].addr, d->ips[i].family == 4 ? 4 : 16, a);
+        format_addr(ips[i].addr, ips[i].family == 4 ? 4 : 16, a);
         int w = snprintf(out + used, size - used, "%s%s", i ? "," : "", a);
         if (w < 0 || (size_t)w >= size - used)
             return;
         used += (size_t)w;
     }
+}
+
+void device_format_protocols(const struct device *d, char out[DEVICE_LIST_MAX + 1])
+{
+    char copy[DEVICE_LIST_MAX + 1];
+    const char *items[DEVICE_LIST_MAX / 2 + 1];
+    size_t n = 0, used = 0;
+    snprintf(copy, sizeof copy, "%s", d->protocols);
+    for (char *p = copy, *save = NULL; (p = strtok_r(p, ",", &save)); p = NULL)
+        items[n++] = p;
+    qsort(items, n, sizeof items[0], str_cmp);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++)
+        used += (size_t)snprintf(out + used, DEVICE_LIST_MAX + 1 - used, "%s%s", i ? "," : "",
+                                 items[i]);
 }
 
 void device_parse_ips(struct device *d, const char *list)

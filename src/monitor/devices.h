@@ -92,8 +92,12 @@ void device_book_merge(struct device_book *b, struct device_set *s);
 void device_book_take_dirty(struct device_book *b, void (*emit)(void *arg, const struct device *d),
                             void *arg);
 
-/* "a,b,c" of the device's addresses (out: DEVICE_MAX_IPS * 48 bytes). */
+/* "a,b,c" of the device's addresses, sorted (IPv4 first, then IPv6, each
+ * by value), whatever the order they were learned in (out: DEVICE_MAX_IPS
+ * * 48 bytes). */
 void device_format_ips(const struct device *d, char *out, size_t size);
+/* Its protocol names, sorted, comma-separated. */
+void device_format_protocols(const struct device *d, char out[DEVICE_LIST_MAX + 1]);
 /* Parse such a list back (ignores what is not an address). */
 void device_parse_ips(struct device *d, const char *list);
 

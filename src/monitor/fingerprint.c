@@ -5,6 +5,7 @@
 #include "fingerprint.h"
 
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,12 +17,31 @@ const char *fp_kind_name(enum fp_kind k)
     return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
 }
 
+/* The digests, fetched from the provider once (OpenSSL 3 looks them up on
+ * every use otherwise); EVP_MD objects may be shared between threads. */
+static pthread_once_t fetched = PTHREAD_ONCE_INIT;
+static EVP_MD *sha256_md, *md5_md;
+
+static void fetch_digests(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+    md5_md = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
+static const EVP_MD *digest(bool sha256)
+{
+    pthread_once(&fetched, fetch_digests);
+    if (sha256)
+        return sha256_md ? sha256_md : EVP_sha256();
+    return md5_md ? md5_md : EVP_md5();
+}
+
 void fp_sha256_b64(const void *data, size_t len, char out[FP_HASH_LEN])
 {
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
     unsigned char b64[4 * ((EVP_MAX_MD_SIZE + 2) / 3) + 1];
-    if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 || mdlen != 32) {
+    if (EVP_Digest(data, len, md, &mdlen, digest(true), NULL) != 1 || mdlen != 32) {
         out[0] = '\0';
         return;
     }
@@ -37,7 +57,7 @@ void fp_md5_hex(const void *data, size_t len, char out[FP_MD5_HEX_LEN])
     static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
     unsigned int mdlen = 0;
-    if (EVP_Digest(data, len, md, &mdlen, EVP_md5(), NULL) != 1 || mdlen != 16) {
+    if (EVP_Digest(data, len, md, &mdlen, digest(false), NULL) != 1 || mdlen != 16) {
         out[0] = '\0';
         return;
     }
@@ -100,18 +120,19 @@ static void make(struct fingerprint *fp, enum fp_kind kind, const char *query,
 {
     size_t used = 0;
     fp->kind = kind;
-    fp->input[0] = '\0';
     for (int i = 0; i < nparts; i++) {
-        int w = snprintf(fp->input + used, sizeof fp->input - used, "%s%s", i ? "\n" : "",
-                         parts[i] ? parts[i] : "");
-        if (w < 0 || (size_t)w >= sizeof fp->input - used) {
-            used = sizeof fp->input - 1; /* cannot happen: parts are bounded */
-            break;
-        }
-        used += (size_t)w;
+        /* parts are at most FP_TEXT_MAX bytes: three and two newlines fit */
+        size_t n = parts[i] ? strnlen(parts[i], FP_TEXT_MAX) : 0;
+        if (i)
+            fp->input[used++] = '\n';
+        memcpy(fp->input + used, parts[i] ? parts[i] : "", n);
+        used += n;
     }
+    fp->input[used] = '\0';
     fp_sha256_b64(fp->input, used, fp->hash);
-    snprintf(fp->query, sizeof fp->query, "%s", query ? query : "");
+    size_t q = query ? strnlen(query, FP_TEXT_MAX) : 0;
+    memcpy(fp->query, query ? query : "", q);
+    fp->query[q] = '\0';
 }
 
 void fp_make_dns(struct fingerprint *fp, const char *qname)

@@ -96,9 +96,9 @@ bool flow_key_of(const struct packet *pkt, struct flow_key *key, unsigned *src_s
     return true;
 }
 
-static uint32_t bucket_of(const struct flow_table *t, const struct flow_key *key)
+static uint32_t hash_of(const struct flow_key *key)
 {
-    return (uint32_t)XXH3_64bits(key, sizeof *key) & t->mask;
+    return (uint32_t)XXH3_64bits(key, sizeof *key);
 }
 
 static struct flow *at(const struct flow_table *t, uint32_t ref)
@@ -113,9 +113,12 @@ static uint32_t ref_of(const struct flow_table *t, const struct flow *f)
 
 struct flow *flow_table_find(struct flow_table *t, const struct flow_key *key)
 {
-    for (uint32_t r = t->buckets[bucket_of(t, key)]; r; r = t->flows[r - 1].hnext)
-        if (memcmp(&t->flows[r - 1].key, key, sizeof *key) == 0)
+    uint32_t h = hash_of(key);
+    for (uint32_t r = t->buckets[h & t->mask]; r; r = t->flows[r - 1].hnext) {
+        const struct flow *f = &t->flows[r - 1];
+        if (f->hash == h && memcmp(&f->key, key, sizeof *key) == 0)
             return &t->flows[r - 1];
+    }
     return NULL;
 }
 
@@ -166,29 +169,42 @@ struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key)
     struct flow *f = &t->flows[r - 1];
     memset(f, 0, sizeof *f);
     f->key = *key;
-    uint32_t b = bucket_of(t, key);
+    f->hash = hash_of(key);
+    uint32_t b = f->hash & t->mask;
     f->hnext = t->buckets[b];
     t->buckets[b] = r;
     list_append(t, f, key->proto == 6 ? FLOW_LIST_TCP : FLOW_LIST_OTHER);
-    t->count++;
+    t->count++; /* moved = last_seen = 0 until the owner sets them */
     return f;
 }
 
-void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list)
+static void move_to_tail(struct flow_table *t, struct flow *f, enum flow_list list)
 {
+    f->moved = f->last_seen;
     if (t->lists[f->list].tail == ref_of(t, f) && f->list == list)
         return; /* already the most recent */
     list_unlink(t, f);
     list_append(t, f, list);
 }
 
+void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list)
+{
+    if (f->list != list || f->last_seen - f->moved >= FLOW_TOUCH_US)
+        move_to_tail(t, f, list);
+}
+
 struct flow *flow_table_expired(struct flow_table *t, uint64_t now_us, enum flow_end *why)
 {
     for (int l = 0; l < FLOW_LISTS; l++) {
-        struct flow *f = at(t, t->lists[l].head);
-        if (f && f->last_seen + t->timeout[l] <= now_us) {
-            *why = l == FLOW_LIST_CLOSED ? FLOW_END_CLOSED : FLOW_END_IDLE;
-            return f;
+        struct flow *f;
+        while ((f = at(t, t->lists[l].head))) {
+            if (f->last_seen + t->timeout[l] <= now_us) {
+                *why = l == FLOW_LIST_CLOSED ? FLOW_END_CLOSED : FLOW_END_IDLE;
+                return f;
+            }
+            if (f->moved == f->last_seen)
+                break; /* the head is in its place: nothing behind it is due */
+            move_to_tail(t, f, (enum flow_list)l); /* it had packets since its last move */
         }
     }
     return NULL;
@@ -208,7 +224,7 @@ struct flow *flow_table_oldest(struct flow_table *t)
 void flow_table_remove(struct flow_table *t, struct flow *f)
 {
     uint32_t r = ref_of(t, f);
-    uint32_t *link = &t->buckets[bucket_of(t, &f->key)];
+    uint32_t *link = &t->buckets[f->hash & t->mask];
     while (*link && *link != r)
         link = &t->flows[*link - 1].hnext;
     if (*link)

@@ -8,7 +8,10 @@
  * last packet: UDP and other protocols, open TCP, closed TCP (FIN both
  * ways or RST).  Each list has its own idle timeout, so expiring is
  * popping list heads: O(1) per packet when nothing is due.  Time is
- * packet time.  When the table is full, the flow seen least recently is
+ * packet time.  A flow is moved to its list's tail at most once per
+ * FLOW_TOUCH_US of its packets (moving touches two other flows' memory);
+ * a head that saw packets since it was moved is moved on when expiry
+ * reaches it, so nothing expires early.  When the table is full, the flow seen least recently is
  * evicted.  The table knows nothing of nDPI or fingerprints: the owner
  * ends flows (flow_table_remove()) after reading them.
  */
@@ -36,6 +39,8 @@ struct flow_key {
 
 enum flow_list { FLOW_LIST_OTHER, FLOW_LIST_TCP, FLOW_LIST_CLOSED, FLOW_LISTS };
 
+#define FLOW_TOUCH_US 1000000
+
 enum flow_end {
     FLOW_END_IDLE,      /* no packet for the idle timeout */
     FLOW_END_CLOSED,    /* TCP FIN both ways or RST, then quiet */
@@ -46,6 +51,7 @@ enum flow_end {
 
 struct flow {
     struct flow_key key;
+    uint32_t hash;          /* of key */
     uint32_t hnext;         /* next in the hash chain (index + 1; 0 ends) */
     uint32_t prev, next;    /* neighbours on its list (index + 1; 0 ends) */
     uint8_t list;           /* enum flow_list */
@@ -60,6 +66,7 @@ struct flow {
     uint32_t ndpi_packets;  /* packets given to nDPI (its packet limits count these) */
     uint64_t packets, bytes;
     uint64_t first_seen, last_seen; /* packet time, microseconds */
+    uint64_t moved;         /* last_seen when it was last moved to its list's tail */
     uint64_t detected_at;   /* time of the packet that completed detection */
     uint64_t named_at;      /* time of the packet on which nDPI first named a protocol */
     uint64_t device_touch;  /* last time its devices' last_seen was refreshed */
@@ -89,7 +96,8 @@ struct flow *flow_table_insert(struct flow_table *t, const struct flow_key *key)
 
 bool flow_table_full(const struct flow_table *t);
 
-/* Move the flow to the tail of `list` (it just saw a packet). */
+/* The flow just saw a packet (last_seen is set): move it to the tail of
+ * `list` when it changes list or FLOW_TOUCH_US passed since its last move. */
 void flow_table_touch(struct flow_table *t, struct flow *f, enum flow_list list);
 
 /* The flow whose idle time is over at `now`, oldest first, or NULL. */

@@ -5,8 +5,9 @@
  * and fills its own batch of rows for DB_PATH/fingerprint.sqlite, handed
  * to the one writer thread when it holds batch_rows rows or every
  * process_interval.  On tick a worker publishes its counters and a
- * snapshot of its most recent flows, merges its device notes into the
- * shared book, and writes the devices that changed.  The sink also
+ * snapshot of its most recent flows and merges its device notes into the
+ * shared book; worker 0 writes the devices that changed (one producer,
+ * so the rows of a device are committed in the order they were made).  The sink also
  * serves the control socket (control/server.h) while the capture runs:
  * STATS and QUERY_FLOWS read only what workers published.
  */
@@ -154,14 +155,15 @@ static void provide_flows(void *arg, const struct control_cmd *cmd, struct contr
 static void device_to_row(void *arg, const struct device *d)
 {
     struct monitor_worker *w = arg;
-    char mac[18], ips[DEVICE_MAX_IPS * ADDR_TEXT_MAX];
+    char mac[18], ips[DEVICE_MAX_IPS * ADDR_TEXT_MAX], protos[DEVICE_LIST_MAX + 1];
     mac_format(d->mac, mac);
     device_format_ips(d, ips, sizeof ips);
+    device_format_protocols(d, protos);
     struct device_row row = {
         mac, d->first_seen, d->last_seen, ips[0] ? ips : NULL,
         d->dhcp_host_name[0] ? d->dhcp_host_name : NULL,
         d->dhcp_vendor_class[0] ? d->dhcp_vendor_class : NULL,
-        d->protocols[0] ? d->protocols : NULL, d->flows, d->fingerprints,
+        protos[0] ? protos : NULL, d->flows, d->fingerprints,
     };
     if (!w->batch || !batch_add(w->batch, MT_DEVICES, &row))
         w->c.rows_lost++;
@@ -261,6 +263,7 @@ static int monitor_open(struct sink *s, const struct netsift_conf *conf, unsigne
         if (monitor_worker_init(w, per_worker, t, MAX_COLLECTORS / nworkers, &m->book, err,
                                 errlen) != 0)
             return -1;
+        w->flow_log = conf->flow_log;
         if (!(w->batch = writer_get_batch(m->writer))) {
             snprintf(err, errlen, "%s", writer_error(m->writer));
             return -1;
@@ -304,7 +307,10 @@ static void monitor_tick(struct sink *s, unsigned worker, uint64_t now_us)
     }
     if (now_us - mw->last_publish_us >= PUBLISH_EVERY_US) {
         monitor_publish(w);
-        device_book_take_dirty(&m->book, device_to_row, w);
+        /* one worker writes the devices: its batches commit in order, so
+         * a device's newer row always replaces its older one */
+        if (worker == 0)
+            device_book_take_dirty(&m->book, device_to_row, w);
         mw->last_publish_us = now_us;
     }
     if (now_us - mw->last_flush_us >= m->interval_us) {
@@ -366,6 +372,10 @@ static void monitor_report(struct sink *s, struct report *r)
         report_u64(r, monitor_tables[t].name, m->stats.stored[t]);
     report_end_section(r);
     report_u64(r, "fingerprint_keys_bumped", m->stats.bumped[MT_FINGERPRINT]);
+    if (m->stats.duplicates[MT_FINGERPRINT]) /* only after SCHEMA_BUMP_TRIES taken keys */
+        report_u64(r, "fingerprint_rows_dropped", m->stats.duplicates[MT_FINGERPRINT]);
+    if (m->stats.duplicates[MT_FLOWS])
+        report_u64(r, "flow_rows_duplicate", m->stats.duplicates[MT_FLOWS]);
     if (c.rows_lost)
         report_u64(r, "rows_lost", c.rows_lost);
     if (c.collectors_skipped)

@@ -24,10 +24,10 @@ static const struct column device_cols[] = {
     DVCOL("mac", COL_STR, mac, "the device's MAC address, lower-case colon hex"),
     DVCOL("first_seen", COL_U64, first_seen, "first packet time it was seen (source or destination), microseconds"),
     DVCOL("last_seen", COL_U64, last_seen, "last packet time it was seen (refreshed at least every second of its traffic)"),
-    DVCOL("ips", COL_STR, ips, "addresses it sent from (IP source, ARP sender) or was given (DHCP ACK), comma-separated, the first 8; a router's MAC shows remote addresses too"),
+    DVCOL("ips", COL_STR, ips, "addresses it sent from (IP source, ARP sender) or was given (DHCP ACK): the first 8 learned, sorted (IPv4, then IPv6), comma-separated; a router's MAC shows remote addresses too"),
     DVCOL("dhcp_host_name", COL_STR, dhcp_host_name, "DHCP option 12 of its latest DHCP request (at most 63 bytes), NULL when none"),
     DVCOL("dhcp_vendor_class", COL_STR, dhcp_vendor_class, "DHCP option 60 of its latest DHCP request (at most 63 bytes), NULL when none"),
-    DVCOL("protocols", COL_STR, protocols, "nDPI protocol names of its flows, comma-separated in order of first appearance (at most 255 bytes)"),
+    DVCOL("protocols", COL_STR, protocols, "nDPI protocol names of its flows (Unknown left out), sorted, comma-separated (at most 255 bytes)"),
     DVCOL("flows", COL_U64, flows, "flows it took part in"),
     DVCOL("fingerprints", COL_U64, fingerprints, "rows of the fingerprint table for it"),
 };
@@ -78,8 +78,8 @@ const struct table_schema monitor_tables[MT_COUNT] = {
     },
     [MT_FLOWS] = {
         .name = "flows",
-        .doc = "one row per flow once it ends (idle, closed, evicted, or at the end of the "
-               "capture): endpoints, MACs, nDPI protocol, counters. A flow whose key is stored "
+        .doc = "with --flow-log, one row per flow once it ends (idle, closed, evicted, or at "
+               "the end of the capture): endpoints, MACs, nDPI protocol, counters. A flow whose key is stored "
                "already (same first packet time and endpoints: a capture replayed into the same "
                "DB_PATH) is counted as a duplicate",
         .cols = flow_cols,

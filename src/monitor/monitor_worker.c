@@ -56,7 +56,7 @@ int monitor_worker_init(struct monitor_worker *w, uint32_t max_flows,
     if (!(w->cl = classifier_new(err, errlen)))
         return -1;
     if (!(w->flows = flow_table_new(max_flows, timeout_us)) ||
-        device_set_init(&w->devices, 1024) != 0) {
+        device_set_init(&w->devices, 4096) != 0) {
         snprintf(err, errlen, "out of memory for the flow table (--max-flows %u)", max_flows);
         return -1;
     }
@@ -71,6 +71,8 @@ void monitor_worker_free(struct monitor_worker *w)
     if (w->flows)
         monitor_end_all(w); /* releases nDPI and collector state (rows go nowhere) */
     flow_table_free(w->flows);
+    while (w->nspare)
+        free(w->spare[--w->nspare]);
     classifier_free(w->cl);
     device_set_free(&w->devices);
     pthread_mutex_destroy(&w->snap_lock);
@@ -123,28 +125,26 @@ static void note_link_protocols(struct monitor_worker *w, const struct packet *p
     }
 }
 
-/* Both MACs of a flow. */
-static void note_flow_macs(struct monitor_worker *w, struct flow *f, uint64_t ts,
-                           void (*fn)(struct device *d, const void *arg), const void *arg)
+/* What a flow tells about its two devices, noted when it ends and every
+ * second of its traffic before: when they were seen, the address each
+ * sent from (MAC i sends direction i's packets), the protocol once nDPI
+ * is done, and at the end one more flow each. */
+static void note_flow(struct monitor_worker *w, struct flow *f, bool ended)
 {
-    for (int i = 0; i < 2; i++) {
+    const char *proto = f->detected ? classifier_name(w->cl, &f->cls) : NULL;
+    for (unsigned i = 0; i < 2; i++) {
         if (!f->has_mac[i] || (i == 1 && f->has_mac[0] && !memcmp(f->mac[0], f->mac[1], 6)))
             continue;
-        struct device *d = note(w, f->mac[i], ts);
-        if (d && fn)
-            fn(d, arg);
+        struct device *d = note(w, f->mac[i], f->first_seen);
+        if (!d)
+            continue;
+        device_seen(d, f->last_seen);
+        if (f->seen_dir[i])
+            device_add_ip(d, f->key.family, f->key.addr[f->init_side ^ i]);
+        if (proto)
+            device_add_protocol(d, proto);
+        d->flows += ended;
     }
-}
-
-static void add_flow(struct device *d, const void *arg)
-{
-    (void)arg;
-    d->flows++;
-}
-
-static void add_protocol(struct device *d, const void *arg)
-{
-    device_add_protocol(d, arg);
 }
 
 /* ---- rows ---------------------------------------------------------- */
@@ -164,9 +164,8 @@ static const char *flow_ip_text(const struct flow *f, unsigned side, char out[AD
 static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why,
                      const struct flow_fp *fp)
 {
-    char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], smac[18], dmac[18], proto[PROTO_NAME_MAX];
+    char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], smac[18], dmac[18];
     unsigned s = f->init_side;
-    classifier_name(w->cl, &f->cls, proto, sizeof proto);
     if (f->has_mac[0])
         mac_format(f->mac[0], smac);
     if (f->has_mac[1])
@@ -182,7 +181,7 @@ static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why
         .dst_port = f->key.port[s ^ 1],
         .src_mac = f->has_mac[0] ? smac : NULL,
         .dst_mac = f->has_mac[1] ? dmac : NULL,
-        .protocol = proto,
+        .protocol = classifier_name(w->cl, &f->cls),
         .confidence = classification_confidence(&f->cls),
         .packets = f->packets,
         .bytes = f->bytes,
@@ -217,9 +216,9 @@ static const struct classification *fp_moment(const struct flow *f, uint64_t *at
 /* The fingerprint rows of a flow: one per distinct unicast MAC. */
 static void fingerprint_rows(struct monitor_worker *w, struct flow *f, const struct fingerprint *fp)
 {
-    char proto[PROTO_NAME_MAX], mac[18];
+    char mac[18];
     uint64_t at;
-    classifier_name(w->cl, fp_moment(f, &at), proto, sizeof proto);
+    const char *proto = classifier_name(w->cl, fp_moment(f, &at));
     for (int i = 0; i < 2; i++) {
         if (!f->has_mac[i] || mac_is_group(f->mac[i]) ||
             (i == 1 && f->has_mac[0] && !memcmp(f->mac[0], f->mac[1], 6)))
@@ -235,12 +234,27 @@ static void fingerprint_rows(struct monitor_worker *w, struct flow *f, const str
 
 /* ---- flows --------------------------------------------------------- */
 
+/* A collector for f, from the worker's spares when there is one; false
+ * when the worker gathers for max_collectors flows already. */
+static bool take_collector(struct monitor_worker *w, struct flow *f)
+{
+    if (w->collectors >= w->max_collectors)
+        return false;
+    f->collector = w->nspare ? w->spare[--w->nspare] : malloc(sizeof *f->collector);
+    if (f->collector)
+        w->collectors++;
+    return f->collector != NULL;
+}
+
 static void drop_collector(struct monitor_worker *w, struct flow *f)
 {
     if (!f->collector)
         return;
     collect_free(f->collector);
-    free(f->collector);
+    if (w->nspare < MONITOR_SPARE_COLLECTORS)
+        w->spare[w->nspare++] = f->collector;
+    else
+        free(f->collector);
     f->collector = NULL;
     w->collectors--;
 }
@@ -253,7 +267,8 @@ static void finish_fingerprint(struct monitor_worker *w, struct flow *f, struct 
     if (f->collector && collect_fingerprint(f->collector, &fp)) {
         fingerprint_rows(w, f, &fp);
         w->c.fingerprints++;
-        *kept = keep_fingerprint(&fp);
+        if (w->flow_log)
+            *kept = keep_fingerprint(&fp);
     }
     drop_collector(w, f);
 }
@@ -262,22 +277,17 @@ static void finish_fingerprint(struct monitor_worker *w, struct flow *f, struct 
  * collector from what nDPI decrypted. */
 static void classified(struct monitor_worker *w, struct flow *f, uint64_t ts)
 {
-    char proto[PROTO_NAME_MAX];
     f->detected = true;
     f->detected_at = ts;
-    if (classification_is_quic(&f->cls) && !f->collector && f->ndpi &&
-        w->collectors < w->max_collectors && (f->collector = malloc(sizeof *f->collector))) {
+    if (classification_is_quic(&f->cls) && !f->collector && f->ndpi && take_collector(w, f)) {
         char sni[FP_TEXT_MAX + 1];
         classifier_quic_sni(f->ndpi, sni, sizeof sni);
         collect_start_quic(f->collector, sni);
-        w->collectors++;
     }
     if (!f->collector)
         f->fingerprinted = true; /* nothing identifies a device in this flow */
     classifier_flow_free(f->ndpi);
     f->ndpi = NULL;
-    classifier_name(w->cl, &f->cls, proto, sizeof proto);
-    note_flow_macs(w, f, ts, add_protocol, proto);
 }
 
 static void end_flow(struct monitor_worker *w, struct flow *f, enum flow_end why)
@@ -290,7 +300,9 @@ static void end_flow(struct monitor_worker *w, struct flow *f, enum flow_end why
     }
     if (!f->fingerprinted)
         finish_fingerprint(w, f, &fp);
-    flow_row(w, f, why, fp);
+    note_flow(w, f, true);
+    if (w->flow_log)
+        flow_row(w, f, why, fp);
     free(fp);
     f->fp = NULL;
     drop_collector(w, f);
@@ -327,7 +339,7 @@ static struct flow *new_flow(struct monitor_worker *w, const struct flow_key *ke
     bool syn_ack = packet_has(pkt, LAYER_TCP) &&
                    (pkt->tcp.flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
     f->init_side = (uint8_t)(syn_ack ? src_side ^ 1 : src_side);
-    f->first_seen = f->last_seen = f->device_touch = pkt->timestamp;
+    f->first_seen = f->last_seen = f->moved = f->device_touch = pkt->timestamp;
     if (!(f->ndpi = classifier_flow_new()))
         w->c.ndpi_alloc_failed++; /* classified Unknown at its end */
     w->c.flows_total++;
@@ -350,17 +362,6 @@ static void learn_macs(struct flow *f, const struct packet *pkt, unsigned dir)
         memcpy(f->mac[d], dst->p, 6);
         f->has_mac[d] = true;
     }
-}
-
-/* The first packet each way: its sender's address belongs to its MAC. */
-static void first_in_direction(struct monitor_worker *w, struct flow *f, const struct packet *pkt,
-                               unsigned dir)
-{
-    f->seen_dir[dir] = true;
-    if (!packet_has(pkt, LAYER_ETH) || pkt->eth.src.len != 6)
-        return;
-    const uint8_t *ip = f->key.family == 4 ? pkt->ip4.src : pkt->ip6.src;
-    note_ip(w, pkt->eth.src.p, pkt->timestamp, f->key.family, ip);
 }
 
 /* TCP state: FIN both ways or RST closes the flow (it then lingers on
@@ -388,11 +389,10 @@ static void collect(struct monitor_worker *w, struct flow *f, const struct packe
     enum fp_kind kind = collect_candidate(pkt);
     if (kind == FP_NONE)
         return;
-    if (w->collectors >= w->max_collectors || !(f->collector = malloc(sizeof *f->collector))) {
+    if (!take_collector(w, f)) {
         w->c.collectors_skipped++;
         return;
     }
-    w->collectors++;
     collect_start(f->collector, kind, pkt, dir);
 }
 
@@ -454,13 +454,10 @@ void monitor_packet(struct monitor_worker *w, const struct packet *pkt)
     if (pkt->timestamp > f->last_seen)
         f->last_seen = pkt->timestamp;
     learn_macs(f, pkt, dir);
-    if (f->packets == 1)
-        note_flow_macs(w, f, pkt->timestamp, add_flow, NULL);
-    if (!f->seen_dir[dir])
-        first_in_direction(w, f, pkt, dir);
+    f->seen_dir[dir] = true;
     if (pkt->timestamp - f->device_touch >= DEVICE_TOUCH_US && pkt->timestamp > f->device_touch) {
         f->device_touch = pkt->timestamp;
-        note_flow_macs(w, f, pkt->timestamp, NULL, NULL);
+        note_flow(w, f, false);
     }
     flow_table_touch(w->flows, f, tcp_list(f, pkt, dir));
     if (!f->fingerprinted)
@@ -481,7 +478,7 @@ static void snapshot_one(void *arg, const struct flow *f)
     memcpy(v->mac, f->mac, sizeof v->mac);
     v->protocol[0] = '\0';
     if (f->detected)
-        classifier_name(w->cl, &f->cls, v->protocol, sizeof v->protocol);
+        snprintf(v->protocol, sizeof v->protocol, "%s", classifier_name(w->cl, &f->cls));
     v->packets = f->packets;
     v->bytes = f->bytes;
     v->first_seen = f->first_seen;

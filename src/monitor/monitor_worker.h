@@ -29,6 +29,7 @@
 #define MONITOR_SNAPSHOT_MAX 1024 /* flows a worker shows QUERY_FLOWS */
 #define FP_CANDIDATE_PACKETS 16   /* a flow's first packets looked at for fingerprint inputs */
 #define FP_MAX_PACKETS 64         /* inputs still incomplete after this many: use what is there */
+#define MONITOR_SPARE_COLLECTORS 64 /* freed collectors kept for reuse */
 
 /* One live flow as QUERY_FLOWS shows it (a copy: no pointer into a flow). */
 struct flow_view {
@@ -53,6 +54,9 @@ struct monitor_worker {
     struct device_book *book;
     uint64_t clock_us;           /* packet time: the latest packet's timestamp */
     uint32_t collectors, max_collectors;
+    struct collector *spare[MONITOR_SPARE_COLLECTORS];
+    uint32_t nspare;
+    bool flow_log;               /* rows of the flows table */
     struct batch *batch;         /* rows go here (NULL: the writer failed; rows are lost) */
     struct monitor_counters c;   /* the worker's own */
     _Atomic uint64_t pub[sizeof(struct monitor_counters) / sizeof(uint64_t)]; /* published */

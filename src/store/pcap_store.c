@@ -25,6 +25,7 @@
 #include <pcap/pcap.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -49,7 +50,7 @@ struct raw_file {
     char uuid[PCAP_UUID_LEN + 1];
     char name[PCAP_NAME_LEN + 1];
     uint64_t opened_us, opened_mono_us;
-    uint64_t offset, packets, min_ts, max_ts; /* written */
+    uint64_t offset, packets, first_ts, min_ts, max_ts; /* written */
     uint64_t indexed_bytes, indexed_packets, indexed_min_ts, indexed_max_ts; /* flushed, handed over */
 };
 
@@ -230,6 +231,8 @@ static int open_file(struct raw_sink *r, struct raw_worker *w)
     snprintf(path, sizeof path, "%s/%s", r->dir, f->name);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0640);
     FILE *fp = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (fp)
+        __fsetlocking(fp, FSETLOCKING_BYCALLER); /* this worker's alone: no stdio locks */
     f->buf = fp ? malloc(FILE_BUFFER) : NULL;
     if (f->buf)
         setvbuf(fp, f->buf, _IOFBF, FILE_BUFFER);
@@ -285,6 +288,26 @@ static void link_fields(struct meta_record *m, const struct packet *pkt)
     }
 }
 
+/* "<uuid>:<n>", n zero-padded to ID_DIGITS digits (more when it needs
+ * them), so that a file's ids sort in packet order (appends to the index). */
+#define ID_DIGITS 10
+static void format_id(char *out, const char *uuid, uint64_t n)
+{
+    char digits[24];
+    int len = 0;
+    do {
+        digits[len++] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n);
+    while (len < ID_DIGITS)
+        digits[len++] = '0';
+    memcpy(out, uuid, PCAP_UUID_LEN);
+    out[PCAP_UUID_LEN] = ':';
+    for (int i = 0; i < len; i++)
+        out[PCAP_UUID_LEN + 1 + i] = digits[len - 1 - i];
+    out[PCAP_UUID_LEN + 1 + len] = '\0';
+}
+
 static void write_packet(struct raw_sink *r, struct raw_worker *w, const struct packet *pkt)
 {
     struct raw_file *f = &w->f;
@@ -299,11 +322,13 @@ static void write_packet(struct raw_sink *r, struct raw_worker *w, const struct 
     struct meta_record m = {0};
     m.offset = f->offset;
     f->offset += PCAP_REC_HDR + (uint64_t)pkt->caplen;
-    if (f->packets++ == 0 || pkt->timestamp < f->min_ts)
+    if (f->packets++ == 0)
+        f->first_ts = f->min_ts = pkt->timestamp;
+    if (pkt->timestamp < f->min_ts)
         f->min_ts = pkt->timestamp;
     if (pkt->timestamp > f->max_ts)
         f->max_ts = pkt->timestamp;
-    snprintf(w->id, sizeof w->id, "%s:%010" PRIu64, f->uuid, f->packets);
+    format_id(w->id, f->uuid, f->packets);
     m.id = w->id;
     m.timestamp = pkt->timestamp;
     m.name = f->name;
@@ -317,15 +342,16 @@ static void write_packet(struct raw_sink *r, struct raw_worker *w, const struct 
 }
 
 /* A new file before this packet: with it, the current one would grow
- * past the size limit, or its packets would span the time limit. */
+ * past the size limit, or the packet comes the time limit or more after
+ * the file's first packet (packet time, forward only: a capture whose
+ * clock steps back does not start a file per step). */
 static bool must_rotate(const struct raw_sink *r, const struct raw_file *f,
                         const struct packet *pkt)
 {
     if (f->packets == 0)
         return false;
-    uint64_t lo = pkt->timestamp < f->min_ts ? pkt->timestamp : f->min_ts;
-    uint64_t hi = pkt->timestamp > f->max_ts ? pkt->timestamp : f->max_ts;
-    return f->offset + PCAP_REC_HDR + pkt->caplen > r->rotate_size || hi - lo >= r->rotate_time_us;
+    return f->offset + PCAP_REC_HDR + pkt->caplen > r->rotate_size ||
+           (pkt->timestamp > f->first_ts && pkt->timestamp - f->first_ts >= r->rotate_time_us);
 }
 
 /* Pcap writing has stopped: close this worker's file too. */

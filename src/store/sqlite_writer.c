@@ -165,17 +165,23 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
     for (size_t l = 0; l < w->ntables; l++) {
         char many[65536];
         w->text_mask[l] = schema_text_mask(&w->tables[l]);
-        if (schema_insert_sql(&w->tables[l], 1, sql, sizeof sql) != 0 ||
-            schema_insert_sql(&w->tables[l], ROWS_PER_INSERT, many, sizeof many) != 0 ||
-            sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &w->insert[l], NULL) !=
-                SQLITE_OK ||
-            sqlite3_prepare_v3(w->db, many, -1, SQLITE_PREPARE_PERSISTENT, &w->insert_many[l],
-                               NULL) != SQLITE_OK)
-            goto fail;
         w->bump_col[l] = -1;
         for (size_t c = 0; w->tables[l].bump_column && c < w->tables[l].ncols; c++)
             if (strcmp(w->tables[l].cols[c].name, w->tables[l].bump_column) == 0)
                 w->bump_col[l] = (int)c;
+        if (schema_insert_sql(&w->tables[l], 1, sql, sizeof sql) != 0 ||
+            schema_insert_sql(&w->tables[l], ROWS_PER_INSERT, many, sizeof many) != 0 ||
+            sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &w->insert[l], NULL) !=
+                SQLITE_OK)
+            goto fail;
+        /* a bump table's many-row INSERT fails whole on a taken key
+         * (insert_bumping() then goes row by row): no OR IGNORE */
+        static const char ignore[] = "INSERT OR IGNORE ";
+        if (w->bump_col[l] >= 0 && strncmp(many, ignore, sizeof ignore - 1) == 0)
+            memmove(many + 7, many + sizeof ignore - 1, strlen(many + sizeof ignore - 1) + 1);
+        if (sqlite3_prepare_v3(w->db, many, -1, SQLITE_PREPARE_PERSISTENT, &w->insert_many[l],
+                               NULL) != SQLITE_OK)
+            goto fail;
     }
     return 0;
 fail:
@@ -202,13 +208,40 @@ static void bind_row(sqlite3_stmt *st, int first, const struct table_rows *t, ui
     }
 }
 
-/* A table with a bump_column: one row at a time; a row whose key is
- * taken is retried with the column + 1, + 2, ... */
+/* Rows i..i+n of a bump table in one many-row INSERT: 1 when all were
+ * stored, 0 when a key was taken (the statement stored nothing), -1 on
+ * error. */
+static int insert_chunk(struct writer *w, size_t l, const struct table_rows *t, uint32_t i)
+{
+    sqlite3_stmt *st = w->insert_many[l];
+    for (unsigned k = 0; k < ROWS_PER_INSERT; k++)
+        bind_row(st, 1 + (int)(k * t->ncols), t, t->order[i + k], w->text_mask[l]);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc == SQLITE_DONE) {
+        w->stats.stored[l] += ROWS_PER_INSERT;
+        return 1;
+    }
+    return (rc & 0xff) == SQLITE_CONSTRAINT ? 0 : -1;
+}
+
+/* A table with a bump_column: ROWS_PER_INSERT rows at a time while no key
+ * is taken; otherwise one row at a time, a row whose key is taken being
+ * retried with the column + 1, + 2, ... */
 static int insert_bumping(struct writer *w, size_t l, const struct table_rows *t)
 {
     sqlite3_stmt *st = w->insert[l];
     int col = w->bump_col[l];
     for (uint32_t i = 0; i < t->nrows; i++) {
+        if (i % ROWS_PER_INSERT == 0 && t->nrows - i >= ROWS_PER_INSERT) {
+            int rc = insert_chunk(w, l, t, i);
+            if (rc < 0)
+                return -1;
+            if (rc > 0) {
+                i += ROWS_PER_INSERT - 1;
+                continue;
+            }
+        }
         uint32_t r = t->order[i];
         bind_row(st, 1, t, r, w->text_mask[l]);
         int64_t v = batch_row(t, r)[col];

@@ -31,7 +31,7 @@
 #include "sync_engine.h"
 
 #define BACKOFF_MIN_US 1000000ull
-#define BACKOFF_MAX_US 30000000ull
+#define BACKOFF_MAX_US 8000000ull
 #define SLICE_US 1000000ull          /* a pass longer than this goes on in the next */
 #define CLOSE_DEADLINE_US 5000000ull /* the final pass */
 #define CLOSE_GRACE_US 5000000ull    /* then the running statement is cancelled */
@@ -124,6 +124,8 @@ static void *sync_thread(void *arg)
     int rc = sync_engine_pass(s->engine, monotonic_us() + CLOSE_DEADLINE_US, NULL);
     if (rc < 0)
         say_failure(s, "'netsift sync' pushes the rest");
+    else
+        say_success(s);
     snprintf(s->last_error, sizeof s->last_error, "%s", rc < 0 ? sync_engine_error(s->engine) : "");
     pthread_mutex_lock(&s->lock);
     s->done = true;

@@ -55,7 +55,7 @@ def ndpi(path):
 def netsift(binary, path):
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([binary, "capture", "-q", "-r", path, "--db-path", tmp, "--no-db-write",
-                        "--workers", "1", "--control", "none"], capture_output=True)
+                        "--workers", "1", "--control", "none", "--flow-log"], capture_output=True)
         db = os.path.join(tmp, "fingerprint.sqlite")
         if not os.path.exists(db):
             return []

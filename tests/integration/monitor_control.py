@@ -89,9 +89,13 @@ def table_digest(db):
 
 
 def start_capture(args, db_dir, fifo, extra=()):
+    """One worker: reading a FIFO, it still runs on a thread of its own and
+    ticks (commits rows, publishes counters) while the reading thread waits
+    inside libpcap for the FIFO's next bytes."""
     log = open(os.path.join(args.work, "capture.log"), "a")
     return subprocess.Popen([args.netsift, "capture", "-q", "-r", fifo, "--db-path", db_dir,
-                             "--no-db-write", "--process-interval", "100", *extra],
+                             "--no-db-write", "--process-interval", "100", "--workers", "1",
+                             *extra],
                             stdout=log, stderr=log)
 
 

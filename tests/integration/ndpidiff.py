@@ -64,7 +64,7 @@ def ndpireader_flows(path, timeout):
 def netsift_flows(netsift, path, timeout):
     with tempfile.TemporaryDirectory() as tmp:
         p = subprocess.run([netsift, "capture", "-q", "-r", path, "--db-path", tmp,
-                            "--no-db-write", "--workers", "1", "--control", "none"],
+                            "--no-db-write", "--workers", "1", "--control", "none", "--flow-log"],
                            capture_output=True, text=True, errors="replace", timeout=timeout)
         if p.returncode not in (0, 1) or "Sanitizer" in p.stderr or "runtime error" in p.stderr:
             raise RuntimeError(f"netsift exit {p.returncode}: {p.stderr.strip()[-400:]}")

@@ -3,7 +3,7 @@
 #   1. the sample capture's fingerprint rows, exactly (the specification's
 #      DNS example among them), the devices it finds, one worker or two;
 #   2. key collisions bump the timestamp instead of dropping a row;
-#      --max-flows evicts; --no-monitor writes nothing;
+#      --max-flows evicts; --no-monitor writes nothing; --flow-log;
 #   3. netsift query --db-path with no capture running;
 #   4. the control socket of a running capture (monitor_control.py);
 #   5. with ../shared: per-flow protocol against ndpiReader 4.2 on the nDPI
@@ -14,7 +14,7 @@ source "$(dirname "$0")/lib.sh"
 here="$SRC_DIR/tests/integration"
 sample="$SRC_DIR/sample/sample.pcap"
 
-capture() { "$NETSIFT" capture -q -r "$sample" --no-db-write --control none "$@"; }
+capture() { "$NETSIFT" capture -q -r "$sample" --no-db-write --control none --flow-log "$@"; }
 fp_rows() { sql "$1/fingerprint.sqlite" "SELECT mac, protocol, fingerprint, timestamp, ifnull(query, '') FROM fingerprint ORDER BY timestamp, mac"; }
 
 # ---- 1. the sample --------------------------------------------------------
@@ -53,6 +53,8 @@ check "flows: nDPI names" "DHCP DNS HTTP HTTP_Proxy ICMP ICMPV6 IGMP MDNS Telnet
   "$(sql "$WORK/s1/fingerprint.sqlite" "SELECT group_concat(protocol, ' ') FROM (SELECT DISTINCT protocol FROM flows ORDER BY protocol)")"
 capture --db-path "$WORK/s2" --workers 2 > /dev/null || fail "capture with two workers failed"
 check "two workers give the same rows" "$(cat "$WORK/got")" "$(fp_rows "$WORK/s2")"
+devices() { sql "$1/fingerprint.sqlite" "SELECT * FROM devices ORDER BY mac"; }
+check "two workers find the same devices" "$(devices "$WORK/s1")" "$(devices "$WORK/s2")"
 
 # ---- 2. collisions, eviction, --no-monitor --------------------------------
 capture --db-path "$WORK/s1" --workers 1 > /dev/null || fail "second capture into the same DB_PATH failed"
@@ -69,6 +71,9 @@ check "evicted flows are stored as such" "yes" \
   "$(sql "$WORK/s3/fingerprint.sqlite" "SELECT CASE WHEN count(*) > 0 THEN 'yes' ELSE 'no' END FROM flows WHERE end_reason = 'evicted'")"
 "$NETSIFT" capture -q -r "$sample" --db-path "$WORK/s4" --no-monitor > /dev/null || fail "--no-monitor capture failed"
 check "--no-monitor writes no fingerprint.sqlite" "absent" "$([ -e "$WORK/s4/fingerprint.sqlite" ] && echo present || echo absent)"
+"$NETSIFT" capture -q -r "$sample" --no-db-write --control none --db-path "$WORK/s5" > /dev/null || fail "default monitor capture failed"
+check "without --flow-log: fingerprints, no flow rows" "13|0" \
+  "$(sql "$WORK/s5/fingerprint.sqlite" "SELECT (SELECT count(*) FROM fingerprint), (SELECT count(*) FROM flows)")"
 
 # ---- 3. netsift query --db-path (no capture running) ----------------------
 q() { "$NETSIFT" query --db-path "$WORK/s2" "$@"; }
@@ -123,7 +128,7 @@ else
     cat "$WORK/ja3.txt"; fail "TLS fingerprint inputs differ from nDPI's"
   fi
   tail -1 "$WORK/ja3.txt"
-  capture_file() { rm -rf "$WORK/c"; "$NETSIFT" capture -q -r "$1" --no-db-write --control none --workers 1 --db-path "$WORK/c" > /dev/null; }
+  capture_file() { rm -rf "$WORK/c"; "$NETSIFT" capture -q -r "$1" --no-db-write --control none --flow-log --workers 1 --db-path "$WORK/c" > /dev/null; }
   capture_file "$SHARED/pcaps/dev/ndpi/tests_cfgs_default_pcap_ssh.pcap"
   check "SSH fingerprint input (client, server banner)" "SSH-2.0-OpenSSH_5.6
 SSH-2.0-OpenSSH_5.3|SSH-2.0-OpenSSH_5.6" \
