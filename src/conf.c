@@ -129,7 +129,7 @@ static const struct option_def options[] = {
     {"audit_max_flows", NULL, NULL, 0, OPT_UINT, FIELD(audit_max_flows), 1u << 24, "N",
      "Audit: entries per flow table (Flow and Connection: per worker; LinkFlow, NetworkFlow, TransportFlow: shared) (default 65536); a full table writes out all its records."},
     {"audit_flow_timeout", NULL, NULL, 0, OPT_UINT, FIELD(audit_flow_timeout), 31536000, "S",
-     "Audit: seconds of packet time without a packet that end a Flow, Connection, LinkFlow, NetworkFlow or TransportFlow record (default 120)."},
+     "Audit: seconds of packet time without a packet that end a Flow or Connection record, and the fixed window of a LinkFlow, NetworkFlow or TransportFlow record (default 120)."},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 

@@ -104,8 +104,8 @@ static int audit_open(struct sink *s, const struct netsift_conf *conf, unsigned 
     a->nworkers = nworkers;
     a->payload = conf->payload;
     a->interval_us = (uint64_t)conf->process_interval * 1000;
-    if (conf->audit_max_flows == 0) {
-        snprintf(err, errlen, "audit_max_flows must be greater than 0");
+    if (conf->audit_max_flows == 0 || conf->audit_flow_timeout == 0) {
+        snprintf(err, errlen, "audit_max_flows and audit_flow_timeout must be greater than 0");
         return -1;
     }
     if (audit_select(conf->include, conf->exclude, &a->enabled, &a->excluded, err, errlen) != 0)

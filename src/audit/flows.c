@@ -26,7 +26,7 @@ static const enum audit_rec kind_rec[K_COUNT] = {
 };
 
 #define STRIPES 16
-#define KEY_MAX 40
+#define KEY_MAX 48
 
 /* What a packet says about its endpoints. */
 struct endpoints {
@@ -48,6 +48,7 @@ struct flow_entry {
     uint8_t key[KEY_MAX];
     struct endpoints ep; /* of the first packet (the client's view) */
     uint64_t first, last;
+    uint64_t expire; /* the record ends once the sweep time passes this */
     uint64_t packets, bytes, payload;
     uint64_t srv_packets, srv_bytes, srv_payload; /* Connection: server to client */
     uint64_t flags[6];                           /* SYN FIN RST ACK PSH URG */
@@ -176,7 +177,8 @@ static void endpoints_of(const struct packet *pkt, struct endpoints *ep)
 
 /* The key of a kind for ep; 0 when the packet has no such flow. *reverse:
  * (Connection) the packet goes from the key's second endpoint. */
-static uint8_t make_key(enum kind k, const struct endpoints *ep, uint8_t *key, bool *reverse)
+static uint8_t make_key_endpoints(enum kind k, const struct endpoints *ep, uint8_t *key,
+                                  bool *reverse)
 {
     uint8_t n = 0;
     *reverse = false;
@@ -224,6 +226,18 @@ static uint8_t make_key(enum kind k, const struct endpoints *ep, uint8_t *key, b
     default:
         return 0;
     }
+}
+
+/* The key: endpoints, and for the shared kinds the time window. */
+static uint8_t make_key(enum kind k, const struct endpoints *ep, uint64_t window, uint8_t *key,
+                        bool *reverse)
+{
+    uint8_t n = make_key_endpoints(k, ep, key, reverse);
+    if (n && k >= K_LINK) {
+        memcpy(key + n, &window, 8);
+        n += 8;
+    }
+    return n;
 }
 
 static const char *proto_name(uint8_t proto, char buf[8])
@@ -333,7 +347,7 @@ static int table_drain(struct flow_table *t, enum kind k, uint64_t before, audit
     int rc = 0;
     for (uint32_t i = 0; i < t->cap && t->used; i++) {
         struct flow_entry *e = &t->e[i];
-        if (!e->used || (before != UINT64_MAX && e->last >= before))
+        if (!e->used || (before != UINT64_MAX && e->expire >= before))
             continue;
         if (!rc)
             rc = emit_entry(k, e, emit, ctx);
@@ -375,13 +389,14 @@ static int table_packet(struct audit_flows *f, struct flow_table *t, enum kind k
 {
     uint8_t key[KEY_MAX];
     bool reverse;
-    uint8_t len = make_key(k, ep, key, &reverse);
+    uint64_t window = f->timeout ? pkt->timestamp / f->timeout : 0;
+    uint8_t len = make_key(k, ep, window, key, &reverse);
     if (!len)
         return 0;
     uint32_t hash = XXH32(key, len, 0);
     int rc = 0;
     struct flow_entry *e = table_find(t, key, len, hash);
-    if (e && pkt->timestamp > e->last + f->timeout) { /* idle too long: a new record */
+    if (e && k < K_LINK && pkt->timestamp > e->last + f->timeout) { /* idle: a new record */
         rc = emit_entry(k, e, emit, ctx);
         table_remove(t, e);
         e = NULL;
@@ -405,6 +420,7 @@ static int table_packet(struct audit_flows *f, struct flow_table *t, enum kind k
                     memcmp(e->ep.dip, ep->dip, 16) == 0 && e->ep.dport == ep->dport);
     }
     account(e, pkt, reverse);
+    e->expire = k < K_LINK ? e->last + f->timeout : (window + 1) * f->timeout;
     return rc;
 }
 
@@ -462,7 +478,7 @@ int audit_flows_packet(struct audit_flows *f, unsigned worker, const struct pack
             continue;
         uint8_t key[KEY_MAX];
         bool reverse;
-        uint8_t len = make_key((enum kind)k, &ep, key, &reverse);
+        uint8_t len = make_key_endpoints((enum kind)k, &ep, key, &reverse);
         if (!len)
             continue;
         struct flow_table *t = &f->shared[k - K_LINK][XXH32(key, len, 1) % STRIPES];
@@ -478,11 +494,10 @@ int audit_flows_sweep(struct audit_flows *f, unsigned worker, audit_emit_fn emit
 {
     int rc = 0;
     uint64_t now = atomic_load_explicit(&f->worker_time[worker], memory_order_relaxed);
-    if (now > f->timeout)
+    if (now)
         for (int k = K_FLOW; k <= K_CONNECTION; k++)
             if (f->enabled & (1u << k)) {
-                int r = table_drain(&f->own[worker * 2 + k], (enum kind)k, now - f->timeout,
-                                    emit, ctx);
+                int r = table_drain(&f->own[worker * 2 + k], (enum kind)k, now, emit, ctx);
                 rc = rc ? rc : r;
             }
     if (worker != 0)
@@ -494,14 +509,14 @@ int audit_flows_sweep(struct audit_flows *f, unsigned worker, audit_emit_fn emit
         if (t && t < horizon)
             horizon = t;
     }
-    if (horizon == UINT64_MAX || horizon <= f->timeout)
+    if (horizon == UINT64_MAX)
         return rc;
     for (int k = K_LINK; k < K_COUNT; k++)
         if (f->enabled & (1u << k))
             for (int s = 0; s < STRIPES; s++) {
                 struct flow_table *t = &f->shared[k - K_LINK][s];
                 pthread_mutex_lock(&t->lock);
-                int r = table_drain(t, (enum kind)k, horizon - f->timeout, emit, ctx);
+                int r = table_drain(t, (enum kind)k, horizon, emit, ctx);
                 pthread_mutex_unlock(&t->lock);
                 rc = rc ? rc : r;
             }
