@@ -424,6 +424,7 @@ int dump_main(int argc, char **argv)
     const ProtobufCFieldDescriptor **fields;
     size_t nf;
     if (select_fields(d, select, &fields, &nf) != 0) {
+        free(fields);
         audit_reader_close(r);
         return 2;
     }

@@ -6,7 +6,7 @@ runtime (python3-protobuf), using message classes built from
 proto/netsift.proto (compiled to a descriptor set by protoc-c), so it
 shares no code with netsift's C reader.  Subcommands:
 
-  records DESCSET FILE          every record as one JSON object per line
+  records DESCSET FILE...       every record as one JSON object per line
                                 (bytes as hex, enums by name), as
                                 `netsift dump --json` prints them
   counts DESCSET DIR PCAP       records per type == tshark's frames per
@@ -144,7 +144,7 @@ def tshark_counts(pcap):
             if t in ("ip", "ipv6"):
                 seen_net = True
             outer.append(t)
-        counts["Dot1Q"] += outer.count("vlan")
+        counts["Dot1Q"] += outer.count("vlan") + outer.count("ieee8021ad")
         for rtype, names in TSHARK_PROTOS.items():
             if any(n in outer for n in names):
                 counts[rtype] += 1
@@ -236,9 +236,10 @@ def main(argv):
     classes, type_enum = load_classes(argv[2])
     cmd = argv[1]
     if cmd == "records":
-        header, _, recs = read_file(argv[3], classes, type_enum)
-        for r in recs:
-            print(json.dumps(to_obj(r), separators=(",", ":"), ensure_ascii=False))
+        for path in argv[3:]:
+            header, _, recs = read_file(path, classes, type_enum)
+            for r in recs:
+                print(json.dumps(to_obj(r), separators=(",", ":"), ensure_ascii=False))
         return 0
     if cmd == "counts":
         return cmd_counts(classes, type_enum, argv[3], argv[4])
