@@ -565,6 +565,10 @@ void conf_print_capture_usage(FILE *f)
             "    The device monitor (on unless --no-monitor) names every flow's protocol\n"
             "    with nDPI, fingerprints devices into DB_PATH/fingerprint.sqlite and serves\n"
             "    the control socket (docs/fingerprints.md, docs/control.md, netsift query).\n"
+            "    With --audit DIR it also writes audit records: one gzip file of protobuf\n"
+            "    messages per protocol and flow type, DIR/<Type>.ncap.gz, with unknown and\n"
+            "    malformed packets in DIR/unknown.pcap, errors.pcap and errors.log\n"
+            "    (docs/audit.md; print them with netsift dump).\n"
             "    SIGINT or SIGTERM stops the capture: the current batch is committed and the\n"
             "    summary printed.  SIGUSR1 prints kernel drop counters without stopping.\n\n"
             "OPTIONS\n"
@@ -581,5 +585,6 @@ void conf_print_capture_usage(FILE *f)
             "EXAMPLES\n"
             "    netsift capture -r trace.pcap -d /tmp/db\n"
             "    netsift capture -i eth0 -d /var/lib/netsift 'udp port 53 or port 67'\n"
-            "    netsift capture -c /etc/netsift.conf --count 100000 --json\n");
+            "    netsift capture -c /etc/netsift.conf --count 100000 --json\n"
+            "    netsift capture -r trace.pcap --no-db-write --no-monitor --audit /tmp/audit\n");
 }

@@ -269,12 +269,10 @@ static int enc_dns(const struct enc_ctx *e)
     const struct packet *pkt = e->pkt;
     const struct dns_fields *d = &pkt->dns;
     Netsift__DNS m = NETSIFT__DNS__INIT;
-    char name[DNS_NAME_MAX * 4];
-    /* the decoder's presentation form is escaped already; escape again
-     * only what is not valid UTF-8 (nothing, normally) */
-    if (text_escape((const uint8_t *)d->qname, strnlen(d->qname, DNS_NAME_MAX), name,
-                    sizeof name, false) == (size_t)-1)
-        name[sizeof name - 1] = '\0';
+    /* the decoder's presentation form: text_escape() output, valid UTF-8 */
+    char name[DNS_NAME_MAX];
+    memcpy(name, d->qname, sizeof name);
+    name[sizeof name - 1] = '\0';
     m.timestamp = (int64_t)pkt->timestamp;
     m.id = d->tid;
     m.qr = d->flags >> 15;
