@@ -114,6 +114,22 @@ static const struct option_def options[] = {
      "Seconds of packet time without a packet that end a flow (default 0: 120 for UDP and other protocols, 300 for TCP; a closed TCP flow ends after 10)."},
     {"control", NULL, NULL, 0, OPT_STR, FIELD(control), 0, "PATH",
      "Unix socket answering PING, STATS, QUERY_FINGERPRINT, QUERY_FLOWS while the capture runs (default DB_PATH/control.sock; 'none': no socket). See netsift query --help."},
+    {"audit_dir", "audit", NULL, 0, OPT_STR, FIELD(audit_dir), 0, "DIR",
+     "Write audit records: one gzip file of length-delimited protobuf messages per record type, DIR/<Type>.ncap.gz, plus DIR/unknown.pcap, DIR/errors.pcap and DIR/errors.log (see docs/audit.md; read them with netsift dump)."},
+    {"payload", NULL, NULL, 0, OPT_BOOL, FIELD(payload), 0, NULL,
+     "Audit: keep each layer's payload bytes in its records (default off)."},
+    {"encoders", NULL, NULL, 0, OPT_BOOL, FIELD(encoders), 0, NULL,
+     "List the audit encoders (record types) and exit."},
+    {"include", NULL, NULL, 0, OPT_STR, FIELD(include), 0, "A,B",
+     "Audit: run only these encoders (comma-separated names from --encoders)."},
+    {"exclude", NULL, NULL, 0, OPT_STR, FIELD(exclude), 0, "A,B",
+     "Audit: do not run these encoders; excluding a layer also drops the records of every layer it encapsulates."},
+    {"audit_compression", NULL, NULL, 0, OPT_UINT, FIELD(audit_compression), 9, "LEVEL",
+     "Audit: gzip compression level, 0 (stored) to 9 (default 1: on network headers 6 saves about 5% of the size for 60% more CPU time)."},
+    {"audit_max_flows", NULL, NULL, 0, OPT_UINT, FIELD(audit_max_flows), 1u << 24, "N",
+     "Audit: entries per flow table (Flow and Connection: per worker; LinkFlow, NetworkFlow, TransportFlow: shared) (default 65536); a full table writes out all its records."},
+    {"audit_flow_timeout", NULL, NULL, 0, OPT_UINT, FIELD(audit_flow_timeout), 31536000, "S",
+     "Audit: seconds of packet time without a packet that end a Flow or Connection record, and the fixed window of a LinkFlow, NetworkFlow or TransportFlow record (default 120)."},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -136,6 +152,9 @@ void conf_defaults(struct netsift_conf *c)
     snprintf(c->synchronous, sizeof c->synchronous, "normal");
     c->pcap_rotate_size = 64ull << 20;
     c->pcap_rotate_time = 300;
+    c->audit_compression = 1;
+    c->audit_max_flows = 65536;
+    c->audit_flow_timeout = 120;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)
@@ -349,7 +368,7 @@ static int conf_check(struct netsift_conf *c, char *err, size_t errlen)
         fail(err, errlen, "give either -i IFACE or -r FILE, not both");
         return -1;
     }
-    if (!c->interface[0] && !c->read_file[0]) {
+    if (!c->interface[0] && !c->read_file[0] && !c->encoders) {
         fail(err, errlen, "nothing to capture: give -i IFACE or -r FILE (see --help)");
         return -1;
     }

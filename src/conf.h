@@ -68,6 +68,16 @@ struct netsift_conf {
     char db_sync_conninfo[CONF_PATH_MAX]; /* libpq connection string or URI; overrides the above */
     char db_sync_sslmode[16];             /* libpq sslmode */
 
+    /* audit records (src/audit/, docs/audit.md) */
+    char audit_dir[CONF_PATH_MAX]; /* "": no audit records */
+    bool payload;                  /* fill the records' Payload fields */
+    bool encoders;                 /* list the audit encoders and exit */
+    char include[1024];            /* audit encoders to run ("": all) */
+    char exclude[1024];            /* audit encoders not to run */
+    uint32_t audit_compression;    /* gzip level 0-9 */
+    uint32_t audit_max_flows;      /* entries per flow table */
+    uint32_t audit_flow_timeout;   /* seconds of packet time that end a flow record */
+
     /* not options: set by the capture once the source is open, for the
      * sinks that need them (the raw packet store writes pcap files of the
      * source's link type and snapshot length) */

@@ -6,11 +6,13 @@
  *   netsift query ...     ask a running capture (control socket) or its database
  *   netsift schema ...    print the database tables (SQL or markdown)
  *   netsift sync ...      push the databases to PostgreSQL (sync/sync_cmd.c)
+ *   netsift dump ...      print audit records (audit/dump.c)
  *   netsift version
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/dump.h"
 #include "capture/capture.h"
 #include "control/client.h"
 #include "monitor/monitor_tables.h"
@@ -36,6 +38,7 @@ static void usage(FILE *f)
             "    netsift query [--control PATH | --db-path DIR] [COMMAND]\n"
             "    netsift schema [--sql | --markdown]\n"
             "    netsift sync [-d DIR] [--sync-address HOST] [--sync-port PORT] [--status] ...\n"
+            "    netsift dump [--csv | --json] [--select FIELD,...] [--header] FILE.ncap.gz\n"
             "    netsift version\n"
             "    netsift help\n\n"
             "DESCRIPTION\n"
@@ -51,6 +54,8 @@ static void usage(FILE *f)
             "              default) or the column reference (--markdown, docs/schema.md).\n"
             "    sync      push the rows of every database that a central PostgreSQL does\n"
             "              not have yet, or show what is pending ('netsift sync --help').\n"
+            "    dump      print the records of an audit file written by capture --audit DIR\n"
+            "              as a table, CSV or JSON lines ('netsift dump --help').\n"
             "    version   print the version.\n");
 }
 
@@ -103,6 +108,8 @@ int main(int argc, char **argv)
         return schema_main(argc - 1, argv + 1);
     if (strcmp(cmd, "sync") == 0)
         return sync_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "dump") == 0)
+        return dump_main(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("netsift %s\n", NETSIFT_VERSION);
         return 0;
