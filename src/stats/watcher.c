@@ -132,8 +132,11 @@ static int try_open(struct watcher *w)
     snprintf(nc.read_file, sizeof nc.read_file, "%s", w->conf.read_file);
     snprintf(nc.filter, sizeof nc.filter, "%s", w->conf.bpf);
     nc.promiscuous = w->conf.promiscuous;
-    nc.immediate = true;
-    nc.buffer_timeout = 100;
+    /* not immediate: libpcap then uses TPACKET_V3's variable-size frames
+     * (immediate mode falls back to fixed snaplen-sized slots, a few dozen
+     * of them, which drop bursts); blocks are handed over after 50 ms */
+    nc.immediate = false;
+    nc.buffer_timeout = 50;
     nc.buffer_size = 8192; /* KiB of kernel ring per watcher */
     char err[512];
     if (source_open(&w->src, &nc, err, sizeof err) != 0) {
@@ -217,6 +220,8 @@ static void *watcher_thread(void *arg)
             last_pub = now;
         }
     }
+    if (!w->eof)
+        w->state = WS_STOPPED;
     publish(w);
     if (w->open)
         source_close(&w->src);
