@@ -147,7 +147,8 @@ static void key_init(struct stats_key *k, enum stats_kind kind)
 static void key_text(struct stats_key *k, const char *text)
 {
     k->type_a = AT_TEXT;
-    strncpy((char *)k->a, text, sizeof k->a);
+    size_t n = strnlen(text, sizeof k->a);
+    memcpy(k->a, text, n); /* NUL-padded by key_init; 16 bytes may fill it */
 }
 
 static const struct {

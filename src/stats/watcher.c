@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "../capture/source.h"
+#include "../util/text.h"
 
 struct watcher {
     struct watcher_conf conf;
@@ -64,7 +65,7 @@ static bool own_mac(const char *ifname, uint8_t mac[6])
         return false;
     struct ifreq ifr;
     memset(&ifr, 0, sizeof ifr);
-    snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", ifname);
+    copy_str(ifr.ifr_name, sizeof ifr.ifr_name, ifname);
     bool ok = ioctl(fd, SIOCGIFHWADDR, &ifr) == 0;
     close(fd);
     if (ok)
@@ -99,7 +100,7 @@ static void publish(struct watcher *w)
     h->state = w->state;
     h->handlers = w->conf.handlers;
     h->pid = (int32_t)getpid();
-    snprintf(h->source, sizeof h->source, "%s", w->conf.interface[0] ? w->conf.interface : w->conf.read_file);
+    copy_str(h->source, sizeof h->source, w->conf.interface[0] ? w->conf.interface : w->conf.read_file);
     snprintf(h->error, sizeof h->error, "%s", w->error);
     stats_shm_end(&w->shm);
     pthread_mutex_lock(&w->pub_lock);
@@ -142,7 +143,7 @@ static int try_open(struct watcher *w)
     if (source_open(&w->src, &nc, err, sizeof err) != 0) {
         if (strcmp(err, w->error) != 0)
             fprintf(stderr, "netsift daemon: watcher %s: %s; retrying every second\n", w->conf.name, err);
-        snprintf(w->error, sizeof w->error, "%s", err);
+        copy_str(w->error, sizeof w->error, err);
         w->state = WS_WAITING;
         return -1;
     }
