@@ -57,7 +57,8 @@ static void usage(FILE *f)
             "    counters in shared memory\n\n"
             "SYNOPSIS\n"
             "    netsift daemon -c FILE [--pid-file PATH] [--metrics ADDR:PORT] [--db-path DIR]\n"
-            "                   [--persist-interval SECONDS] [--shm-prefix NAME] [--check]\n\n"
+            "                   [--persist-interval SECONDS] [--shm-prefix NAME] [--check]\n"
+            "    netsift daemon -r PCAP --once [--json] [--top N] [--shm-prefix NAME] ...\n\n"
             "DESCRIPTION\n"
             "    Runs in the foreground (systemd Type=simple; dist/netsift-daemon.service) as one\n"
             "    parent process with one capture thread per watcher.  Each watcher listens on\n"
@@ -66,7 +67,12 @@ static void usage(FILE *f)
             "    counters in the shared-memory segment /PREFIX.WATCHER, read by\n"
             "    'netsift stats'.  See docs/daemon.md.\n\n"
             "OPTIONS\n"
-            "    -c, --config FILE      the configuration (required; keys below)\n"
+            "    -c, --config FILE      the configuration (keys below)\n"
+            "    -r, --read-file PCAP   instead of -c: one watcher 'file' reading PCAP with\n"
+            "                           every handler\n"
+            "    --once                 stop when every watcher has read its whole file,\n"
+            "                           and print the counters ('netsift stats' text, or\n"
+            "                           --json; --top N keys per handler, default 10)\n"
             "    --pid-file PATH        write the daemon's process id there, removed at exit\n"
             "    --metrics ADDR:PORT    serve Prometheus text exposition at /metrics (PORT\n"
             "                           alone: 127.0.0.1); overrides the file's metrics\n"
@@ -413,8 +419,9 @@ static int write_pid_file(const char *path)
 int daemon_main(int argc, char **argv)
 {
     struct daemon d = {.listen_fd = -1};
-    const char *pid_file = NULL;
-    bool check_only = false;
+    const char *pid_file = NULL, *read_file = NULL;
+    bool check_only = false, once = false, json = false;
+    unsigned top = 10;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char **target = NULL;
@@ -422,12 +429,25 @@ int daemon_main(int argc, char **argv)
             usage(stdout);
             return 0;
         }
-        if (strcmp(a, "--check") == 0) {
-            check_only = true;
+        if (strcmp(a, "--check") == 0 || strcmp(a, "--once") == 0 || strcmp(a, "--json") == 0) {
+            *(a[2] == 'c' ? &check_only : a[2] == 'o' ? &once : &json) = true;
+            continue;
+        }
+        if (strcmp(a, "--top") == 0) {
+            char *end;
+            long x = i + 1 < argc ? strtol(argv[i + 1], &end, 10) : -1;
+            if (x < 0 || x > 1000000 || *end || !argv[i + 1][0]) {
+                fprintf(stderr, "netsift daemon: --top needs a whole number\n");
+                return 2;
+            }
+            top = (unsigned)x;
+            i++;
             continue;
         }
         if (strcmp(a, "-c") == 0 || strcmp(a, "--config") == 0)
             target = &d.config_path;
+        else if (strcmp(a, "-r") == 0 || strcmp(a, "--read-file") == 0)
+            target = &read_file;
         else if (strcmp(a, "--pid-file") == 0)
             target = &pid_file;
         else if (strcmp(a, "--metrics") == 0)
@@ -453,13 +473,28 @@ int daemon_main(int argc, char **argv)
         }
         *target = argv[++i];
     }
-    if (!d.config_path) {
-        fprintf(stderr, "netsift daemon: -c FILE is required (see 'netsift daemon --help')\n");
+    if (!d.config_path == !read_file) {
+        fprintf(stderr, "netsift daemon: give one of -c FILE and -r PCAP (see 'netsift daemon --help')\n");
         return 2;
     }
     char err[1200];
     struct daemon_conf c;
-    if (daemon_conf_load(&c, d.config_path, err, sizeof err) != 0) {
+    int lrc;
+    if (read_file) { /* one watcher, every handler: the configuration as text */
+        char *text = NULL;
+        size_t len = 0;
+        FILE *mf = open_memstream(&text, &len);
+        if (!mf)
+            return 1;
+        fprintf(mf, "[watcher file]\nread_file = %s\n", read_file);
+        fclose(mf);
+        lrc = strchr(read_file, '\n') ? (snprintf(err, sizeof err, "-r: bad file name"), -1)
+                                       : daemon_conf_parse(&c, text, len, "-r", 0, err, sizeof err);
+        free(text);
+    } else {
+        lrc = daemon_conf_load(&c, d.config_path, err, sizeof err);
+    }
+    if (lrc != 0) {
         fprintf(stderr, "netsift daemon: %s\n", err);
         return 2;
     }
@@ -474,7 +509,8 @@ int daemon_main(int argc, char **argv)
         }
     }
     if (check_only) {
-        printf("%s: %zu watchers, configuration good\n", d.config_path, c.nwatchers);
+        printf("%s: %zu watchers, configuration good\n", d.config_path ? d.config_path : read_file,
+               c.nwatchers);
         daemon_conf_free(&c);
         return 0;
     }
@@ -519,8 +555,8 @@ int daemon_main(int argc, char **argv)
         struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN}, {.fd = d.listen_fd, .events = POLLIN}};
         uint64_t now = wall_us();
         int timeout = now >= next_persist ? 0 : (int)((next_persist - now) / 1000 + 1);
-        if (timeout > 1000)
-            timeout = 1000;
+        if (timeout > (once ? 10 : 1000))
+            timeout = once ? 10 : 1000;
         int rc = poll(pfd, d.listen_fd >= 0 ? 2 : 1, timeout);
         if (rc < 0 && errno != EINTR) {
             fprintf(stderr, "netsift daemon: poll: %s\n", strerror(errno));
@@ -533,11 +569,20 @@ int daemon_main(int argc, char **argv)
         }
         if (rc > 0 && d.listen_fd >= 0 && (pfd[1].revents & POLLIN))
             serve_metrics(&d);
+        if (once) {
+            size_t done = 0;
+            while (done < d.nw && watcher_finished(d.w[done]))
+                done++;
+            if (done == d.nw)
+                break;
+        }
         if (rc > 0 && (pfd[0].revents & POLLIN)) {
             struct signalfd_siginfo si;
             if (read(sfd, &si, sizeof si) != sizeof si)
                 continue;
-            if (si.ssi_signo == SIGHUP) {
+            if (si.ssi_signo == SIGHUP && !d.config_path) {
+                fprintf(stderr, "netsift daemon: SIGHUP: no configuration file to read (-r)\n");
+            } else if (si.ssi_signo == SIGHUP) {
                 reload(&d);
                 next_persist = wall_us() + d.conf.persist_interval * 1000000u;
             } else if (si.ssi_signo == SIGUSR1) {
@@ -555,6 +600,17 @@ out:
     if (d.nw) {
         persist(&d, false);
         summary(&d);
+    }
+    if (once && status == 0) {
+        struct stats_snapshot *snaps = calloc(d.nw ? d.nw : 1, sizeof *snaps);
+        size_t n = snaps ? read_all(&d, snaps) : 0;
+        if (json)
+            stats_write_json(stdout, snaps, n);
+        else
+            stats_write_text(stdout, snaps, n, top);
+        for (size_t i = 0; i < n; i++)
+            stats_snapshot_free(&snaps[i]);
+        free(snaps);
     }
     for (size_t i = 0; i < d.nw; i++)
         watcher_free(d.w[i], true);

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,21 @@ int stats_shm_create(struct stats_shm *s, const char *prefix, const char *watche
     memset(s, 0, sizeof *s);
     stats_shm_name(prefix, watcher, s->name);
     s->size = STATS_HEADER_SIZE + (size_t)capacity * sizeof(struct stats_entry);
+    int old = shm_open(s->name, O_RDONLY, 0);
+    if (old >= 0) { /* a segment of a running daemon is not taken over */
+        pid_t pid = 0;
+        struct stats_shm_header h;
+        if (pread(old, &h, sizeof h, 0) == (ssize_t)sizeof h && h.magic == STATS_SHM_MAGIC)
+            pid = h.pid;
+        close(old);
+        if (pid > 0 && pid != getpid() && (kill(pid, 0) == 0 || errno == EPERM)) {
+            snprintf(err, errlen,
+                     "shared memory %s is in use by netsift daemon pid %d (another daemon with "
+                     "the same shm_prefix?)",
+                     s->name, (int)pid);
+            return -1;
+        }
+    }
     shm_unlink(s->name); /* a segment left by a daemon that died */
     int fd = shm_open(s->name, O_RDWR | O_CREAT | O_EXCL, 0644);
     if (fd < 0) {
@@ -158,8 +174,9 @@ void stats_shm_end(struct stats_shm *s)
 
 void stats_shm_close(struct stats_shm *s, bool unlink_it)
 {
-    if (s->hdr)
-        munmap(s->hdr, s->size);
+    if (!s->hdr)
+        return; /* never created (or closed already): the name is not ours */
+    munmap(s->hdr, s->size);
     if (unlink_it && s->name[0])
         shm_unlink(s->name);
     s->hdr = NULL;

@@ -192,8 +192,8 @@ int stats_main(int argc, char **argv)
             status = 1;
             break;
         }
-        if (watch && !json)
-            fputs("\033[H\033[2J", stdout);
+        if (watch && !json && isatty(STDOUT_FILENO))
+            fputs("\033[H\033[2J", stdout); /* redraw in place, like top */
         if (json)
             stats_write_json(stdout, s, (size_t)n);
         else if (n == 0)

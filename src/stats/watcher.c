@@ -29,6 +29,7 @@ struct watcher {
     atomic_int stop;
     atomic_int publish_now;
     _Atomic uint64_t published;
+    atomic_bool finished;       /* read_file: end of file reached */
     pthread_mutex_t pub_lock;
     pthread_cond_t pub_cond;
 
@@ -208,6 +209,7 @@ static void *watcher_thread(void *arg)
         } else if (!w->live && rc == 0) {
             w->eof = true;
             w->state = WS_DONE;
+            atomic_store(&w->finished, true);
             fprintf(stderr, "netsift daemon: watcher %s: end of %s (%llu packets, %llu matched)\n",
                     w->conf.name, w->src.name, (unsigned long long)w->seen,
                     (unsigned long long)w->matched);
@@ -234,6 +236,7 @@ static int start_thread(struct watcher *w, char *err, size_t errlen)
 {
     atomic_store(&w->stop, 0);
     w->eof = false;
+    atomic_store(&w->finished, false);
     w->error[0] = '\0';
     int rc = pthread_create(&w->thread, NULL, watcher_thread, w);
     if (rc != 0) {
@@ -344,4 +347,9 @@ void watcher_free(struct watcher *w, bool unlink_segment)
 const struct watcher_conf *watcher_conf(const struct watcher *w)
 {
     return &w->conf;
+}
+
+bool watcher_finished(struct watcher *w)
+{
+    return atomic_load(&w->finished);
 }

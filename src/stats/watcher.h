@@ -47,4 +47,7 @@ void watcher_free(struct watcher *w, bool unlink_segment);
 
 const struct watcher_conf *watcher_conf(const struct watcher *w);
 
+/* True once a read_file watcher has read its whole file. */
+bool watcher_finished(struct watcher *w);
+
 #endif

@@ -95,6 +95,8 @@ check "pid file" "$DPID" "$(cat "$WORK/d.pid" 2>/dev/null)"
 check "stats --json lists the watchers" "all bpf dns4 http mac v6net" \
   "$(python3 -c "import json; print(' '.join(w['name'] for w in json.load(open('$WORK/s.json'))['watchers']))")"
 D=$SRC_DIR/tests/integration/statsdiff.py
+field_all() { "$NETSIFT" stats --shm-prefix "$PREFIX" --json all | python3 -c "import json,sys; print(json.load(sys.stdin)['watchers'][0]['packets_matched'])"; }
+FRAMES_ALL=$(field_all)
 python3 "$D" "$CAP" "$WORK/s.json" all --iface file && pass || fail "all: counters differ from tshark"
 python3 "$D" "$CAP" "$WORK/s.json" http --filter 'tcp.dstport == 80' && pass || fail "http: counters differ"
 python3 "$D" "$CAP" "$WORK/s.json" v6net --filter 'ipv6.addr == 2001:4860::/32' && pass || fail "v6net: counters differ"
@@ -104,6 +106,13 @@ check "bpf: only what the kernel filter passed is seen" "$(tshark -r "$CAP" -Y u
   "$(python3 -c "import json; print([w for w in json.load(open('$WORK/s.json'))['watchers'] if w['name']=='bpf'][0]['packets_seen'])")"
 "$NETSIFT" stats --shm-prefix "$PREFIX" all --top 3 > "$WORK/s.txt"
 grep -q "^  conversation" "$WORK/s.txt" && grep -q "(.* more)" "$WORK/s.txt" && pass || fail "stats text: $(head -5 "$WORK/s.txt")"
+
+# a second daemon with the same prefix does not take the segments over
+printf '[daemon]\nshm_prefix = %s\n[watcher all]\nread_file = %s\n' "$PREFIX" "$CAP" > "$WORK/dup.conf"
+"$NETSIFT" daemon -c "$WORK/dup.conf" > /dev/null 2> "$WORK/dup.err"
+check "second daemon, same segments: exit status" 1 $?
+grep -q "in use by netsift daemon pid $DPID" "$WORK/dup.err" && pass || fail "second daemon: $(cat "$WORK/dup.err")"
+check "the first daemon's segment is intact" "$FRAMES_ALL" "$(field_all)"
 
 # 3. /metrics: exposition format, same values as stats --json
 curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" > "$WORK/metrics.txt"
@@ -123,4 +132,26 @@ check "stats table: the last snapshot's ip rows equal stats --json" \
   "$(sql "$WORK/db/stats.sqlite" "SELECT sum(tx_packets) FROM stats WHERE watcher='all' AND handler='ip' AND time=(SELECT max(time) FROM stats)")"
 [ -e "$WORK/d.pid" ] && fail "pid file left after exit" || pass
 ls /dev/shm | grep -q "^$PREFIX\." && fail "segments left after exit" || pass
+
+# 5. -r PCAP --once: one watcher with every handler, counters printed at the end
+"$NETSIFT" daemon -r "$CAP" --once --json --shm-prefix "$PREFIX" > "$WORK/once.json" 2> "$WORK/once.err"
+check "--once: exit status" 0 $?
+python3 "$D" "$CAP" "$WORK/once.json" file --iface file && pass || fail "--once: counters differ from tshark"
+"$NETSIFT" daemon -r "$CAP" --once --top 1 --shm-prefix "$PREFIX" 2> /dev/null | grep -q "^watcher file on .*185 matched" \
+  && pass || fail "--once text output"
+
+# 6. persist_interval appends snapshots while running; stats --watch redraws
+printf '[daemon]\ndb_path = %s\nshm_prefix = %s\npersist_interval = 1\n[watcher w]\nread_file = %s\n' \
+  "$WORK/db2" "$PREFIX" "$CAP" > "$WORK/p.conf"
+"$NETSIFT" daemon -c "$WORK/p.conf" 2> "$WORK/p.err" &
+DPID=$!
+sleep 2.6
+timeout --preserve-status -s INT 1.5 "$NETSIFT" stats --shm-prefix "$PREFIX" --watch 0.2 > "$WORK/watch.txt"
+check "--watch: exit status after ^C" 0 $?
+n=$(grep -c "^watcher w on" "$WORK/watch.txt")
+[ "$n" -ge 3 ] && pass || fail "--watch drew $n times"
+kill -TERM $DPID
+wait $DPID
+n=$(sql "$WORK/db2/stats.sqlite" 'SELECT count(DISTINCT time) FROM stats')
+[ "$n" -ge 3 ] && pass || fail "persist_interval = 1: $n snapshots in about 3 s"
 finish
