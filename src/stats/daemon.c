@@ -58,7 +58,7 @@ static void usage(FILE *f)
             "SYNOPSIS\n"
             "    netsift daemon -c FILE [--pid-file PATH] [--metrics ADDR:PORT] [--db-path DIR]\n"
             "                   [--persist-interval SECONDS] [--shm-prefix NAME] [--check]\n"
-            "    netsift daemon -r PCAP --once [--json] [--top N] [--shm-prefix NAME] ...\n\n"
+            "    netsift daemon -r PCAP --once [--json] [--top N] [--max-entries N] ...\n\n"
             "DESCRIPTION\n"
             "    Runs in the foreground (systemd Type=simple; dist/netsift-daemon.service) as one\n"
             "    parent process with one capture thread per watcher.  Each watcher listens on\n"
@@ -70,6 +70,7 @@ static void usage(FILE *f)
             "    -c, --config FILE      the configuration (keys below)\n"
             "    -r, --read-file PCAP   instead of -c: one watcher 'file' reading PCAP with\n"
             "                           every handler\n"
+            "    --max-entries N        with -r: keys kept (default 4096)\n"
             "    --once                 stop when every watcher has read its whole file,\n"
             "                           and print the counters ('netsift stats' text, or\n"
             "                           --json; --top N keys per handler, default 10)\n"
@@ -419,7 +420,7 @@ static int write_pid_file(const char *path)
 int daemon_main(int argc, char **argv)
 {
     struct daemon d = {.listen_fd = -1};
-    const char *pid_file = NULL, *read_file = NULL;
+    const char *pid_file = NULL, *read_file = NULL, *max_entries = NULL;
     bool check_only = false, once = false, json = false;
     unsigned top = 10;
     for (int i = 1; i < argc; i++) {
@@ -448,6 +449,8 @@ int daemon_main(int argc, char **argv)
             target = &d.config_path;
         else if (strcmp(a, "-r") == 0 || strcmp(a, "--read-file") == 0)
             target = &read_file;
+        else if (strcmp(a, "--max-entries") == 0)
+            target = &max_entries;
         else if (strcmp(a, "--pid-file") == 0)
             target = &pid_file;
         else if (strcmp(a, "--metrics") == 0)
@@ -473,6 +476,10 @@ int daemon_main(int argc, char **argv)
         }
         *target = argv[++i];
     }
+    if (max_entries && !read_file) {
+        fprintf(stderr, "netsift daemon: --max-entries goes with -r (with -c: max_entries in the file)\n");
+        return 2;
+    }
     if (!d.config_path == !read_file) {
         fprintf(stderr, "netsift daemon: give one of -c FILE and -r PCAP (see 'netsift daemon --help')\n");
         return 2;
@@ -487,8 +494,11 @@ int daemon_main(int argc, char **argv)
         if (!mf)
             return 1;
         fprintf(mf, "[watcher file]\nread_file = %s\n", read_file);
+        if (max_entries)
+            fprintf(mf, "max_entries = %s\n", max_entries);
         fclose(mf);
-        lrc = strchr(read_file, '\n') ? (snprintf(err, sizeof err, "-r: bad file name"), -1)
+        lrc = strchr(read_file, '\n') || (max_entries && strchr(max_entries, '\n'))
+                  ? (snprintf(err, sizeof err, "-r: bad file name or --max-entries"), -1)
                                        : daemon_conf_parse(&c, text, len, "-r", 0, err, sizeof err);
         free(text);
     } else {

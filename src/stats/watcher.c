@@ -191,7 +191,7 @@ static void *watcher_thread(void *arg)
             }
         }
         if (w->eof) {
-            usleep(50000);
+            usleep(10000);
             goto maybe_publish;
         }
         if (w->live) {
