@@ -5,11 +5,11 @@
 set -euo pipefail
 
 # build and runtime libraries
-packages=(gcc make cmake pkg-config libpcap-dev libsqlite3-dev libxxhash-dev libssl-dev libndpi-dev libpq-dev)
+packages=(gcc make cmake pkg-config libpcap-dev libsqlite3-dev libxxhash-dev libssl-dev libndpi-dev libpq-dev zlib1g-dev)
 if [ "${1:-}" = "--test" ]; then
   # tests, fuzzing, peers for differential tests and benchmarks
   packages+=(libcmocka-dev clang libclang-rt-14-dev tshark wireshark-common tcpdump
-             tcpreplay iproute2 sqlite3 python3 valgrind time libcap2-bin libndpi-bin
+             tcpreplay iproute2 sqlite3 python3 valgrind time libcap2-bin libndpi-bin tcpflow
              postgresql)
 fi
 

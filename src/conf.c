@@ -114,6 +114,18 @@ static const struct option_def options[] = {
      "Seconds of packet time without a packet that end a flow (default 0: 120 for UDP and other protocols, 300 for TCP; a closed TCP flow ends after 10)."},
     {"control", NULL, NULL, 0, OPT_STR, FIELD(control), 0, "PATH",
      "Unix socket answering PING, STATS, QUERY_FINGERPRINT, QUERY_FLOWS while the capture runs (default DB_PATH/control.sock; 'none': no socket). See netsift query --help."},
+    {"http", NULL, NULL, 0, OPT_BOOL, FIELD(http), 0, NULL,
+     "Reassemble TCP streams and store one row per HTTP/1.x transaction in headers.sqlite's http table (default on; --no-http to turn off). See docs/streams.md."},
+    {"extract_files", NULL, NULL, 0, OPT_STR, FIELD(extract_files), 0, "DIR",
+     "Write every complete HTTP body (dechunked, gzip/deflate decoded) to DIR, named by the SHA-256 of its content (DIR is created if its parent exists)."},
+    {"streams", NULL, NULL, 0, OPT_STR, FIELD(streams), 0, "DIR",
+     "Write the reassembled bytes of each TCP connection to DIR, one file per direction named like tcpflow's (SRCIP.SRCPORT-DSTIP.DSTPORT); gaps are holes."},
+    {"stream_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(stream_memcap), UINT64_MAX, "SIZE",
+     "Memory for TCP reassembly (connections, out-of-order data, HTTP heads), all workers together (default 512M); when full, the least recently seen connection is ended."},
+    {"stream_conn_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(stream_conn_memcap), UINT32_MAX, "SIZE",
+     "Out-of-order bytes buffered per connection direction (default 4M); beyond it the missing bytes are declared a gap."},
+    {"stream_idle_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(stream_idle_timeout), UINT32_MAX, "DURATION",
+     "End a TCP connection after DURATION of packet time without a segment (default 300)."},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -136,6 +148,10 @@ void conf_defaults(struct netsift_conf *c)
     snprintf(c->synchronous, sizeof c->synchronous, "normal");
     c->pcap_rotate_size = 64ull << 20;
     c->pcap_rotate_time = 300;
+    c->http = true;
+    c->stream_memcap = 512ull << 20;
+    c->stream_conn_memcap = 4ull << 20;
+    c->stream_idle_timeout = 300;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)
