@@ -344,6 +344,23 @@ static void insert_ooo(struct reasm *r, struct reasm_dir *d, uint32_t seq, const
     }
 }
 
+/* In-order data about to be delivered: count its bytes that differ from
+ * buffered segments it overlaps (those arrived first and win). */
+static void count_overlaps(struct reasm *r, const struct reasm_dir *d, uint32_t seq,
+                           const uint8_t *p, uint32_t n)
+{
+    for (const struct reasm_seg_buf *e = d->ooo; e && seq_diff(e->seq, seq + n) < 0; e = e->next) {
+        uint32_t from = e->seq, to = e->seq + e->len;
+        if (seq_diff(to, seq + n) > 0)
+            to = seq + n;
+        if (seq_diff(to, from) <= 0)
+            continue;
+        const uint8_t *a = p + (from - seq), *b = e->data;
+        for (uint32_t i = 0; i < to - from; i++)
+            r->st.overlap_conflicts += a[i] != b[i];
+    }
+}
+
 /* The payload of one segment of direction dir, starting at seq.
  * missing: bytes of the segment after the payload that were not
  * captured (snap length). */
@@ -375,6 +392,16 @@ static void add_data(struct reasm *r, struct reasm_conn *c, int dir, uint32_t se
             rel = 0;
         }
         if (rel == 0) {
+            count_overlaps(r, d, seq, p, n);
+            if (d->ooo && seq_diff(d->ooo->seq, seq + n) < 0) {
+                /* buffered bytes came first: deliver up to them, then them,
+                 * then go on with what is left of this segment */
+                uint32_t upto = d->ooo->seq - seq;
+                deliver(r, c, dir, p, upto, ts);
+                drain(r, c, dir);
+                seq += upto, p += upto, n -= upto;
+                continue;
+            }
             deliver(r, c, dir, p, n, ts);
             if (missing)
                 declare_gap(r, c, dir, missing);
