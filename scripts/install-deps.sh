@@ -10,7 +10,7 @@ packages=(gcc make cmake pkg-config libpcap-dev libsqlite3-dev libxxhash-dev lib
 if [ "${1:-}" = "--test" ]; then
   # tests, fuzzing, peers for differential tests and benchmarks
   packages+=(libcmocka-dev clang libclang-rt-14-dev tshark wireshark-common tcpdump
-             tcpreplay iproute2 sqlite3 python3 valgrind time libcap2-bin libndpi-bin
+             tcpreplay iproute2 sqlite3 python3 valgrind time libcap2-bin libndpi-bin tcpflow
              postgresql python3-protobuf ngrep python3-prometheus-client)
 fi
 

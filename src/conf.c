@@ -130,6 +130,18 @@ static const struct option_def options[] = {
      "Audit: entries per flow table (Flow and Connection: per worker; LinkFlow, NetworkFlow, TransportFlow: shared) (default 65536); a full table writes out all its records."},
     {"audit_flow_timeout", NULL, NULL, 0, OPT_UINT, FIELD(audit_flow_timeout), 31536000, "S",
      "Audit: seconds of packet time without a packet that end a Flow or Connection record, and the fixed window of a LinkFlow, NetworkFlow or TransportFlow record (default 120)."},
+    {"http", NULL, NULL, 0, OPT_BOOL, FIELD(http), 0, NULL,
+     "Reassemble TCP streams and store one row per HTTP/1.x transaction in headers.sqlite's http table (default on; --no-http to turn off). See docs/streams.md."},
+    {"extract_files", NULL, NULL, 0, OPT_STR, FIELD(extract_files), 0, "DIR",
+     "Write every complete HTTP body (dechunked, gzip/deflate decoded) to DIR, named by the SHA-256 of its content (DIR is created if its parent exists)."},
+    {"streams", NULL, NULL, 0, OPT_STR, FIELD(streams), 0, "DIR",
+     "Write the reassembled bytes of each TCP connection to DIR, one file per direction named like tcpflow's (SRCIP.SRCPORT-DSTIP.DSTPORT); gaps are holes."},
+    {"stream_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(stream_memcap), UINT64_MAX, "SIZE",
+     "Memory for TCP reassembly (connections, out-of-order data, HTTP heads), all workers together (default 512M); when full, the least recently seen connection is ended."},
+    {"stream_conn_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(stream_conn_memcap), UINT32_MAX, "SIZE",
+     "Out-of-order bytes buffered per connection direction (default 4M); beyond it the missing bytes are declared a gap."},
+    {"stream_idle_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(stream_idle_timeout), UINT32_MAX, "DURATION",
+     "End a TCP connection after DURATION of packet time without a segment (default 300)."},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -155,6 +167,10 @@ void conf_defaults(struct netsift_conf *c)
     c->audit_compression = 1;
     c->audit_max_flows = 65536;
     c->audit_flow_timeout = 120;
+    c->http = true;
+    c->stream_memcap = 512ull << 20;
+    c->stream_conn_memcap = 4ull << 20;
+    c->stream_idle_timeout = 300;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)

@@ -58,6 +58,14 @@ struct netsift_conf {
     char config_file[CONF_PATH_MAX];
     char user[64];             /* drop root to this user after opening the source */
 
+    /* TCP stream reassembly and HTTP (src/stream/) */
+    bool http;                 /* http table in headers.sqlite */
+    char extract_files[CONF_PATH_MAX]; /* HTTP bodies into this directory ("": off) */
+    char streams[CONF_PATH_MAX];       /* raw per-direction stream files ("": off) */
+    uint64_t stream_memcap;    /* bytes of reassembly state, all workers */
+    uint64_t stream_conn_memcap; /* out-of-order bytes buffered per direction */
+    uint64_t stream_idle_timeout; /* seconds of packet time */
+
     /* database sync to PostgreSQL (src/sync/; with db_sync, db_sync_address
      * and db_sync_port above).  Empty strings: libpq's defaults (PG*
      * environment, ~/.pgpass). */
