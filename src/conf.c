@@ -137,7 +137,7 @@ static const struct option_def options[] = {
     {"streams", NULL, NULL, 0, OPT_STR, FIELD(streams), 0, "DIR",
      "Write the reassembled bytes of each TCP connection to DIR, one file per direction named like tcpflow's (SRCIP.SRCPORT-DSTIP.DSTPORT); gaps are holes."},
     {"stream_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(stream_memcap), UINT64_MAX, "SIZE",
-     "Memory for TCP reassembly (connections, out-of-order data, HTTP heads), all workers together (default 512M); when full, the least recently seen connection is ended."},
+     "Memory for TCP reassembly (connections, out-of-order data, HTTP heads), all workers together (default 64M: with every other sink on, the whole process stays under 256 MiB); when full, the least recently seen connection is ended."},
     {"stream_conn_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(stream_conn_memcap), UINT32_MAX, "SIZE",
      "Out-of-order bytes buffered per connection direction (default 4M); beyond it the missing bytes are declared a gap."},
     {"stream_idle_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(stream_idle_timeout), UINT32_MAX, "DURATION",
@@ -168,7 +168,7 @@ void conf_defaults(struct netsift_conf *c)
     c->audit_max_flows = 65536;
     c->audit_flow_timeout = 120;
     c->http = true;
-    c->stream_memcap = 512ull << 20;
+    c->stream_memcap = 64ull << 20;
     c->stream_conn_memcap = 4ull << 20;
     c->stream_idle_timeout = 300;
 }
