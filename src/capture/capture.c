@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../decode/community_id.h"
 #include "../decode/packet.h"
 #include "../sink/sink.h"
 #include "../util/progress.h"
@@ -320,6 +321,7 @@ int capture_main(int argc, char **argv)
         return rc;
     }
     conf.source_linktype = cap->src.linktype;
+    community_id_set_seed((uint16_t)conf.community_id_seed);
     conf.source_snaplen = (uint32_t)pcap_snapshot(cap->src.pcap);
     if (conf.user[0] && drop_privileges(conf.user, err, sizeof err) != 0) {
         fprintf(stderr, "netsift capture: %s\n", err);

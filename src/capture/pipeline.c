@@ -61,11 +61,12 @@ static void count(struct decode_counters *c, const struct packet *pkt)
 }
 
 /* Decode one frame on worker w and give it to every sink. */
-static void process(struct worker *w, uint64_t ts, uint32_t caplen, uint32_t length,
-                    const uint8_t *data)
+static void process(struct worker *w, uint64_t number, uint64_t ts, uint32_t caplen,
+                    uint32_t length, const uint8_t *data)
 {
     struct pipeline *pl = w->pl;
     decode_packet(&w->pkt, pl->linktype, data, caplen, length, ts);
+    w->pkt.number = number;
     count(&w->counters, &w->pkt);
     for (size_t i = 0; i < pl->nsinks; i++)
         pl->sinks[i].ops->packet(&pl->sinks[i], w->index, &w->pkt);
@@ -88,7 +89,7 @@ static void *worker_main(void *arg)
         struct ring_packet p;
         bool done;
         if (ring_peek(&w->ring, &p, &done)) {
-            process(w, p.timestamp_us, p.caplen, p.length, p.data);
+            process(w, p.number, p.timestamp_us, p.caplen, p.length, p.data);
             ring_release(&w->ring);
             idle = 0;
             if (++since_tick < TICK_EVERY_PACKETS)
@@ -155,7 +156,7 @@ void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t
 {
     pl->packets++;
     if (pl->inline_worker) {
-        process(&pl->workers[0], ts, caplen, length, data);
+        process(&pl->workers[0], pl->packets, ts, caplen, length, data);
         return;
     }
     struct worker *w = &pl->workers[0];
@@ -163,7 +164,7 @@ void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t
         decode_packet(&pl->scratch, pl->linktype, data, caplen, length, ts);
         w = &pl->workers[packet_flow_hash(&pl->scratch) % pl->nworkers];
     }
-    if (!ring_push(&w->ring, ts, caplen, length, data))
+    if (!ring_push(&w->ring, pl->packets, ts, caplen, length, data))
         pl->oversize++; /* cannot happen below RING_BYTES / 2 = 8 MiB per frame */
 }
 

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../decode/community_id.h"
 #include "../sink/sink.h"
 #include "../util/fsutil.h"
 #include "../util/progress.h"
@@ -337,6 +338,8 @@ static void write_packet(struct raw_sink *r, struct raw_worker *w, const struct 
     m.caplen = pkt->caplen;
     m.length = pkt->length;
     link_fields(&m, pkt);
+    m.frame = pkt->number;
+    m.community_id = packet_community_id(pkt);
     if (!batch_add(w->batch, PCAP_T_META, &m))
         atomic_store(&r->out_of_memory, true);
 }
