@@ -156,7 +156,9 @@ static void device_to_row(void *arg, const struct device *d)
 {
     struct monitor_worker *w = arg;
     char mac[18], ips[DEVICE_MAX_IPS * ADDR_TEXT_MAX], protos[DEVICE_LIST_MAX + 1];
+    char group[DEVICE_NAME_MAX + 32];
     mac_format(d->mac, mac);
+    device_group(d, group, sizeof group);
     device_format_ips(d, ips, sizeof ips);
     device_format_protocols(d, protos);
     struct device_row row = {
@@ -164,6 +166,7 @@ static void device_to_row(void *arg, const struct device *d)
         d->dhcp_host_name[0] ? d->dhcp_host_name : NULL,
         d->dhcp_vendor_class[0] ? d->dhcp_vendor_class : NULL,
         protos[0] ? protos : NULL, d->flows, d->fingerprints,
+        mac_locally_administered(d->mac), d->dhcp_client_id[0] ? d->dhcp_client_id : NULL, group,
     };
     if (!w->batch || !batch_add(w->batch, MT_DEVICES, &row))
         w->c.rows_lost++;
@@ -178,7 +181,7 @@ static void load_devices(struct monitor_sink *m)
     sqlite3_stmt *st = NULL;
     if (!db || sqlite3_prepare_v2(db,
                                   "SELECT mac, first_seen, last_seen, ips, dhcp_host_name, "
-                                  "dhcp_vendor_class, protocols, flows, fingerprints FROM devices",
+                                  "dhcp_vendor_class, protocols, flows, fingerprints, dhcp_client_id FROM devices",
                                   -1, &st, NULL) != SQLITE_OK) {
         sqlite3_close(db);
         return;
@@ -193,7 +196,8 @@ static void load_devices(struct monitor_sink *m)
         d->last_seen = (uint64_t)sqlite3_column_int64(st, 2);
         device_parse_ips(d, (const char *)sqlite3_column_text(st, 3));
         device_set_dhcp(d, (const char *)sqlite3_column_text(st, 4),
-                        (const char *)sqlite3_column_text(st, 5));
+                        (const char *)sqlite3_column_text(st, 5),
+                        (const char *)sqlite3_column_text(st, 9));
         const char *protos = (const char *)sqlite3_column_text(st, 6);
         snprintf(d->protocols, sizeof d->protocols, "%s", protos ? protos : "");
         d->flows = (uint64_t)sqlite3_column_int64(st, 7);

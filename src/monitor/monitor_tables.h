@@ -12,6 +12,7 @@
 #ifndef NETSIFT_MONITOR_TABLES_H
 #define NETSIFT_MONITOR_TABLES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../store/schema.h"
@@ -24,6 +25,8 @@ struct fingerprint_row {
     const char *fingerprint;
     uint64_t timestamp;
     const char *query; /* NULL: none */
+    const char *community_id; /* of the flow; NULL: none */
+    bool mac_local;    /* mac is locally administered */
 };
 
 struct device_row {
@@ -31,6 +34,8 @@ struct device_row {
     uint64_t first_seen, last_seen;
     const char *ips, *dhcp_host_name, *dhcp_vendor_class, *protocols;
     uint64_t flows, fingerprints;
+    bool locally_administered;
+    const char *dhcp_client_id, *group;
 };
 
 struct flow_row {
@@ -44,6 +49,8 @@ struct flow_row {
     uint64_t packets, bytes;
     const char *end_reason;
     const char *fingerprint, *query, *fingerprint_input; /* NULL: none */
+    const char *community_id; /* NULL: none */
+    bool src_mac_local, dst_mac_local; /* meaningful with the MAC */
 };
 
 extern const struct table_schema monitor_tables[MT_COUNT];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../decode/community_id.h"
 #include "../util/text.h"
 #include "collect.h"
 #include "monitor_tables.h"
@@ -119,7 +120,10 @@ static void note_link_protocols(struct monitor_worker *w, const struct packet *p
         char host[FP_TEXT_MAX + 1], vendor[FP_TEXT_MAX + 1];
         fp_text(d->host_name.p, d->host_name.len, DEVICE_NAME_MAX, false, host);
         fp_text(d->vendor_class.p, d->vendor_class.len, DEVICE_NAME_MAX, false, vendor);
-        device_set_dhcp(dev, host, vendor);
+        char client[DEVICE_NAME_MAX + 1] = "";
+        if (d->client_id.len)
+            format_hex_colon(d->client_id.p, d->client_id.len > 16 ? 16 : d->client_id.len, client);
+        device_set_dhcp(dev, host, vendor, client);
     } else if (d->msg_type == 5) { /* ACK: the address given to the client */
         device_add_ip(dev, 4, d->yiaddr);
     }
@@ -161,10 +165,23 @@ static const char *flow_ip_text(const struct flow *f, unsigned side, char out[AD
     return out;
 }
 
+/* The flow's Community ID into out; NULL for ICMP, ICMPv6 and SCTP (the
+ * flow key holds no ports for them, so the value would not be the
+ * packets'). */
+static const char *flow_community_id(const struct flow *f, char out[COMMUNITY_ID_SIZE])
+{
+    const struct flow_key *k = &f->key;
+    if (k->proto == 1 || k->proto == 58 || k->proto == 132)
+        return NULL;
+    bool ports = k->proto == 6 || k->proto == 17;
+    return community_id_v1(community_id_seed(), k->addr[0], k->addr[1], k->family == 4 ? 4 : 16,
+                           k->proto, ports, k->port[0], k->port[1], out) == 0 ? out : NULL;
+}
+
 static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why,
                      const struct flow_fp *fp)
 {
-    char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], smac[18], dmac[18];
+    char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], smac[18], dmac[18], cid[COMMUNITY_ID_SIZE];
     unsigned s = f->init_side;
     if (f->has_mac[0])
         mac_format(f->mac[0], smac);
@@ -189,6 +206,9 @@ static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why
         .fingerprint = fp ? fp->hash : NULL,
         .query = fp && fp->query[0] ? fp->query : NULL,
         .fingerprint_input = fp ? fp->input : NULL,
+        .community_id = flow_community_id(f, cid),
+        .src_mac_local = f->has_mac[0] && mac_locally_administered(f->mac[0]),
+        .dst_mac_local = f->has_mac[1] && mac_locally_administered(f->mac[1]),
     };
     add_row(w, MT_FLOWS, &row);
 }
@@ -216,7 +236,7 @@ static const struct classification *fp_moment(const struct flow *f, uint64_t *at
 /* The fingerprint rows of a flow: one per distinct unicast MAC. */
 static void fingerprint_rows(struct monitor_worker *w, struct flow *f, const struct fingerprint *fp)
 {
-    char mac[18];
+    char mac[18], cid[COMMUNITY_ID_SIZE];
     uint64_t at;
     const char *proto = classifier_name(w->cl, fp_moment(f, &at));
     for (int i = 0; i < 2; i++) {
@@ -224,7 +244,8 @@ static void fingerprint_rows(struct monitor_worker *w, struct flow *f, const str
             (i == 1 && f->has_mac[0] && !memcmp(f->mac[0], f->mac[1], 6)))
             continue;
         mac_format(f->mac[i], mac);
-        struct fingerprint_row row = {mac, proto, fp->hash, at, fp->query[0] ? fp->query : NULL};
+        struct fingerprint_row row = {mac, proto, fp->hash, at, fp->query[0] ? fp->query : NULL,
+                                      flow_community_id(f, cid), mac_locally_administered(f->mac[i])};
         add_row(w, MT_FINGERPRINT, &row);
         struct device *d = note(w, f->mac[i], at);
         if (d)

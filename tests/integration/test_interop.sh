@@ -50,6 +50,36 @@ check "every tcp row has a community id" 0 "$(sql "$WORK/kx/headers.sqlite" 'SEL
 check "frame numbers are unique" "$(sql "$WORK/kx/pcap-meta.sqlite" 'SELECT count(*) FROM meta')" \
   "$(sql "$WORK/kx/pcap-meta.sqlite" 'SELECT count(DISTINCT frame) FROM meta')"
 
+# monitor flows and fingerprints carry the flow's Community ID: the packets' value
+"$N" capture -q -r "$KX" -d "$WORK/kxm" --flow-log > /dev/null 2>&1
+check "monitor capture exit status" 0 $?
+sqlite3 -batch -noheader "$WORK/kxm/fingerprint.sqlite" "ATTACH '$WORK/kxm/headers.sqlite' AS h;
+  SELECT count(*), sum(community_id IN (SELECT community_id FROM h.tcp UNION SELECT community_id FROM h.udp))
+  FROM flows WHERE ip_proto IN (6, 17);
+  SELECT count(*) FROM flows WHERE ip_proto IN (6, 17) AND community_id IS NULL;
+  SELECT count(*), sum(community_id IN (SELECT community_id FROM flows)) FROM fingerprint;" > "$WORK/mon.txt"
+read -r fl_counts < <(sed -n 1p "$WORK/mon.txt")
+IFS='|' read -r nflows nfound <<< "$fl_counts"
+[ "${nflows:-0}" -gt 50 ] && pass || fail "monitor: only ${nflows:-0} TCP/UDP flows"
+check "every TCP/UDP flow's community id is its packets'" "$nflows" "$nfound"
+check "no TCP/UDP flow without a community id" 0 "$(sed -n 2p "$WORK/mon.txt")"
+IFS='|' read -r nfp nfpfound <<< "$(sed -n 3p "$WORK/mon.txt")"
+check "fingerprint rows carry their flow's community id" "$nfp" "$nfpfound"
+
+# randomized MACs: the locally administered flag, grouping by DHCP client id / host name
+"$N" capture -q -r "$SRC_DIR/sample/sample.pcap" -d "$WORK/smp" --flow-log > /dev/null 2>&1
+check "locally administered flag = the 0x02 bit" 0 "$(sql "$WORK/smp/fingerprint.sqlite" \
+  "SELECT count(*) FROM devices WHERE locally_administered != (substr(mac, 2, 1) IN ('2','3','6','7','a','b','e','f'))")"
+check "locally administered flag = the 0x02 bit (1kxun)" 0 "$(sql "$WORK/kxm/fingerprint.sqlite" \
+  "SELECT count(*) FROM devices WHERE locally_administered != (substr(mac, 2, 1) IN ('2','3','6','7','a','b','e','f'))")"
+check "1kxun: vendor MACs are not flagged" 1 "$(sql "$WORK/kxm/fingerprint.sqlite" "SELECT count(*) > 0 FROM devices WHERE locally_administered = 0")"
+check "sample: the DHCP client's group" "dhcp-client-id:01:02:00:00:00:00:05" \
+  "$(sql "$WORK/smp/fingerprint.sqlite" "SELECT device_group FROM devices WHERE mac = '02:00:00:00:00:05'")"
+check "flows: src_mac_local" 0 "$(sql "$WORK/smp/fingerprint.sqlite" \
+  "SELECT count(*) FROM flows AS f JOIN devices AS d ON d.mac = f.src_mac WHERE f.src_mac_local != d.locally_administered")"
+check "fingerprint: mac_local" 0 "$(sql "$WORK/smp/fingerprint.sqlite" \
+  "SELECT count(*) FROM fingerprint AS f JOIN devices AS d ON d.mac = f.mac WHERE f.mac_local != d.locally_administered")"
+
 # ---- extract --sql against tshark -Y ----
 io "sql: tcp syn" sql --netsift "$N" "$KX" "SELECT * FROM tcp WHERE syn = 1 AND ack = 0" "tcp.flags.syn==1 && tcp.flags.ack==0"
 io "sql: udp dns" sql --netsift "$N" "$KX" "SELECT * FROM udp WHERE dest = 53" "udp.dstport==53 && !icmp"
