@@ -20,6 +20,7 @@ static const struct column fingerprint_cols[] = {
     FPCOL("query", COL_STR, query, "DNS/mDNS question name, TLS or QUIC server name, HTTP Host, SSH client banner or DHCP host name; NULL when none"),
     FPCOL("community_id", COL_STR, community_id, "Community ID v1 of the flow (docs/interop.md); NULL for ICMP, ICMPv6 and SCTP flows, which the monitor keeps without ports"),
     FPCOL("mac_local", COL_BOOL, mac_local, "1 when `mac` is locally administered (0x02 bit: a randomized or software-set address)"),
+    FPCOL("ja4", COL_STR, ja4, "TLS: JA4 of the client hello (FoxIO's TLS client fingerprint, `t13d1516h2_8daaf6152771_d8a2da3f94cd`; docs/interop.md), NULL for other protocols"),
 };
 
 static const struct column device_cols[] = {
@@ -59,6 +60,7 @@ static const struct column flow_cols[] = {
     FLCOL("community_id", COL_STR, community_id, "Community ID v1 of the flow, as the packets' (docs/interop.md); NULL for ICMP, ICMPv6 and SCTP flows, which the monitor keeps without ports (one monitor flow may span several Community ID flows)"),
     FLCOL("src_mac_local", COL_BOOL, src_mac_local, "1 when src_mac is locally administered (0x02 bit), 0 otherwise or without a MAC"),
     FLCOL("dst_mac_local", COL_BOOL, dst_mac_local, "1 when dst_mac is locally administered, 0 otherwise or without a MAC"),
+    FLCOL("ja4", COL_STR, ja4, "TLS: JA4 of its client hello, NULL when none"),
 };
 
 const struct table_schema monitor_tables[MT_COUNT] = {

@@ -27,6 +27,7 @@ struct fingerprint_row {
     const char *query; /* NULL: none */
     const char *community_id; /* of the flow; NULL: none */
     bool mac_local;    /* mac is locally administered */
+    const char *ja4;   /* TLS: the client's JA4; NULL: none */
 };
 
 struct device_row {
@@ -51,6 +52,7 @@ struct flow_row {
     const char *fingerprint, *query, *fingerprint_input; /* NULL: none */
     const char *community_id; /* NULL: none */
     bool src_mac_local, dst_mac_local; /* meaningful with the MAC */
+    const char *ja4;          /* TLS: the client's JA4; NULL: none */
 };
 
 extern const struct table_schema monitor_tables[MT_COUNT];

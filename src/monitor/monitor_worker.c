@@ -29,6 +29,7 @@ static const char *const end_names[] = {
 struct flow_fp {
     const char *query, *input;
     char hash[FP_HASH_LEN];
+    char ja4[FP_JA4_LEN];
     char text[]; /* query, then input */
 };
 
@@ -39,6 +40,7 @@ static struct flow_fp *keep_fingerprint(const struct fingerprint *fp)
     if (!k)
         return NULL;
     memcpy(k->hash, fp->hash, sizeof k->hash);
+    memcpy(k->ja4, fp->ja4, sizeof k->ja4);
     memcpy(k->text, fp->query, q);
     memcpy(k->text + q, fp->input, i);
     k->query = k->text;
@@ -206,6 +208,7 @@ static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why
         .fingerprint = fp ? fp->hash : NULL,
         .query = fp && fp->query[0] ? fp->query : NULL,
         .fingerprint_input = fp ? fp->input : NULL,
+        .ja4 = fp && fp->ja4[0] ? fp->ja4 : NULL,
         .community_id = flow_community_id(f, cid),
         .src_mac_local = f->has_mac[0] && mac_locally_administered(f->mac[0]),
         .dst_mac_local = f->has_mac[1] && mac_locally_administered(f->mac[1]),
@@ -245,7 +248,8 @@ static void fingerprint_rows(struct monitor_worker *w, struct flow *f, const str
             continue;
         mac_format(f->mac[i], mac);
         struct fingerprint_row row = {mac, proto, fp->hash, at, fp->query[0] ? fp->query : NULL,
-                                      flow_community_id(f, cid), mac_locally_administered(f->mac[i])};
+                                      flow_community_id(f, cid), mac_locally_administered(f->mac[i]),
+                                      fp->ja4[0] ? fp->ja4 : NULL};
         add_row(w, MT_FINGERPRINT, &row);
         struct device *d = note(w, f->mac[i], at);
         if (d)

@@ -5,7 +5,11 @@
 #    tunnels) every community_id netsift stores (tcp/udp/icmp4/icmp6 rows,
 #    meta rows) equals tshark's `communityid` of that frame, header and meta
 #    rows agree, and each flow has one value for both directions
-#    (interop.py cid); --community-id-seed changes the values;
+#    (interop.py cid); --community-id-seed changes the values; monitor flows
+#    and fingerprints carry their packets' value;
+#  - JA4 of every fingerprinted TLS client hello equals JA4 computed from
+#    tshark's dissection (interop.py ja4); the devices' locally administered
+#    flag and DHCP grouping;
 #  - extract --sql: the packets equal tshark -Y of the equivalent display
 #    filter (timestamp, length, caplen, SHA-256) on several captures and
 #    queries, a join included (interop.py sql); --community-id gives the
@@ -79,6 +83,12 @@ check "flows: src_mac_local" 0 "$(sql "$WORK/smp/fingerprint.sqlite" \
   "SELECT count(*) FROM flows AS f JOIN devices AS d ON d.mac = f.src_mac WHERE f.src_mac_local != d.locally_administered")"
 check "fingerprint: mac_local" 0 "$(sql "$WORK/smp/fingerprint.sqlite" \
   "SELECT count(*) FROM fingerprint AS f JOIN devices AS d ON d.mac = f.mac WHERE f.mac_local != d.locally_administered")"
+
+# ---- JA4 of TLS client hellos: as computed from tshark's fields ----
+mapfile -t tls_pcaps < <(ls "$D"/ndpi/*.pcap | grep -i -E 'chrome|firefox|google_ssl|tls|ssl|https|443' | head -30)
+io "ja4 vs tshark fields" ja4 --netsift "$N" "${tls_pcaps[@]}"
+hellos=$(grep -o '^[0-9]* client hellos compared' "$WORK/io.txt" | awk '{print $1}')
+[ "${hellos:-0}" -ge 30 ] && pass || fail "ja4: only ${hellos:-0} client hellos compared"
 
 # ---- extract --sql against tshark -Y ----
 io "sql: tcp syn" sql --netsift "$N" "$KX" "SELECT * FROM tcp WHERE syn = 1 AND ack = 0" "tcp.flags.syn==1 && tcp.flags.ack==0"
