@@ -99,6 +99,11 @@ void capture_live_stats(struct capture_live_stats *out)
     out->packets = atomic_load_explicit(&live_packets, memory_order_relaxed);
     out->kernel_drops = atomic_load_explicit(&live_kernel_drops, memory_order_relaxed);
     out->interface_drops = atomic_load_explicit(&live_interface_drops, memory_order_relaxed);
+    struct pipeline_live pl;
+    pipeline_live(&pl);
+    out->truncated = pl.truncated_packets;
+    out->malformed = pl.malformed_packets;
+    out->queue_full_waits = pl.queue_full_waits;
 }
 
 /* Publish the figures of capture_live_stats(), at most once a second. */
@@ -204,6 +209,7 @@ static void print_summary(struct capture *cap)
     report_layers(&r, "malformed", c->malformed, false);
     report_u64(&r, "unknown_linktype", c->unknown_linktype);
     report_u64(&r, "payload_not_decoded", c->not_decoded);
+    report_u64(&r, "queue_full_waits", c->queue_full_waits);
     struct pcap_stat ps;
     if (cap->src.live && cap->src.pcap && pcap_stats(cap->src.pcap, &ps) == 0) {
         report_section(&r, "kernel");

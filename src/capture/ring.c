@@ -75,6 +75,8 @@ bool ring_push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t 
         size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
         if (used(r, head, tail) + total + RECORD_ALIGN < r->size)
             break;
+        if (spins == 0)
+            r->full_waits++;
         backoff(&spins);
     }
     if (wrap) {

@@ -31,6 +31,7 @@ struct ring {
     _Atomic size_t tail; /* next read position (consumer) */
     _Atomic bool closed; /* producer is done */
     size_t pending;      /* consumer: bytes of the record being read */
+    uint64_t full_waits; /* producer: pushes that found the ring full and waited */
 };
 
 int ring_init(struct ring *r, size_t size);

@@ -61,6 +61,8 @@ static const struct column flow_cols[] = {
     FLCOL("src_mac_local", COL_BOOL, src_mac_local, "1 when src_mac is locally administered (0x02 bit), 0 otherwise or without a MAC"),
     FLCOL("dst_mac_local", COL_BOOL, dst_mac_local, "1 when dst_mac is locally administered, 0 otherwise or without a MAC"),
     FLCOL("ja4", COL_STR, ja4, "TLS: JA4 of its client hello, NULL when none"),
+    FLCOL("tcp_gaps", COL_U32, tcp_gaps, "TCP: segments that began beyond the highest byte seen in their direction (a packet lost before netsift: the kernel dropped it or the capture started late; or reordered); 0 when netsift saw every byte of the flow in order, always 0 for other protocols"),
+    FLCOL("tcp_gap_bytes", COL_U64, tcp_gap_bytes, "TCP: bytes of sequence space those segments skipped"),
 };
 
 const struct table_schema monitor_tables[MT_COUNT] = {

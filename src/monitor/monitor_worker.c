@@ -209,6 +209,8 @@ static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why
         .query = fp && fp->query[0] ? fp->query : NULL,
         .fingerprint_input = fp ? fp->input : NULL,
         .ja4 = fp && fp->ja4[0] ? fp->ja4 : NULL,
+        .tcp_gaps = f->tcp_gaps,
+        .tcp_gap_bytes = f->tcp_gap_bytes,
         .community_id = flow_community_id(f, cid),
         .src_mac_local = f->has_mac[0] && mac_locally_administered(f->mac[0]),
         .dst_mac_local = f->has_mac[1] && mac_locally_administered(f->mac[1]),
@@ -389,6 +391,39 @@ static void learn_macs(struct flow *f, const struct packet *pkt, unsigned dir)
     }
 }
 
+/* TCP sequence space: a segment that starts beyond the highest byte seen
+ * in its direction leaves a hole (a packet lost before netsift, or one
+ * still to come out of order): counted on the flow and the worker. */
+static void tcp_sequence(struct monitor_worker *w, struct flow *f, const struct packet *pkt,
+                         unsigned dir)
+{
+    int64_t seg;
+    if (packet_has(pkt, LAYER_IP4))
+        seg = (int64_t)pkt->ip4.len - pkt->ref[LAYER_IP4].len;
+    else
+        seg = (int64_t)pkt->ip6.plen - (pkt->ref[LAYER_IP6].len - 40);
+    seg -= (int64_t)pkt->tcp.doff * 4;
+    if (seg < 0)
+        seg = 0;
+    uint32_t seq = pkt->tcp.seq;
+    uint32_t end = seq + (uint32_t)seg + ((pkt->tcp.flags & TCP_SYN) ? 1 : 0) +
+                   ((pkt->tcp.flags & TCP_FIN) ? 1 : 0);
+    if (!f->seq_known[dir]) {
+        f->seq_known[dir] = true;
+        f->next_seq[dir] = end;
+        return;
+    }
+    int32_t hole = (int32_t)(seq - f->next_seq[dir]);
+    if (hole > 0) {
+        f->tcp_gaps++;
+        f->tcp_gap_bytes += (uint32_t)hole;
+        w->c.tcp_gaps++;
+        w->c.tcp_gap_bytes += (uint32_t)hole;
+    }
+    if ((int32_t)(end - f->next_seq[dir]) > 0)
+        f->next_seq[dir] = end;
+}
+
 /* TCP state: FIN both ways or RST closes the flow (it then lingers on
  * the closed list for late packets). */
 static enum flow_list tcp_list(struct flow *f, const struct packet *pkt, unsigned dir)
@@ -480,6 +515,8 @@ void monitor_packet(struct monitor_worker *w, const struct packet *pkt)
         f->last_seen = pkt->timestamp;
     learn_macs(f, pkt, dir);
     f->seen_dir[dir] = true;
+    if (packet_has(pkt, LAYER_TCP) && !(pkt->tcp.flags & TCP_RST))
+        tcp_sequence(w, f, pkt, dir);
     if (pkt->timestamp - f->device_touch >= DEVICE_TOUCH_US && pkt->timestamp > f->device_touch) {
         f->device_touch = pkt->timestamp;
         note_flow(w, f, false);

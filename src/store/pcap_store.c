@@ -555,6 +555,8 @@ static void raw_report(struct sink *s, struct report *rep)
     report_u64(rep, "rotations", rotations);
     report_u64(rep, "packets_not_written", not_written);
     report_u64(rep, "rows_stored", r->stats.stored[PCAP_T_META]);
+    report_u64(rep, "db_batches_failed", r->stats.batches_failed);
+    report_u64(rep, "db_rows_lost", r->stats.rows_lost);
     report_section(rep, "recovered");
     report_u64(rep, "files_closed", r->recovery.files_closed);
     report_u64(rep, "rows_dropped", r->recovery.rows_dropped);

@@ -84,6 +84,19 @@ check "flows: src_mac_local" 0 "$(sql "$WORK/smp/fingerprint.sqlite" \
 check "fingerprint: mac_local" 0 "$(sql "$WORK/smp/fingerprint.sqlite" \
   "SELECT count(*) FROM fingerprint AS f JOIN devices AS d ON d.mac = f.mac WHERE f.mac_local != d.locally_administered")"
 
+# ---- TCP gaps: packets lost before netsift, as tshark's lost_segment ----
+editcap "$KX" "$WORK/cut.pcap" $(seq 5 37 1600)
+for f in "$KX" "$WORK/cut.pcap"; do
+  rm -rf "$WORK/gap"
+  "$N" capture -q -r "$f" -d "$WORK/gap" --flow-log --json > "$WORK/gap.json" 2>/dev/null
+  ours=$(python3 -c "import json; print(json.load(open('$WORK/gap.json'))['monitor']['tcp_gaps'])")
+  theirs=$(tshark -n -r "$f" -Y tcp.analysis.lost_segment 2>/dev/null | wc -l)
+  check "tcp gaps = tshark lost segments ($(basename "$f"))" "$theirs" "$ours"
+  check "flows rows add up to the summary ($(basename "$f"))" "$ours" \
+    "$(sql "$WORK/gap/fingerprint.sqlite" 'SELECT total(tcp_gaps) FROM flows' | cut -d. -f1)"
+done
+[ "${ours:-0}" -ge 20 ] && pass || fail "cut capture: only ${ours:-0} gaps"
+
 # ---- JA4 of TLS client hellos: as computed from tshark's fields ----
 mapfile -t tls_pcaps < <(ls "$D"/ndpi/*.pcap | grep -i -E 'chrome|firefox|google_ssl|tls|ssl|https|443' | head -30)
 io "ja4 vs tshark fields" ja4 --netsift "$N" "${tls_pcaps[@]}"
