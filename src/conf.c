@@ -142,6 +142,8 @@ static const struct option_def options[] = {
      "Out-of-order bytes buffered per connection direction (default 4M); beyond it the missing bytes are declared a gap."},
     {"stream_idle_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(stream_idle_timeout), UINT32_MAX, "DURATION",
      "End a TCP connection after DURATION of packet time without a segment (default 300)."},
+    {"community_id_seed", NULL, NULL, 0, OPT_UINT, FIELD(community_id_seed), 65535, "N",
+     "Seed (0-65535, default 0) of the Community ID v1 flow hash stored in the community_id columns; use the seed your Zeek/Suricata sensors use. See docs/interop.md."},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 

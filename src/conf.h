@@ -53,6 +53,7 @@ struct netsift_conf {
     uint32_t max_flows;        /* monitor: flows tracked at once, all workers */
     uint32_t flow_idle_timeout; /* monitor: seconds; 0: 120 UDP/other, 300 TCP */
     char control[CONF_PATH_MAX]; /* monitor: control socket path ("": DB_PATH/control.sock) */
+    uint32_t community_id_seed; /* Community ID v1 seed, 0-65535 */
     bool json;                 /* summary as JSON */
     bool quiet;                /* no progress bar */
     char config_file[CONF_PATH_MAX];

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../decode/community_id.h"
 #include "../sink/sink.h"
 #include "../util/fsutil.h"
 #include "../util/progress.h"
@@ -338,6 +339,8 @@ static void write_packet(struct raw_sink *r, struct raw_worker *w, const struct 
     m.caplen = pkt->caplen;
     m.length = pkt->length;
     link_fields(&m, pkt);
+    m.frame = pkt->number;
+    m.community_id = packet_community_id(pkt);
     if (!batch_add(w->batch, PCAP_T_META, &m))
         atomic_store(&r->out_of_memory, true);
 }
@@ -558,6 +561,8 @@ static void raw_report(struct sink *s, struct report *rep)
     report_u64(rep, "rotations", rotations);
     report_u64(rep, "packets_not_written", not_written);
     report_u64(rep, "rows_stored", r->stats.stored[PCAP_T_META]);
+    report_u64(rep, "db_batches_failed", r->stats.batches_failed);
+    report_u64(rep, "db_rows_lost", r->stats.rows_lost);
     report_section(rep, "recovered");
     report_u64(rep, "files_closed", r->recovery.files_closed);
     report_u64(rep, "rows_dropped", r->recovery.rows_dropped);
