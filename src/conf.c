@@ -192,7 +192,7 @@ static const struct option_def *find_key(const char *key)
     return NULL;
 }
 
-static int parse_bool(const char *v, bool *out)
+int conf_parse_bool(const char *v, bool *out)
 {
     static const char *const yes[] = {"1", "true", "yes", "on"};
     static const char *const no[] = {"0", "false", "no", "off"};
@@ -284,7 +284,7 @@ static int set_value(struct netsift_conf *c, const struct option_def *o, const c
     char *field = (char *)c + o->offset;
     switch (o->type) {
     case OPT_BOOL:
-        if (parse_bool(value, (bool *)field) != 0) {
+        if (conf_parse_bool(value, (bool *)field) != 0) {
             fail(err, errlen, "%s: '%s' is not a boolean (use true/false, yes/no, on/off, 1/0)",
                  o->key, value);
             return -1;
@@ -315,7 +315,7 @@ int conf_set(struct netsift_conf *c, const char *key, const char *value, char *e
     return set_value(c, o, value, err, errlen);
 }
 
-static char *trim(char *s)
+char *conf_trim(char *s)
 {
     while (isspace((unsigned char)*s))
         s++;
@@ -342,7 +342,7 @@ int conf_load_file(struct netsift_conf *c, const char *path, char *err, size_t e
             rc = -1;
             break;
         }
-        char *s = trim(line);
+        char *s = conf_trim(line);
         if (*s == '\0' || *s == '#' || *s == ';' || *s == '[')
             continue;
         char *eq = strchr(s, '=');
@@ -352,7 +352,7 @@ int conf_load_file(struct netsift_conf *c, const char *path, char *err, size_t e
             break;
         }
         *eq = '\0';
-        char *key = trim(s), *value = trim(eq + 1);
+        char *key = conf_trim(s), *value = conf_trim(eq + 1);
         size_t n = strlen(value);
         if (n >= 2 && (value[0] == '"' || value[0] == '\'') && value[n - 1] == value[0]) {
             value[n - 1] = '\0';

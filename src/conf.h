@@ -136,4 +136,10 @@ int conf_parse_size(const char *text, uint64_t *out);
  * or d, e.g. 300, 5m, 7d.  0, or -1. */
 int conf_parse_duration(const char *text, uint64_t *out);
 
+/* A boolean: 1/true/yes/on or 0/false/no/off, any case.  0, or -1. */
+int conf_parse_bool(const char *text, bool *out);
+
+/* Leading and trailing white space removed in place; returns the start. */
+char *conf_trim(char *s);
+
 #endif

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon_conf.h"
+#include "../conf.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -187,18 +188,6 @@ static int parse_handlers(const char *v, uint32_t *mask, char *err, size_t errle
     return 0;
 }
 
-static int parse_bool(const char *v, bool *out)
-{
-    static const char *const yes[] = {"yes", "true", "on", "1"}, *const no[] = {"no", "false", "off", "0"};
-    for (size_t i = 0; i < 4; i++) {
-        if (strcasecmp(v, yes[i]) == 0)
-            return *out = true, 0;
-        if (strcasecmp(v, no[i]) == 0)
-            return *out = false, 0;
-    }
-    return -1;
-}
-
 static int check_bpf(const char *expr, char *err, size_t errlen)
 {
     pcap_t *p = pcap_open_dead(DLT_EN10MB, 65535);
@@ -289,7 +278,7 @@ static int set_value(void *base, const struct key_def *k, const char *v, unsigne
         return 0;
     }
     case V_BOOL:
-        if (parse_bool(v, (bool *)field) != 0) {
+        if (conf_parse_bool(v, (bool *)field) != 0) {
             snprintf(err, errlen, "%s: '%s' is not yes or no", k->key, v);
             return -1;
         }
@@ -305,16 +294,6 @@ static int set_value(void *base, const struct key_def *k, const char *v, unsigne
     }
     }
     return -1;
-}
-
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
 }
 
 static void watcher_defaults(struct watcher_conf *w, const char *name, int line)
@@ -377,15 +356,15 @@ int daemon_conf_parse(struct daemon_conf *c, const char *text, size_t len, const
         memcpy(line, p, n);
         line[n] = '\0';
         p = nl ? nl + 1 : end;
-        char *s = trim(line);
+        char *s = conf_trim(line);
         if (!*s || *s == '#' || *s == ';')
             continue;
         if (*s == '[') {
             char *close = strchr(s, ']');
-            if (!close || *trim(close + 1))
+            if (!close || *conf_trim(close + 1))
                 FAIL("bad section header (want [daemon] or [watcher NAME])");
             *close = '\0';
-            char *name = trim(s + 1);
+            char *name = conf_trim(s + 1);
             if (sec == SEC_WATCHER &&
                 watcher_finish(&c->watchers[c->nwatchers - 1], fname, err, errlen) != 0)
                 goto fail_noformat;
@@ -399,7 +378,7 @@ int daemon_conf_parse(struct daemon_conf *c, const char *text, size_t len, const
             }
             if (strncmp(name, "watcher", 7) != 0 || !isspace((unsigned char)name[7]))
                 FAIL("unknown section [%s] (want [daemon] or [watcher NAME])", name);
-            char *wname = trim(name + 8);
+            char *wname = conf_trim(name + 8);
             if (!valid_name(wname, STATS_NAME_MAX))
                 FAIL("bad watcher name '%s' (letters, digits, '_' and '-', at most %d)", wname,
                      STATS_NAME_MAX - 1);
@@ -418,7 +397,7 @@ int daemon_conf_parse(struct daemon_conf *c, const char *text, size_t len, const
         if (!eq)
             FAIL("expected 'key = value'");
         *eq = '\0';
-        char *key = trim(s), *value = trim(eq + 1);
+        char *key = conf_trim(s), *value = conf_trim(eq + 1);
         size_t vl = strlen(value);
         if (vl >= 2 && (value[0] == '"' || value[0] == '\'') && value[vl - 1] == value[0]) {
             value[vl - 1] = '\0';
