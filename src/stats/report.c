@@ -209,6 +209,46 @@ static void entry_labels(FILE *f, const struct stats_snapshot *s, const struct s
     fputs("\"", f);
 }
 
+/* Distinct MACs and IPs among the host entries (sorted copies). */
+struct side17 {
+    uint8_t v[17]; /* type + address */
+};
+static int cmp_side(const void *a, const void *b)
+{
+    return memcmp(a, b, sizeof(struct side17));
+}
+static uint64_t distinct(struct side17 *v, size_t n)
+{
+    qsort(v, n, sizeof *v, cmp_side);
+    uint64_t d = 0;
+    for (size_t i = 0; i < n; i++)
+        d += i == 0 || memcmp(&v[i], &v[i - 1], sizeof *v) != 0;
+    return d;
+}
+static void inventory_counts(const struct stats_snapshot *s, uint64_t *macs, uint64_t *ips)
+{
+    *macs = *ips = 0;
+    size_t n = s->hdr.nentries, nm = 0, ni = 0;
+    struct side17 *m = calloc(n ? n : 1, sizeof *m), *ip = calloc(n ? n : 1, sizeof *ip);
+    if (m && ip) {
+        for (size_t i = 0; i < n; i++) {
+            const struct stats_key *k = &s->entries[i].key;
+            if (k->kind != SK_HOST)
+                continue;
+            m[nm].v[0] = k->type_a;
+            memcpy(m[nm++].v + 1, k->a, 16);
+            if (k->type_b != AT_NONE) {
+                ip[ni].v[0] = k->type_b;
+                memcpy(ip[ni++].v + 1, k->b, 16);
+            }
+        }
+        *macs = distinct(m, nm);
+        *ips = distinct(ip, ni);
+    }
+    free(m);
+    free(ip);
+}
+
 void metrics_write(FILE *f, const struct stats_snapshot *snaps, size_t n)
 {
     for (size_t i = 0; i < sizeof watcher_families / sizeof watcher_families[0]; i++) {
@@ -285,23 +325,8 @@ void metrics_write(FILE *f, const struct stats_snapshot *snaps, size_t n)
     for (size_t w = 0; w < n; w++) {
         if (!(snaps[w].hdr.handlers & (1u << SK_HOST)))
             continue;
-        uint64_t macs = 0, ips = 0;
-        const struct stats_entry *e = snaps[w].entries;
-        for (uint64_t i = 0; i < snaps[w].hdr.nentries; i++) {
-            if (e[i].key.kind != SK_HOST)
-                continue;
-            bool new_mac = true, new_ip = e[i].key.type_b != AT_NONE;
-            for (uint64_t j = 0; j < i && (new_mac || new_ip); j++) {
-                if (e[j].key.kind != SK_HOST)
-                    continue;
-                if (memcmp(e[j].key.a, e[i].key.a, 6) == 0)
-                    new_mac = false;
-                if (new_ip && e[j].key.type_b == e[i].key.type_b && memcmp(e[j].key.b, e[i].key.b, 16) == 0)
-                    new_ip = false;
-            }
-            macs += new_mac;
-            ips += new_ip;
-        }
+        uint64_t macs, ips;
+        inventory_counts(&snaps[w], &macs, &ips);
         fputs("netsift_inventory_hosts", f);
         watcher_labels(f, &snaps[w]);
         fprintf(f, ",address=\"mac\"} %llu\n", (unsigned long long)macs);

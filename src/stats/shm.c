@@ -206,12 +206,21 @@ int stats_shm_read(const void *base, size_t size, struct stats_snapshot *out, ch
         return -1;
     }
     const struct stats_entry *src = (const struct stats_entry *)((const char *)base + STATS_HEADER_SIZE);
-    out->entries = malloc(cap ? cap * sizeof *out->entries : 1);
-    if (!out->entries) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    /* room for the entries in use now, grown when a copy shows more: a
+     * segment's capacity may be far larger than what it holds */
+    size_t room = 0;
     for (int tries = 0; tries < READ_TRIES; tries++) {
+        size_t want = ((const volatile struct stats_shm_header *)h)->nentries;
+        want = want > cap ? cap : want;
+        if (!out->entries || want > room) {
+            room = want + want / 4 + 64 < cap ? want + want / 4 + 64 : cap;
+            free(out->entries);
+            out->entries = malloc(room ? room * sizeof *out->entries : 1);
+            if (!out->entries) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+        }
         uint64_t s1 = atomic_load_explicit(&((struct stats_shm_header *)h)->seq, memory_order_acquire);
         if (s1 & 1) {
             out->retries++;
@@ -219,11 +228,11 @@ int stats_shm_read(const void *base, size_t size, struct stats_snapshot *out, ch
             continue;
         }
         memcpy(&out->hdr, h, sizeof out->hdr);
-        size_t n = out->hdr.nentries <= cap ? out->hdr.nentries : 0;
+        size_t n = out->hdr.nentries <= room ? out->hdr.nentries : 0;
         memcpy(out->entries, src, n * sizeof *src);
         atomic_thread_fence(memory_order_acquire);
         uint64_t s2 = atomic_load_explicit(&((struct stats_shm_header *)h)->seq, memory_order_relaxed);
-        if (s1 != s2 || out->hdr.nentries > cap) {
+        if (s1 != s2 || out->hdr.nentries > room) {
             out->retries++;
             continue;
         }

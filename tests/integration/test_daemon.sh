@@ -117,6 +117,11 @@ check "the first daemon's segment is intact" "$FRAMES_ALL" "$(field_all)"
 # 3. /metrics: exposition format, same values as stats --json
 curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" > "$WORK/metrics.txt"
 $PROMPY "$SRC_DIR/tests/integration/promcheck.py" "$WORK/metrics.txt" "$WORK/s.json" && pass || fail "metrics"
+check "inventory: distinct source MACs, as tshark" "$(tshark -r "$CAP" -T fields -e eth.src 2>/dev/null | sort -u | grep -c .)" \
+  "$(awk '/^netsift_inventory_hosts\{watcher="all",address="mac"\}/ {print $2}' "$WORK/metrics.txt")"
+check "inventory: distinct source IPs, as tshark" \
+  "$(tshark -r "$CAP" -T fields -E occurrence=f -e ip.src -e ipv6.src -e arp.src.proto_ipv4 2>/dev/null | tr -d '\t' | grep -v -x -e '' -e 0.0.0.0 -e :: | sort -u | wc -l)" \
+  "$(awk '/^netsift_inventory_hosts\{watcher="all",address="ip"\}/ {print $2}' "$WORK/metrics.txt")"
 check "other paths: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/x")"
 
 # 4. SIGUSR1 snapshot, then SIGTERM: rows in the stats table, clean exit
