@@ -21,8 +21,9 @@
 const unsigned stats_window_seconds[STATS_WINDOWS] = {1, 10, 60};
 
 const char *const stats_kind_names[SK_COUNT] = {
-    [SK_MAC] = "mac",           [SK_IP] = "ip",     [SK_IFACE] = "interface",
-    [SK_PROTO] = "protocol",    [SK_CONV] = "conversation", [SK_HOST] = "host",
+    [SK_MAC] = "mac",           [SK_IP] = "ip",
+    [SK_IFACE] = "interface",   [SK_PROTO] = "protocol",
+    [SK_CONV] = "conversation", [SK_HOST] = "host",
 };
 
 int stats_kind_lookup(const char *name)
@@ -57,7 +58,9 @@ uint64_t stats_header_check(const struct stats_shm_header *h)
 {
     /* from nentries (after seq) up to check */
     size_t from = offsetof(struct stats_shm_header, nentries);
-    uint64_t w[(offsetof(struct stats_shm_header, check) - offsetof(struct stats_shm_header, nentries)) / 8];
+    uint64_t
+        w[(offsetof(struct stats_shm_header, check) - offsetof(struct stats_shm_header, nentries)) /
+          8];
     memcpy(w, (const char *)h + from, sizeof w);
     return mix(w, sizeof w / 8);
 }
@@ -205,7 +208,8 @@ int stats_shm_read(const void *base, size_t size, struct stats_snapshot *out, ch
         snprintf(err, errlen, "statistics segment shorter than its capacity");
         return -1;
     }
-    const struct stats_entry *src = (const struct stats_entry *)((const char *)base + STATS_HEADER_SIZE);
+    const struct stats_entry *src =
+        (const struct stats_entry *)((const char *)base + STATS_HEADER_SIZE);
     /* room for the entries in use now, grown when a copy shows more: a
      * segment's capacity may be far larger than what it holds */
     size_t room = 0;
@@ -221,7 +225,8 @@ int stats_shm_read(const void *base, size_t size, struct stats_snapshot *out, ch
                 return -1;
             }
         }
-        uint64_t s1 = atomic_load_explicit(&((struct stats_shm_header *)h)->seq, memory_order_acquire);
+        uint64_t s1 =
+            atomic_load_explicit(&((struct stats_shm_header *)h)->seq, memory_order_acquire);
         if (s1 & 1) {
             out->retries++;
             sched_yield();
@@ -231,7 +236,8 @@ int stats_shm_read(const void *base, size_t size, struct stats_snapshot *out, ch
         size_t n = out->hdr.nentries <= room ? out->hdr.nentries : 0;
         memcpy(out->entries, src, n * sizeof *src);
         atomic_thread_fence(memory_order_acquire);
-        uint64_t s2 = atomic_load_explicit(&((struct stats_shm_header *)h)->seq, memory_order_relaxed);
+        uint64_t s2 =
+            atomic_load_explicit(&((struct stats_shm_header *)h)->seq, memory_order_relaxed);
         if (s1 != s2 || out->hdr.nentries > room) {
             out->retries++;
             continue;
@@ -259,7 +265,8 @@ int stats_shm_read_named(const char *prefix, const char *watcher, struct stats_s
     memset(out, 0, sizeof *out);
     int fd = shm_open(name, O_RDONLY, 0);
     if (fd < 0) {
-        snprintf(err, errlen, "no watcher '%s' (shared memory %s: %s)", watcher, name, strerror(errno));
+        snprintf(err, errlen, "no watcher '%s' (shared memory %s: %s)", watcher, name,
+                 strerror(errno));
         return -1;
     }
     struct stat st;
@@ -300,7 +307,8 @@ int stats_shm_list(const char *prefix, char ***names)
     char **v = NULL;
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (strncmp(de->d_name, prefix, plen) != 0 || de->d_name[plen] != '.' || !de->d_name[plen + 1])
+        if (strncmp(de->d_name, prefix, plen) != 0 || de->d_name[plen] != '.' ||
+            !de->d_name[plen + 1])
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 8;
