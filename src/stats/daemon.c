@@ -570,6 +570,7 @@ int daemon_main(int argc, char **argv)
     if (pid_file && write_pid_file(pid_file) != 0) {
         daemon_conf_free(&c);
         status = 1;
+        pid_file = NULL; /* not ours to remove */
         goto out;
     }
     if (start_watchers(&d, &c) != 0) {
@@ -652,7 +653,7 @@ out:
         close(d.listen_fd);
     if (sfd >= 0)
         close(sfd);
-    if (pid_file && status == 0)
+    if (pid_file)
         unlink(pid_file);
     return status;
 }
