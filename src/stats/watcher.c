@@ -292,6 +292,7 @@ int watcher_restart(struct watcher *w, struct watcher_conf *conf, uint32_t publi
     w->conf = *conf;
     conf->filter.re = conf->filter.match_data = NULL;
     w->publish_ms = publish_ms;
+    w->opened_once = 0; /* a new configuration's first open is not a reopen */
     if (resize) {
         counters_free(w->ctr);
         stats_shm_close(&w->shm, true);
