@@ -6,6 +6,7 @@
  *   netsift query ...     ask a running capture (control socket) or its database
  *   netsift schema ...    print the database tables (SQL or markdown)
  *   netsift sync ...      push the databases to PostgreSQL (sync/sync_cmd.c)
+ *   netsift dump ...      print audit records (audit/dump.c)
  *   netsift daemon ...    statistics daemon: watchers, shared memory (stats/daemon.c)
  *   netsift stats ...     read the daemon's counters (stats/stats_cmd.c)
  *   netsift version
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/dump.h"
 #include "capture/capture.h"
 #include "control/client.h"
 #include "monitor/monitor_tables.h"
@@ -39,6 +41,7 @@ static void usage(FILE *f)
             "    netsift query [--control PATH | --db-path DIR] [COMMAND]\n"
             "    netsift schema [--sql | --markdown]\n"
             "    netsift sync [-d DIR] [--sync-address HOST] [--sync-port PORT] [--status] ...\n"
+            "    netsift dump [--csv | --json] [--select FIELD,...] [--header] FILE.ncap.gz\n"
             "    netsift daemon -c FILE [--pid-file PATH] [--metrics ADDR:PORT] ...\n"
             "    netsift stats [--json] [--watch [SECONDS]] [WATCHER...]\n"
             "    netsift version\n"
@@ -56,6 +59,8 @@ static void usage(FILE *f)
             "              default) or the column reference (--markdown, docs/schema.md).\n"
             "    sync      push the rows of every database that a central PostgreSQL does\n"
             "              not have yet, or show what is pending ('netsift sync --help').\n"
+            "    dump      print the records of an audit file written by capture --audit DIR\n"
+            "              as a table, CSV or JSON lines ('netsift dump --help').\n"
             "    daemon    statistics daemon: watchers (interface + filter + handlers) count\n"
             "              traffic per MAC, IP, interface, protocol, conversation and host into\n"
             "              shared memory ('netsift daemon --help', docs/daemon.md).\n"
@@ -112,6 +117,8 @@ int main(int argc, char **argv)
         return schema_main(argc - 1, argv + 1);
     if (strcmp(cmd, "sync") == 0)
         return sync_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "dump") == 0)
+        return dump_main(argc - 1, argv + 1);
     if (strcmp(cmd, "daemon") == 0)
         return daemon_main(argc - 1, argv + 1);
     if (strcmp(cmd, "stats") == 0)
