@@ -11,7 +11,7 @@
 #define RING 64 /* per-second buckets kept (>= the longest window + 1) */
 
 struct rate_ring {
-    uint64_t last_sec;    /* newest second with a bucket */
+    uint64_t last_sec; /* newest second with a bucket */
     uint32_t pk[RING];
     uint64_t by[RING];
 };
@@ -155,7 +155,7 @@ static const struct {
     int proto;
     const char *name;
 } proto_names[] = {
-    {1, "icmp"}, {2, "igmp"}, {6, "tcp"}, {17, "udp"}, {47, "gre"},
+    {1, "icmp"}, {2, "igmp"}, {6, "tcp"},    {17, "udp"},   {47, "gre"},
     {50, "esp"}, {51, "ah"},  {58, "icmp6"}, {132, "sctp"},
 };
 

@@ -37,7 +37,8 @@ void counters_add(struct counters *c, uint32_t handlers, const struct packet *pk
  * sequence lock), windows summed as of now_s (seconds; the current,
  * incomplete second is not in any window).  Returns the entries written
  * (at most the segment's capacity). */
-uint64_t counters_publish(struct counters *c, struct stats_entry *out, uint64_t cap, uint64_t now_s);
+uint64_t counters_publish(struct counters *c, struct stats_entry *out, uint64_t cap,
+                          uint64_t now_s);
 
 uint64_t counters_overflow(const struct counters *c);
 uint32_t counters_size(const struct counters *c);

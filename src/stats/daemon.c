@@ -39,7 +39,7 @@
 
 struct daemon {
     const char *config_path;
-    struct daemon_conf conf;   /* global settings in force (watchers moved out) */
+    struct daemon_conf conf; /* global settings in force (watchers moved out) */
     struct watcher **w;
     size_t nw;
     struct stats_db *db;
@@ -89,7 +89,8 @@ static void usage(FILE *f)
             "    the stats table and a summary to stderr.  SIGTERM and SIGINT stop cleanly.\n\n"
             "CONFIGURATION KEYS\n");
     daemon_conf_print_keys(f);
-    fprintf(f, "\nEXIT STATUS\n    0 stopped by a signal, 1 runtime error, 2 bad usage or configuration.\n");
+    fprintf(f, "\nEXIT STATUS\n    0 stopped by a signal, 1 runtime error, 2 bad usage or "
+               "configuration.\n");
 }
 
 static uint64_t wall_us(void)
@@ -157,10 +158,15 @@ static void summary(struct daemon *d)
         return;
     size_t n = read_all(d, snaps);
     for (size_t i = 0; i < n; i++) {
-        fprintf(stderr, "netsift daemon: watcher %s: %s, %llu packets seen, %llu matched, %llu bytes, %llu entries\n",
-                snaps[i].hdr.watcher, snaps[i].hdr.state <= WS_STOPPED ? stats_state_names[snaps[i].hdr.state] : "?",
-                (unsigned long long)snaps[i].hdr.packets_seen, (unsigned long long)snaps[i].hdr.packets_matched,
-                (unsigned long long)snaps[i].hdr.bytes_matched, (unsigned long long)snaps[i].hdr.nentries);
+        fprintf(stderr,
+                "netsift daemon: watcher %s: %s, %llu packets seen, %llu matched, %llu bytes, %llu "
+                "entries\n",
+                snaps[i].hdr.watcher,
+                snaps[i].hdr.state <= WS_STOPPED ? stats_state_names[snaps[i].hdr.state] : "?",
+                (unsigned long long)snaps[i].hdr.packets_seen,
+                (unsigned long long)snaps[i].hdr.packets_matched,
+                (unsigned long long)snaps[i].hdr.bytes_matched,
+                (unsigned long long)snaps[i].hdr.nentries);
         stats_snapshot_free(&snaps[i]);
     }
     free(snaps);
@@ -175,7 +181,8 @@ static int open_listener(const char *spec, char *err, size_t errlen)
     if (parse_listen_addr(spec, host, sizeof host, &p, err, errlen) != 0)
         return -1;
     snprintf(port, sizeof port, "%u", p);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV}, *ai;
+    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV},
+                    *ai;
     int rc = getaddrinfo(host, port, &hints, &ai);
     if (rc != 0) {
         snprintf(err, errlen, "metrics address '%s': %s", spec, gai_strerror(rc));
@@ -307,7 +314,8 @@ static void reload(struct daemon *d)
     }
     apply_overrides(d, &nc);
     if (strcmp(nc.shm_prefix, d->conf.shm_prefix) != 0) {
-        fprintf(stderr, "netsift daemon: SIGHUP: shm_prefix cannot change while running; keeping '%s'\n",
+        fprintf(stderr,
+                "netsift daemon: SIGHUP: shm_prefix cannot change while running; keeping '%s'\n",
                 d->conf.shm_prefix);
         snprintf(nc.shm_prefix, sizeof nc.shm_prefix, "%s", d->conf.shm_prefix);
     }
@@ -326,7 +334,8 @@ static void reload(struct daemon *d)
     if (strcmp(nc.metrics, d->conf.metrics) != 0) {
         int fd = -1;
         if (nc.metrics[0] && (fd = open_listener(nc.metrics, err, sizeof err)) < 0) {
-            fprintf(stderr, "netsift daemon: SIGHUP: %s; metrics stay at '%s'\n", err, d->conf.metrics);
+            fprintf(stderr, "netsift daemon: SIGHUP: %s; metrics stay at '%s'\n", err,
+                    d->conf.metrics);
             snprintf(nc.metrics, sizeof nc.metrics, "%s", d->conf.metrics);
         } else {
             if (d->listen_fd >= 0)
@@ -365,13 +374,16 @@ static void reload(struct daemon *d)
         }
         struct watcher_conf wc;
         daemon_conf_take(&nc, j, &wc);
-        if (strcmp(wc.canon, watcher_conf(d->w[i])->canon) == 0 && nc.publish_ms == d->conf.publish_ms) {
+        if (strcmp(wc.canon, watcher_conf(d->w[i])->canon) == 0 &&
+            nc.publish_ms == d->conf.publish_ms) {
             filter_free(&wc.filter);
             kept++;
         } else if (watcher_restart(d->w[i], &wc, nc.publish_ms, err, sizeof err) != 0) {
             fprintf(stderr, "netsift daemon: SIGHUP: %s\n", err);
         } else {
-            fprintf(stderr, "netsift daemon: SIGHUP: watcher %s changed, restarted with its counters\n", name);
+            fprintf(stderr,
+                    "netsift daemon: SIGHUP: watcher %s changed, restarted with its counters\n",
+                    name);
             changed++;
         }
         nw[j] = d->w[i];
@@ -402,7 +414,9 @@ static void reload(struct daemon *d)
     keep.watchers = NULL;
     keep.nwatchers = 0;
     d->conf = keep;
-    fprintf(stderr, "netsift daemon: SIGHUP: configuration reloaded: %u added, %u removed, %u changed, %u unchanged\n",
+    fprintf(stderr,
+            "netsift daemon: SIGHUP: configuration reloaded: %u added, %u removed, %u changed, %u "
+            "unchanged\n",
             added, removed, changed, kept);
 }
 
@@ -460,14 +474,17 @@ int daemon_main(int argc, char **argv)
         else if (strcmp(a, "--shm-prefix") == 0)
             target = &d.opt_prefix;
         else if (strcmp(a, "--persist-interval") == 0) {
-            if (i + 1 >= argc || conf_parse_duration(argv[i + 1], &d.opt_persist) != 0 || !d.opt_persist) {
-                fprintf(stderr, "netsift daemon: --persist-interval needs a duration of at least 1s\n");
+            if (i + 1 >= argc || conf_parse_duration(argv[i + 1], &d.opt_persist) != 0 ||
+                !d.opt_persist) {
+                fprintf(stderr,
+                        "netsift daemon: --persist-interval needs a duration of at least 1s\n");
                 return 2;
             }
             i++;
             continue;
         } else {
-            fprintf(stderr, "netsift daemon: unknown option '%s' (see 'netsift daemon --help')\n", a);
+            fprintf(stderr, "netsift daemon: unknown option '%s' (see 'netsift daemon --help')\n",
+                    a);
             return 2;
         }
         if (i + 1 >= argc) {
@@ -477,11 +494,13 @@ int daemon_main(int argc, char **argv)
         *target = argv[++i];
     }
     if (max_entries && !read_file) {
-        fprintf(stderr, "netsift daemon: --max-entries goes with -r (with -c: max_entries in the file)\n");
+        fprintf(stderr,
+                "netsift daemon: --max-entries goes with -r (with -c: max_entries in the file)\n");
         return 2;
     }
     if (!d.config_path == !read_file) {
-        fprintf(stderr, "netsift daemon: give one of -c FILE and -r PCAP (see 'netsift daemon --help')\n");
+        fprintf(stderr,
+                "netsift daemon: give one of -c FILE and -r PCAP (see 'netsift daemon --help')\n");
         return 2;
     }
     char err[1200];
@@ -499,7 +518,7 @@ int daemon_main(int argc, char **argv)
         fclose(mf);
         lrc = strchr(read_file, '\n') || (max_entries && strchr(max_entries, '\n'))
                   ? (snprintf(err, sizeof err, "-r: bad file name or --max-entries"), -1)
-                                       : daemon_conf_parse(&c, text, len, "-r", 0, err, sizeof err);
+                  : daemon_conf_parse(&c, text, len, "-r", 0, err, sizeof err);
         free(text);
     } else {
         lrc = daemon_conf_load(&c, d.config_path, err, sizeof err);
@@ -512,7 +531,8 @@ int daemon_main(int argc, char **argv)
     if (c.metrics[0] || c.shm_prefix[0]) {
         char host[CONF_HOST_MAX];
         uint16_t port;
-        if (c.metrics[0] && parse_listen_addr(c.metrics, host, sizeof host, &port, err, sizeof err) != 0) {
+        if (c.metrics[0] &&
+            parse_listen_addr(c.metrics, host, sizeof host, &port, err, sizeof err) != 0) {
             fprintf(stderr, "netsift daemon: --metrics: %s\n", err);
             daemon_conf_free(&c);
             return 2;
@@ -525,7 +545,8 @@ int daemon_main(int argc, char **argv)
         return 0;
     }
     if (c.nwatchers == 0)
-        fprintf(stderr, "netsift daemon: warning: %s has no [watcher NAME] section\n", d.config_path);
+        fprintf(stderr, "netsift daemon: warning: %s has no [watcher NAME] section\n",
+                d.config_path);
 
     sigset_t set;
     sigemptyset(&set);
@@ -549,6 +570,7 @@ int daemon_main(int argc, char **argv)
     if (pid_file && write_pid_file(pid_file) != 0) {
         daemon_conf_free(&c);
         status = 1;
+        pid_file = NULL; /* not ours to remove */
         goto out;
     }
     if (start_watchers(&d, &c) != 0) {
@@ -562,7 +584,8 @@ int daemon_main(int argc, char **argv)
 
     uint64_t next_persist = wall_us() + d.conf.persist_interval * 1000000u;
     for (;;) {
-        struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN}, {.fd = d.listen_fd, .events = POLLIN}};
+        struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
+                                {.fd = d.listen_fd, .events = POLLIN}};
         uint64_t now = wall_us();
         int timeout = now >= next_persist ? 0 : (int)((next_persist - now) / 1000 + 1);
         if (timeout > (once ? 10 : 1000))
@@ -630,7 +653,7 @@ out:
         close(d.listen_fd);
     if (sfd >= 0)
         close(sfd);
-    if (pid_file && status == 0)
+    if (pid_file)
         unlink(pid_file);
     return status;
 }

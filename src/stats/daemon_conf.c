@@ -69,13 +69,15 @@ static const struct key_def watcher_keys[] = {
      "what to count: mac ip interface protocol conversation host, or all (default)"},
     {"max_entries", V_UINT, WOFF(max_entries), 0, 16, 1u << 22,
      "counters kept (keys of all handlers together; default 4096)"},
-    {"promiscuous", V_BOOL, WOFF(promiscuous), 0, 0, 0, "put the interface in promiscuous mode (yes)"},
+    {"promiscuous", V_BOOL, WOFF(promiscuous), 0, 0, 0,
+     "put the interface in promiscuous mode (yes)"},
 };
 
 static const struct key_def daemon_keys[] = {
     {"db_path", V_TEXT, DOFF(db_path), CONF_PATH_MAX, 0, 0,
      "directory of stats.sqlite (counters appended on stop and every persist_interval)"},
-    {"persist_interval", V_DURATION, DOFF(persist_interval), 0, 1, 0, "seconds between appends (60)"},
+    {"persist_interval", V_DURATION, DOFF(persist_interval), 0, 1, 0,
+     "seconds between appends (60)"},
     {"metrics", V_LISTEN, DOFF(metrics), CONF_HOST_MAX, 0, 0,
      "ADDR:PORT of the Prometheus endpoint (PORT alone: 127.0.0.1)"},
     {"shm_prefix", V_NAME, DOFF(shm_prefix), sizeof(((struct daemon_conf *)0)->shm_prefix), 0, 0,
@@ -167,7 +169,8 @@ static int parse_handlers(const char *v, uint32_t *mask, char *err, size_t errle
     char buf[512];
     snprintf(buf, sizeof buf, "%s", v);
     uint32_t m = 0;
-    for (char *save, *tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save)) {
+    for (char *save, *tok = strtok_r(buf, " ,\t", &save); tok;
+         tok = strtok_r(NULL, " ,\t", &save)) {
         if (strcmp(tok, "all") == 0) {
             m |= (1u << SK_COUNT) - 1;
             continue;
@@ -175,7 +178,8 @@ static int parse_handlers(const char *v, uint32_t *mask, char *err, size_t errle
         int k = stats_kind_lookup(tok);
         if (k < 0) {
             snprintf(err, errlen,
-                     "unknown handler '%s' (mac, ip, interface, protocol, conversation, host, all)", tok);
+                     "unknown handler '%s' (mac, ip, interface, protocol, conversation, host, all)",
+                     tok);
             return -1;
         }
         m |= 1u << k;
@@ -231,7 +235,8 @@ static int set_value(void *base, const struct key_def *k, const char *v, unsigne
         if (k->kind == V_BPF && check_bpf(v, err, errlen) != 0)
             return -1;
         if (k->kind == V_NAME && !valid_name(v, k->aux)) {
-            snprintf(err, errlen, "%s: '%s' is not a name of letters, digits, '_' and '-'", k->key, v);
+            snprintf(err, errlen, "%s: '%s' is not a name of letters, digits, '_' and '-'", k->key,
+                     v);
             return -1;
         }
         if (k->kind == V_LISTEN && v[0]) {
@@ -247,12 +252,9 @@ static int set_value(void *base, const struct key_def *k, const char *v, unsigne
             return -1;
         *(bool *)((char *)base + k->aux) = true;
         return 0;
-    case V_CIDR:
-        return filter_parse_cidr(v, (struct cidr *)field, err, errlen);
-    case V_PORTS:
-        return filter_parse_ports(v, (struct port_range *)field, err, errlen);
-    case V_PROTO:
-        return filter_parse_protocol(v, (int *)field, err, errlen);
+    case V_CIDR: return filter_parse_cidr(v, (struct cidr *)field, err, errlen);
+    case V_PORTS: return filter_parse_ports(v, (struct port_range *)field, err, errlen);
+    case V_PROTO: return filter_parse_protocol(v, (int *)field, err, errlen);
     case V_REGEX: {
         struct watcher_conf *w = base;
         if (strlen(v) >= k->aux) {
@@ -264,14 +266,14 @@ static int set_value(void *base, const struct key_def *k, const char *v, unsigne
         snprintf(field, k->aux, "%s", v);
         return 0;
     }
-    case V_HANDLERS:
-        return parse_handlers(v, (uint32_t *)field, err, errlen);
+    case V_HANDLERS: return parse_handlers(v, (uint32_t *)field, err, errlen);
     case V_UINT: {
         char *end;
         errno = 0;
         unsigned long long x = strtoull(v, &end, 10);
         if (!isdigit((unsigned char)v[0]) || *end || errno || x < k->min || x > k->max) {
-            snprintf(err, errlen, "%s: '%s' is not a whole number from %u to %u", k->key, v, k->min, k->max);
+            snprintf(err, errlen, "%s: '%s' is not a whole number from %u to %u", k->key, v, k->min,
+                     k->max);
             return -1;
         }
         *(uint32_t *)field = (uint32_t)x;
@@ -286,7 +288,8 @@ static int set_value(void *base, const struct key_def *k, const char *v, unsigne
     case V_DURATION: {
         uint64_t s;
         if (conf_parse_duration(v, &s) != 0 || s < k->min) {
-            snprintf(err, errlen, "%s: '%s' is not a duration of at least %us (e.g. 60, 5m)", k->key, v, k->min);
+            snprintf(err, errlen, "%s: '%s' is not a duration of at least %us (e.g. 60, 5m)",
+                     k->key, v, k->min);
             return -1;
         }
         *(uint64_t *)field = s;
@@ -324,12 +327,12 @@ static int watcher_finish(struct watcher_conf *w, const char *fname, char *err, 
     return 0;
 }
 
-#define FAIL(...)                                                                              \
-    do {                                                                                       \
-        char why_[1024];                                                                       \
-        snprintf(why_, sizeof why_, __VA_ARGS__);                                              \
-        snprintf(err, errlen, "%s:%d: %s", fname, lineno, why_);                               \
-        goto fail;                                                                             \
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        char why_[1024];                                                                           \
+        snprintf(why_, sizeof why_, __VA_ARGS__);                                                  \
+        snprintf(err, errlen, "%s:%d: %s", fname, lineno, why_);                                   \
+        goto fail;                                                                                 \
     } while (0)
 
 int daemon_conf_parse(struct daemon_conf *c, const char *text, size_t len, const char *fname,
@@ -384,7 +387,8 @@ int daemon_conf_parse(struct daemon_conf *c, const char *text, size_t len, const
                      STATS_NAME_MAX - 1);
             for (size_t i = 0; i < c->nwatchers; i++)
                 if (strcmp(c->watchers[i].name, wname) == 0)
-                    FAIL("watcher '%s' defined twice (first on line %d)", wname, c->watchers[i].line);
+                    FAIL("watcher '%s' defined twice (first on line %d)", wname,
+                         c->watchers[i].line);
             struct watcher_conf *nw = realloc(c->watchers, (c->nwatchers + 1) * sizeof *nw);
             if (!nw)
                 FAIL("out of memory");
@@ -422,7 +426,8 @@ int daemon_conf_parse(struct daemon_conf *c, const char *text, size_t len, const
         if (sec == SEC_WATCHER)
             canon_add(base, key, value);
     }
-    if (sec == SEC_WATCHER && watcher_finish(&c->watchers[c->nwatchers - 1], fname, err, errlen) != 0)
+    if (sec == SEC_WATCHER &&
+        watcher_finish(&c->watchers[c->nwatchers - 1], fname, err, errlen) != 0)
         goto fail_noformat;
     return 0;
 fail:

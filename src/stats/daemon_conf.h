@@ -23,24 +23,24 @@
 
 struct watcher_conf {
     char name[STATS_NAME_MAX];
-    int line;                       /* of its [watcher NAME] header */
+    int line; /* of its [watcher NAME] header */
     char interface[CONF_IFNAME_MAX];
-    char read_file[CONF_PATH_MAX];  /* replay a capture file instead (tests, offline) */
-    char bpf[2048];                 /* kernel filter, "" none */
-    char regex[1024];               /* the pattern compiled into filter.re */
+    char read_file[CONF_PATH_MAX]; /* replay a capture file instead (tests, offline) */
+    char bpf[2048];                /* kernel filter, "" none */
+    char regex[1024];              /* the pattern compiled into filter.re */
     bool promiscuous;
-    uint32_t handlers;              /* bit (1 << SK_*) */
-    uint32_t max_entries;           /* entries of its shared-memory table */
+    uint32_t handlers;    /* bit (1 << SK_*) */
+    uint32_t max_entries; /* entries of its shared-memory table */
     struct watch_filter filter;
-    char canon[8192];               /* every setting as text: equal = unchanged */
+    char canon[8192]; /* every setting as text: equal = unchanged */
 };
 
 struct daemon_conf {
-    char db_path[CONF_PATH_MAX];    /* DB_PATH/stats.sqlite; "" no persistence */
-    uint64_t persist_interval;      /* seconds between appends to the stats table */
-    char metrics[CONF_HOST_MAX];    /* ADDR:PORT of the Prometheus endpoint; "" none */
+    char db_path[CONF_PATH_MAX]; /* DB_PATH/stats.sqlite; "" no persistence */
+    uint64_t persist_interval;   /* seconds between appends to the stats table */
+    char metrics[CONF_HOST_MAX]; /* ADDR:PORT of the Prometheus endpoint; "" none */
     char shm_prefix[32];
-    uint32_t publish_ms;            /* how often watchers publish to shared memory */
+    uint32_t publish_ms; /* how often watchers publish to shared memory */
     struct watcher_conf *watchers;
     size_t nwatchers;
 };

@@ -30,8 +30,10 @@ int filter_parse_mac(const char *text, uint8_t mac[6], char *err, size_t errlen)
 {
     unsigned v[6];
     char tail;
-    if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6 &&
-        sscanf(text, "%2x-%2x-%2x-%2x-%2x-%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6) {
+    if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+               &tail) != 6 &&
+        sscanf(text, "%2x-%2x-%2x-%2x-%2x-%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+               &tail) != 6) {
         snprintf(err, errlen, "bad MAC address '%s' (want aa:bb:cc:dd:ee:ff)", text);
         return -1;
     }
@@ -121,9 +123,9 @@ static const struct {
     const char *name;
     int value;
 } protocols[] = {
-    {"tcp", 6}, {"udp", 17}, {"icmp", 1}, {"icmp6", 58}, {"sctp", 132}, {"gre", 47},
-    {"esp", 50}, {"ah", 51}, {"igmp", 2}, {"arp", PROTO_ARP}, {"ip", PROTO_IP4},
-    {"ip6", PROTO_IP6},
+    {"tcp", 6},    {"udp", 17},        {"icmp", 1},       {"icmp6", 58},
+    {"sctp", 132}, {"gre", 47},        {"esp", 50},       {"ah", 51},
+    {"igmp", 2},   {"arp", PROTO_ARP}, {"ip", PROTO_IP4}, {"ip6", PROTO_IP6},
 };
 
 int filter_parse_protocol(const char *text, int *proto, char *err, size_t errlen)
@@ -150,11 +152,13 @@ int filter_set_regex(struct watch_filter *f, const char *pattern, char *err, siz
 {
     int code;
     PCRE2_SIZE off;
-    pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+    pcre2_code *re =
+        pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(code, msg, sizeof msg);
-        snprintf(err, errlen, "bad regex '%s': %s at offset %zu", pattern, (const char *)msg, (size_t)off);
+        snprintf(err, errlen, "bad regex '%s': %s at offset %zu", pattern, (const char *)msg,
+                 (size_t)off);
         return -1;
     }
     filter_free(f);

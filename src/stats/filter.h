@@ -31,13 +31,13 @@ enum { PROTO_ANY = -1, PROTO_ARP = 256, PROTO_IP4 = 257, PROTO_IP6 = 258 };
 
 struct watch_filter {
     bool src_mac_set, dst_mac_set, mac_set;
-    uint8_t src_mac[6], dst_mac[6], mac[6]; /* mac: either side */
-    struct cidr src_ip, dst_ip, ip;          /* ip: either side */
+    uint8_t src_mac[6], dst_mac[6], mac[6];     /* mac: either side */
+    struct cidr src_ip, dst_ip, ip;             /* ip: either side */
     struct port_range src_port, dst_port, port; /* port: either side */
-    int protocol;                            /* PROTO_ANY, PROTO_*, or 0..255 */
-    void *re;                                /* pcre2_code_8, NULL when none */
-    void *match_data;                        /* pcre2_match_data_8 (one thread) */
-    bool jit;                                /* the expression is JIT-compiled */
+    int protocol;                               /* PROTO_ANY, PROTO_*, or 0..255 */
+    void *re;                                   /* pcre2_code_8, NULL when none */
+    void *match_data;                           /* pcre2_match_data_8 (one thread) */
+    bool jit;                                   /* the expression is JIT-compiled */
 };
 
 /* Parsers of one criterion's text; 0, or -1 with a reason in err. */

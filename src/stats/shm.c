@@ -21,8 +21,9 @@
 const unsigned stats_window_seconds[STATS_WINDOWS] = {1, 10, 60};
 
 const char *const stats_kind_names[SK_COUNT] = {
-    [SK_MAC] = "mac",           [SK_IP] = "ip",     [SK_IFACE] = "interface",
-    [SK_PROTO] = "protocol",    [SK_CONV] = "conversation", [SK_HOST] = "host",
+    [SK_MAC] = "mac",           [SK_IP] = "ip",
+    [SK_IFACE] = "interface",   [SK_PROTO] = "protocol",
+    [SK_CONV] = "conversation", [SK_HOST] = "host",
 };
 
 int stats_kind_lookup(const char *name)
@@ -57,7 +58,9 @@ uint64_t stats_header_check(const struct stats_shm_header *h)
 {
     /* from nentries (after seq) up to check */
     size_t from = offsetof(struct stats_shm_header, nentries);
-    uint64_t w[(offsetof(struct stats_shm_header, check) - offsetof(struct stats_shm_header, nentries)) / 8];
+    uint64_t
+        w[(offsetof(struct stats_shm_header, check) - offsetof(struct stats_shm_header, nentries)) /
+          8];
     memcpy(w, (const char *)h + from, sizeof w);
     return mix(w, sizeof w / 8);
 }
@@ -205,25 +208,37 @@ int stats_shm_read(const void *base, size_t size, struct stats_snapshot *out, ch
         snprintf(err, errlen, "statistics segment shorter than its capacity");
         return -1;
     }
-    const struct stats_entry *src = (const struct stats_entry *)((const char *)base + STATS_HEADER_SIZE);
-    out->entries = malloc(cap ? cap * sizeof *out->entries : 1);
-    if (!out->entries) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
+    const struct stats_entry *src =
+        (const struct stats_entry *)((const char *)base + STATS_HEADER_SIZE);
+    /* room for the entries in use now, grown when a copy shows more: a
+     * segment's capacity may be far larger than what it holds */
+    size_t room = 0;
     for (int tries = 0; tries < READ_TRIES; tries++) {
-        uint64_t s1 = atomic_load_explicit(&((struct stats_shm_header *)h)->seq, memory_order_acquire);
+        size_t want = ((const volatile struct stats_shm_header *)h)->nentries;
+        want = want > cap ? cap : want;
+        if (!out->entries || want > room) {
+            room = want + want / 4 + 64 < cap ? want + want / 4 + 64 : cap;
+            free(out->entries);
+            out->entries = malloc(room ? room * sizeof *out->entries : 1);
+            if (!out->entries) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+        }
+        uint64_t s1 =
+            atomic_load_explicit(&((struct stats_shm_header *)h)->seq, memory_order_acquire);
         if (s1 & 1) {
             out->retries++;
             sched_yield();
             continue;
         }
         memcpy(&out->hdr, h, sizeof out->hdr);
-        size_t n = out->hdr.nentries <= cap ? out->hdr.nentries : 0;
+        size_t n = out->hdr.nentries <= room ? out->hdr.nentries : 0;
         memcpy(out->entries, src, n * sizeof *src);
         atomic_thread_fence(memory_order_acquire);
-        uint64_t s2 = atomic_load_explicit(&((struct stats_shm_header *)h)->seq, memory_order_relaxed);
-        if (s1 != s2 || out->hdr.nentries > cap) {
+        uint64_t s2 =
+            atomic_load_explicit(&((struct stats_shm_header *)h)->seq, memory_order_relaxed);
+        if (s1 != s2 || out->hdr.nentries > room) {
             out->retries++;
             continue;
         }
@@ -250,7 +265,8 @@ int stats_shm_read_named(const char *prefix, const char *watcher, struct stats_s
     memset(out, 0, sizeof *out);
     int fd = shm_open(name, O_RDONLY, 0);
     if (fd < 0) {
-        snprintf(err, errlen, "no watcher '%s' (shared memory %s: %s)", watcher, name, strerror(errno));
+        snprintf(err, errlen, "no watcher '%s' (shared memory %s: %s)", watcher, name,
+                 strerror(errno));
         return -1;
     }
     struct stat st;
@@ -291,7 +307,8 @@ int stats_shm_list(const char *prefix, char ***names)
     char **v = NULL;
     struct dirent *de;
     while ((de = readdir(d))) {
-        if (strncmp(de->d_name, prefix, plen) != 0 || de->d_name[plen] != '.' || !de->d_name[plen + 1])
+        if (strncmp(de->d_name, prefix, plen) != 0 || de->d_name[plen] != '.' ||
+            !de->d_name[plen + 1])
             continue;
         if (n == cap) {
             cap = cap ? cap * 2 : 8;

@@ -48,8 +48,8 @@ struct stats_key {
     uint8_t type_a; /* AT_* of a */
     uint8_t type_b; /* AT_* of b */
     uint8_t pad[5];
-    uint8_t a[16];  /* MAC (6 bytes), IP, or NUL-padded text */
-    uint8_t b[16];  /* second IP of a conversation, IP of a host */
+    uint8_t a[16]; /* MAC (6 bytes), IP, or NUL-padded text */
+    uint8_t b[16]; /* second IP of a conversation, IP of a host */
 };
 
 /* Rate windows: the last 1, 10 and 60 complete seconds. */
@@ -59,10 +59,10 @@ extern const unsigned stats_window_seconds[STATS_WINDOWS];
 struct stats_entry {
     struct stats_key key;
     uint64_t tx_packets, tx_bytes, rx_packets, rx_bytes;
-    uint64_t first_seen, last_seen;          /* packet times, microseconds */
-    uint64_t win_packets[STATS_WINDOWS];     /* both directions, per window */
+    uint64_t first_seen, last_seen;      /* packet times, microseconds */
+    uint64_t win_packets[STATS_WINDOWS]; /* both directions, per window */
     uint64_t win_bytes[STATS_WINDOWS];
-    uint64_t check;                          /* stats_entry_check() */
+    uint64_t check; /* stats_entry_check() */
 };
 
 enum stats_state {
@@ -76,19 +76,19 @@ enum stats_state {
 struct stats_shm_header {
     uint64_t magic;
     uint32_t version, header_size, entry_size, capacity;
-    _Atomic uint64_t seq;       /* sequence lock: odd while being written */
+    _Atomic uint64_t seq; /* sequence lock: odd while being written */
     /* everything below is written under the lock */
     uint64_t nentries;
-    uint64_t publishes;         /* pictures published so far */
+    uint64_t publishes;              /* pictures published so far */
     uint64_t started_us, updated_us; /* wall clock */
-    uint64_t packets_seen;      /* packets the watcher read (after the kernel filter) */
-    uint64_t packets_matched, bytes_matched; /* passed the user-space filter */
+    uint64_t packets_seen;           /* packets the watcher read (after the kernel filter) */
+    uint64_t packets_matched, bytes_matched;                     /* passed the user-space filter */
     uint64_t kernel_received, kernel_dropped, interface_dropped; /* pcap_stats */
-    uint64_t overflow;          /* packets whose new key found the table full */
-    uint64_t reopens;           /* times the source was opened again after a failure */
-    uint32_t state;             /* enum stats_state */
-    uint32_t handlers;          /* bit (1 << SK_*) per enabled handler */
-    int32_t pid;                /* of the daemon */
+    uint64_t overflow; /* packets whose new key found the table full */
+    uint64_t reopens;  /* times the source was opened again after a failure */
+    uint32_t state;    /* enum stats_state */
+    uint32_t handlers; /* bit (1 << SK_*) per enabled handler */
+    int32_t pid;       /* of the daemon */
     uint32_t pad;
     char watcher[STATS_NAME_MAX];
     char source[STATS_NAME_MAX * 4]; /* interface or file */

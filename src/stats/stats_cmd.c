@@ -14,26 +14,26 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "NAME\n"
-            "    netsift stats - show the live counters of netsift daemon's watchers\n\n"
-            "SYNOPSIS\n"
-            "    netsift stats [--json] [--watch [SECONDS]] [--top N] [--shm-prefix NAME] [WATCHER...]\n\n"
-            "DESCRIPTION\n"
-            "    Reads each watcher's shared-memory segment (/PREFIX.WATCHER) with its\n"
-            "    sequence lock, so the copy is consistent, and prints the watcher's totals\n"
-            "    and, per handler, its keys by bytes.  Without WATCHER: every watcher under\n"
-            "    the prefix.\n\n"
-            "OPTIONS\n"
-            "    --json              one JSON document with every entry (for scripts)\n"
-            "    --watch [SECONDS]   redraw every SECONDS (default 1) like top, until ^C\n"
-            "    --top N             keys per handler in the text output (default 10, 0 all)\n"
-            "    --shm-prefix NAME   the daemon's shm_prefix (default netsift)\n"
-            "    --verify N          read N times as fast as possible and check every copy's\n"
-            "                        check values; exit 1 on a torn read (for tests)\n"
-            "    -h, --help          this text\n\n"
-            "EXIT STATUS\n"
-            "    0 printed, 1 no such watcher or unreadable segment, 2 bad usage.\n");
+    fprintf(f, "NAME\n"
+               "    netsift stats - show the live counters of netsift daemon's watchers\n\n"
+               "SYNOPSIS\n"
+               "    netsift stats [--json] [--watch [SECONDS]] [--top N] [--shm-prefix NAME] "
+               "[WATCHER...]\n\n"
+               "DESCRIPTION\n"
+               "    Reads each watcher's shared-memory segment (/PREFIX.WATCHER) with its\n"
+               "    sequence lock, so the copy is consistent, and prints the watcher's totals\n"
+               "    and, per handler, its keys by bytes.  Without WATCHER: every watcher under\n"
+               "    the prefix.\n\n"
+               "OPTIONS\n"
+               "    --json              one JSON document with every entry (for scripts)\n"
+               "    --watch [SECONDS]   redraw every SECONDS (default 1) like top, until ^C\n"
+               "    --top N             keys per handler in the text output (default 10, 0 all)\n"
+               "    --shm-prefix NAME   the daemon's shm_prefix (default netsift)\n"
+               "    --verify N          read N times as fast as possible and check every copy's\n"
+               "                        check values; exit 1 on a torn read (for tests)\n"
+               "    -h, --help          this text\n\n"
+               "EXIT STATUS\n"
+               "    0 printed, 1 no such watcher or unreadable segment, 2 bad usage.\n");
 }
 
 static volatile sig_atomic_t interrupted;
@@ -104,10 +104,13 @@ static int verify(const char *prefix, const char *name, long rounds)
                     sum += s.entries[i].tx_packets + s.entries[i].rx_packets;
                     bytes += s.entries[i].tx_bytes + s.entries[i].rx_bytes;
                 }
-            if ((sum != s.hdr.packets_matched || bytes != s.hdr.bytes_matched) && s.hdr.overflow == 0) {
+            if ((sum != s.hdr.packets_matched || bytes != s.hdr.bytes_matched) &&
+                s.hdr.overflow == 0) {
                 {
-                    fprintf(stderr, "netsift stats: torn read: interface counters %llu packets, header %llu\n",
-                            (unsigned long long)sum, (unsigned long long)s.hdr.packets_matched);
+                    fprintf(
+                        stderr,
+                        "netsift stats: torn read: interface counters %llu packets, header %llu\n",
+                        (unsigned long long)sum, (unsigned long long)s.hdr.packets_matched);
                     stats_snapshot_free(&s);
                     return 1;
                 }
@@ -149,7 +152,8 @@ int stats_main(int argc, char **argv)
                 }
             }
         } else if ((strcmp(a, "--top") == 0 || strcmp(a, "--shm-prefix") == 0 ||
-                    strcmp(a, "--verify") == 0) && i + 1 < argc) {
+                    strcmp(a, "--verify") == 0) &&
+                   i + 1 < argc) {
             const char *v = argv[++i];
             char *end;
             if (a[2] == 's') {
@@ -167,7 +171,10 @@ int stats_main(int argc, char **argv)
             else
                 verify_rounds = x;
         } else if (a[0] == '-') {
-            fprintf(stderr, "netsift stats: unknown option or missing value '%s' (see 'netsift stats --help')\n", a);
+            fprintf(stderr,
+                    "netsift stats: unknown option or missing value '%s' (see 'netsift stats "
+                    "--help')\n",
+                    a);
             free(names);
             return 2;
         } else {

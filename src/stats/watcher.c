@@ -29,7 +29,7 @@ struct watcher {
     atomic_int stop;
     atomic_int publish_now;
     _Atomic uint64_t published;
-    atomic_bool finished;       /* read_file: end of file reached */
+    atomic_bool finished; /* read_file: end of file reached */
     pthread_mutex_t pub_lock;
     pthread_cond_t pub_cond;
 
@@ -101,7 +101,8 @@ static void publish(struct watcher *w)
     h->state = w->state;
     h->handlers = w->conf.handlers;
     h->pid = (int32_t)getpid();
-    copy_str(h->source, sizeof h->source, w->conf.interface[0] ? w->conf.interface : w->conf.read_file);
+    copy_str(h->source, sizeof h->source,
+             w->conf.interface[0] ? w->conf.interface : w->conf.read_file);
     snprintf(h->error, sizeof h->error, "%s", w->error);
     stats_shm_end(&w->shm);
     pthread_mutex_lock(&w->pub_lock);
@@ -143,7 +144,8 @@ static int try_open(struct watcher *w)
     char err[512];
     if (source_open(&w->src, &nc, err, sizeof err) != 0) {
         if (strcmp(err, w->error) != 0)
-            fprintf(stderr, "netsift daemon: watcher %s: %s; retrying every second\n", w->conf.name, err);
+            fprintf(stderr, "netsift daemon: watcher %s: %s; retrying every second\n", w->conf.name,
+                    err);
         copy_str(w->error, sizeof w->error, err);
         w->state = WS_WAITING;
         return -1;
@@ -290,6 +292,7 @@ int watcher_restart(struct watcher *w, struct watcher_conf *conf, uint32_t publi
     w->conf = *conf;
     conf->filter.re = conf->filter.match_data = NULL;
     w->publish_ms = publish_ms;
+    w->opened_once = 0; /* a new configuration's first open is not a reopen */
     if (resize) {
         counters_free(w->ctr);
         stats_shm_close(&w->shm, true);

@@ -115,9 +115,22 @@ grep -q "in use by netsift daemon pid $DPID" "$WORK/dup.err" && pass || fail "se
 check "the first daemon's segment is intact" "$FRAMES_ALL" "$(field_all)"
 
 # 3. /metrics: exposition format, same values as stats --json
-curl -s --max-time 5 "http://127.0.0.1:$PORT/metrics" > "$WORK/metrics.txt"
+# GET URL: the body on stdout, or the HTTP status code of an error
+http_get() {
+  python3 -c 'import sys, urllib.request, urllib.error
+try:
+    sys.stdout.write(urllib.request.urlopen(sys.argv[1], timeout=5).read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code)' "$1"
+}
+http_get "http://127.0.0.1:$PORT/metrics" > "$WORK/metrics.txt"
 $PROMPY "$SRC_DIR/tests/integration/promcheck.py" "$WORK/metrics.txt" "$WORK/s.json" && pass || fail "metrics"
-check "other paths: 404" 404 "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/x")"
+check "inventory: distinct source MACs, as tshark" "$(tshark -r "$CAP" -T fields -e eth.src 2>/dev/null | sort -u | grep -c .)" \
+  "$(awk '/^netsift_inventory_hosts\{watcher="all",address="mac"\}/ {print $2}' "$WORK/metrics.txt")"
+check "inventory: distinct source IPs, as tshark" \
+  "$(tshark -r "$CAP" -T fields -E occurrence=f -e ip.src -e ipv6.src -e arp.src.proto_ipv4 2>/dev/null | tr -d '\t' | grep -v -x -e '' -e 0.0.0.0 -e :: | sort -u | wc -l)" \
+  "$(awk '/^netsift_inventory_hosts\{watcher="all",address="ip"\}/ {print $2}' "$WORK/metrics.txt")"
+check "other paths: 404" 404 "$(http_get "http://127.0.0.1:$PORT/x")"
 
 # 4. SIGUSR1 snapshot, then SIGTERM: rows in the stats table, clean exit
 kill -USR1 $DPID

@@ -24,7 +24,7 @@ PREFIX="nslive$$"
 XA="nsxa$$" XB="nsxb$$" # a second veth pair that comes and goes
 trap 'ip netns del "$NS" 2>/dev/null; ip link del "$VB" 2>/dev/null; ip link del "$XA" 2>/dev/null; rm -rf "$WORK"' EXIT
 ip link add "$XA" type veth peer name "$XB" && ip link set "$XA" up && ip link set "$XB" up
-REGEX='HTTP/1\.[01] [0-9]{3}|Host: '
+REGEX='HTTP/1\.[01] [0-9]{3}|Host: |google'
 
 conf() { # the configuration, with extra sections from stdin
   cat > "$WORK/d.conf" <<CONF

@@ -36,7 +36,8 @@ static int matches(const char *body)
     char text[2048], err[1200];
     snprintf(text, sizeof text, "[watcher t]\nread_file = x\n%s\n", body);
     struct daemon_conf c;
-    int rc = daemon_conf_parse(&c, text, strlen(text), "t.conf", DCONF_NO_IFACE_CHECK, err, sizeof err);
+    int rc =
+        daemon_conf_parse(&c, text, strlen(text), "t.conf", DCONF_NO_IFACE_CHECK, err, sizeof err);
     if (rc != 0) {
         print_error("%s\n", err);
         return -1;
@@ -55,15 +56,24 @@ static void test_filters(void **state)
         const char *body;
         int want;
     } cases[] = {
-        {"src_ip = 10.0.0.0/8", 1},       {"src_ip = 10.0.0.2", 0},
-        {"dst_ip = 192.168.200.0/24", 1}, {"dst_ip = 192.168.201.0/24", 0},
-        {"ip = 192.168.200.254", 1},      {"ip = 2001:db8::/32", 0},
-        {"src_port = 5000-6000", 1},      {"dst_port = 54-60", 0},
-        {"port = 53", 1},                 {"protocol = udp", 1},
-        {"protocol = tcp", 0},            {"protocol = 17", 1},
-        {"protocol = ip", 1},             {"protocol = ip6", 0},
-        {"regex = GET\\s/", 1},           {"regex = ^GET", 0},
-        {"src_mac = 02:42:ac:11:00:02", 1}, {"dst_mac = 02:42:ac:11:00:02", 0},
+        {"src_ip = 10.0.0.0/8", 1},
+        {"src_ip = 10.0.0.2", 0},
+        {"dst_ip = 192.168.200.0/24", 1},
+        {"dst_ip = 192.168.201.0/24", 0},
+        {"ip = 192.168.200.254", 1},
+        {"ip = 2001:db8::/32", 0},
+        {"src_port = 5000-6000", 1},
+        {"dst_port = 54-60", 0},
+        {"port = 53", 1},
+        {"protocol = udp", 1},
+        {"protocol = tcp", 0},
+        {"protocol = 17", 1},
+        {"protocol = ip", 1},
+        {"protocol = ip6", 0},
+        {"regex = GET\\s/", 1},
+        {"regex = ^GET", 0},
+        {"src_mac = 02:42:ac:11:00:02", 1},
+        {"dst_mac = 02:42:ac:11:00:02", 0},
         {"mac = 02:42:ac:11:00:02", 1},
         {"src_ip = 10.0.0.0/8\nport = 53\nregex = world$", 1},
         {"src_ip = 10.0.0.0/8\nport = 54", 0},
