@@ -53,10 +53,19 @@ struct netsift_conf {
     uint32_t max_flows;        /* monitor: flows tracked at once, all workers */
     uint32_t flow_idle_timeout; /* monitor: seconds; 0: 120 UDP/other, 300 TCP */
     char control[CONF_PATH_MAX]; /* monitor: control socket path ("": DB_PATH/control.sock) */
+    uint32_t community_id_seed; /* Community ID v1 seed, 0-65535 */
     bool json;                 /* summary as JSON */
     bool quiet;                /* no progress bar */
     char config_file[CONF_PATH_MAX];
     char user[64];             /* drop root to this user after opening the source */
+
+    /* TCP stream reassembly and HTTP (src/stream/) */
+    bool http;                 /* http table in headers.sqlite */
+    char extract_files[CONF_PATH_MAX]; /* HTTP bodies into this directory ("": off) */
+    char streams[CONF_PATH_MAX];       /* raw per-direction stream files ("": off) */
+    uint64_t stream_memcap;    /* bytes of reassembly state, all workers */
+    uint64_t stream_conn_memcap; /* out-of-order bytes buffered per direction */
+    uint64_t stream_idle_timeout; /* seconds of packet time */
 
     /* database sync to PostgreSQL (src/sync/; with db_sync, db_sync_address
      * and db_sync_port above).  Empty strings: libpq's defaults (PG*
@@ -126,5 +135,11 @@ int conf_parse_size(const char *text, uint64_t *out);
 /* A duration in seconds: a whole number with an optional suffix s, m, h
  * or d, e.g. 300, 5m, 7d.  0, or -1. */
 int conf_parse_duration(const char *text, uint64_t *out);
+
+/* A boolean: 1/true/yes/on or 0/false/no/off, any case.  0, or -1. */
+int conf_parse_bool(const char *text, bool *out);
+
+/* Leading and trailing white space removed in place; returns the start. */
+char *conf_trim(char *s);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "sink.h"
 
+extern const struct sink_ops streams_sink_ops;
 extern const struct sink_ops headers_sink_ops;
 extern const struct sink_ops raw_sink_ops;
 extern const struct sink_ops monitor_sink_ops;
@@ -11,6 +12,7 @@ extern const struct sink_ops sync_sink_ops;
 extern const struct sink_ops audit_sink_ops;
 
 const struct sink_ops *const sink_registry[] = {
+    &streams_sink_ops, /* before headers: its close adds http rows the headers close commits */
     &headers_sink_ops,
     &raw_sink_ops,
     &monitor_sink_ops,

@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "../stream/http.h"
+
 #define AT(field) offsetof(struct packet, field)
 #define COL(name, kind, field, doc) {name, kind, AT(field), 0, -1, doc}
 #define COL_ARG(name, kind, field, arg, doc) {name, kind, AT(field), arg, -1, doc}
@@ -19,6 +21,16 @@
         "XXH32 (seed 0) of the frame's link-layer header; joins every table to eth.hash"),      \
     COL("caplen", COL_U32, caplen, "bytes captured of the frame"),                              \
     COL("length", COL_U32, length, "bytes of the frame on the wire")
+/* netsift's columns every header table ends with. */
+#define HEADER_FRAME                                                                             \
+    COL("frame", COL_U64, number,                                                                \
+        "the packet's number in the capture, from 1 (tshark's frame.number when reading one "    \
+        "file); with timestamp and ethh_hash it finds the packet in the raw store (meta.frame)")
+#define HEADER_CID                                                                               \
+    COL("community_id", COL_CID, number,                                                         \
+        "Community ID v1 of the packet's flow (`1:` + base64 SHA-1, the same in both "           \
+        "directions, as Zeek, Suricata and Wireshark compute it; seed --community-id-seed); "    \
+        "see docs/interop.md")
 #define HEADER_TABLE(l, text, covers, columns, n)                                              \
     {.name = #l, .doc = text, .hash_covers = covers, .cols = columns,                           \
      .ncols = sizeof columns / sizeof columns[0], .nspec = 5 + n,                               \
@@ -33,6 +45,7 @@ static const struct column eth_cols[] = {
     COL("payload_type", COL_U16, eth.payload_type, "EtherType after all VLAN tags"),
     COL_ARG("vlan_id", COL_VLAN, eth.vlan_id, 0, "outermost 802.1Q/802.1ad VLAN id, NULL when untagged"),
     COL_ARG("vlan_id2", COL_VLAN, eth.vlan_id, 1, "second (inner) VLAN id of a stacked frame, NULL otherwise"),
+    HEADER_FRAME,
 };
 
 static const struct column arp_cols[] = {
@@ -46,6 +59,7 @@ static const struct column arp_cols[] = {
     COL("arp_spa", COL_ADDR, arp.spa, "sender protocol address (dotted quad when 4 bytes)"),
     COL("arp_tha", COL_ADDR, arp.tha, "target hardware address"),
     COL("arp_tpa", COL_ADDR, arp.tpa, "target protocol address"),
+    HEADER_FRAME,
 };
 
 static const struct column ip4_cols[] = {
@@ -61,6 +75,7 @@ static const struct column ip4_cols[] = {
     COL("ip_sum", COL_U16, ip4.sum, "header checksum as captured (not verified)"),
     COL("ip_src", COL_IP4, ip4.src, "source address"),
     COL("ip_dst", COL_IP4, ip4.dst, "destination address"),
+    HEADER_FRAME,
 };
 
 static const struct column ip6_cols[] = {
@@ -74,6 +89,7 @@ static const struct column ip6_cols[] = {
     COL("ip6_dst", COL_IP6, ip6.dst, "destination address, RFC 5952 text"),
     COL("upper_nxt", COL_U8, ip6.upper, "protocol after the extension header chain"),
     COL("ext_count", COL_U8, ip6.ext_count, "extension headers walked (their bytes are part of the hashed header)"),
+    HEADER_FRAME,
 };
 
 static const struct column tcp_cols[] = {
@@ -96,6 +112,8 @@ static const struct column tcp_cols[] = {
     COL_ARG("ece", COL_BIT, tcp.flags, 0x40, "ECE flag"),
     COL_ARG("cwr", COL_BIT, tcp.flags, 0x80, "CWR flag"),
     COL("payload_len", COL_PAYLOAD, tcp.payload, "payload bytes captured after the header"),
+    HEADER_FRAME,
+    HEADER_CID,
 };
 
 static const struct column udp_cols[] = {
@@ -105,6 +123,8 @@ static const struct column udp_cols[] = {
     COL("len", COL_U16, udp.len, "length field (header + payload)"),
     COL("check_p", COL_U16, udp.check, "checksum as captured (not verified)"),
     COL("payload_len", COL_PAYLOAD, udp.payload, "payload bytes captured after the header"),
+    HEADER_FRAME,
+    HEADER_CID,
 };
 
 static const struct column icmp4_cols[] = {
@@ -113,6 +133,8 @@ static const struct column icmp4_cols[] = {
     COL("code", COL_U8, icmp4.code, "ICMP code"),
     COL("checksum", COL_U16, icmp4.checksum, "checksum as captured"),
     COL("gateway", COL_U32, icmp4.data32, "bytes 4-7 as one host-order integer (gateway, echo id<<16|seq, next-hop MTU, ...)"),
+    HEADER_FRAME,
+    HEADER_CID,
 };
 
 static const struct column icmp6_cols[] = {
@@ -121,6 +143,8 @@ static const struct column icmp6_cols[] = {
     COL("icmp6_code", COL_U8, icmp6.code, "ICMPv6 code"),
     COL("icmp6_cksum", COL_U16, icmp6.checksum, "checksum as captured"),
     COL("icmp6_un_data32", COL_U32, icmp6.data32, "bytes 4-7 as one host-order integer (echo id<<16|seq, MTU, pointer, ND flags)"),
+    HEADER_FRAME,
+    HEADER_CID,
 };
 
 /* DNS and mDNS share their shape (only the hashed layer differs). */
@@ -136,8 +160,8 @@ static const struct column icmp6_cols[] = {
     COL_IF("qclass", COL_U16, dns.qclass, dns.has_question, "first question's class (mDNS: top bit is unicast-response)"), \
     COL("over_tcp", COL_BOOL, dns.over_tcp, "1 when carried over TCP (after the 2-byte length prefix)")
 
-static const struct column dns_cols[] = {HEADER_COMMON(LAYER_DNS), DNS_COLUMNS};
-static const struct column mdns_cols[] = {HEADER_COMMON(LAYER_MDNS), DNS_COLUMNS};
+static const struct column dns_cols[] = {HEADER_COMMON(LAYER_DNS), DNS_COLUMNS, HEADER_FRAME};
+static const struct column mdns_cols[] = {HEADER_COMMON(LAYER_MDNS), DNS_COLUMNS, HEADER_FRAME};
 
 
 static const struct column dhcp_cols[] = {
@@ -160,9 +184,52 @@ static const struct column dhcp_cols[] = {
     COL("param_list", COL_DECLIST, dhcp.param_list, "option 55 parameter request list, comma-separated decimal codes"),
     COL("client_id", COL_HWADDR, dhcp.client_id, "option 61 client identifier, colon hex (first 16 bytes)"),
     COL("requested_ip", COL_ADDR, dhcp.requested_ip, "option 50 requested address"),
+    HEADER_FRAME,
 };
 
-const struct table_schema header_tables[LAYER_COUNT] = {
+/* The http table: one row per HTTP transaction (struct http_txn). */
+#define HT(name, kind, field, doc) {name, kind, offsetof(struct http_txn, field), 0, -1, doc}
+#define HT_IF(name, kind, field, cond, doc) \
+    {name, kind, offsetof(struct http_txn, field), 0, (int)offsetof(struct http_txn, cond), doc}
+static const struct column http_cols[] = {
+    HT("conn_ts", COL_U64, conn_ts, "time of the connection's first packet seen, microseconds since the epoch"),
+    HT("client_ip", COL_CSTR, client_ip, "client address (the side that sent the requests)"),
+    HT("client_port", COL_U16, client_port, "client TCP port"),
+    HT("server_ip", COL_CSTR, server_ip, "server address"),
+    HT("server_port", COL_U16, server_port, "server TCP port"),
+    HT("client_mac", COL_CSTR, client_mac, "source MAC of the client's packets, NULL when the link type has none"),
+    HT("server_mac", COL_CSTR, server_mac, "source MAC of the server's packets (a router's MAC for remote servers)"),
+    HT("depth", COL_U32, depth, "transaction number in the connection: 0, 1, ... (keep-alive, pipelining)"),
+    HT_IF("req_ts", COL_U64, req_ts, has_req, "packet time of the request's first byte; NULL for a response without a request"),
+    HT("method", COL_CSTR, method, "request method"),
+    HT("uri", COL_STR, uri, "request target as sent (non-UTF-8 bytes as \\DDD escapes; at most 16383 bytes)"),
+    HT("req_version", COL_CSTR, req_version, "HTTP version of the request (`1.1`)"),
+    HT("host", COL_CSTR, host, "Host header (at most 255 bytes)"),
+    HT("user_agent", COL_CSTR, user_agent, "User-Agent header (at most 511 bytes)"),
+    HT("req_content_type", COL_CSTR, req_content_type, "request Content-Type"),
+    HT_IF("req_content_length", COL_U64, req_content_length, has_req_cl, "request Content-Length header, NULL when absent or invalid"),
+    HT_IF("req_chunked", COL_BOOL, req_chunked, has_req, "1 when the request body is chunked"),
+    HT_IF("req_body_len", COL_U64, req_body_len, has_req, "request body bytes transferred (after removing chunked coding)"),
+    HT_IF("req_body_size", COL_U64, req_body_size, has_req, "request content bytes (after gzip/deflate decoding): what req_body_sha256 covers"),
+    HT("req_body_sha256", COL_CSTR, req_body_sha256, "SHA-256 (hex) of the request content; NULL when there is no body"),
+    HT_IF("req_gap", COL_BOOL, req_gap, has_req, "1 when bytes of the request were lost (its body hash covers only what was seen)"),
+    HT_IF("resp_ts", COL_U64, resp_ts, has_resp, "packet time of the response's first byte; NULL when no response was seen"),
+    HT("resp_version", COL_CSTR, resp_version, "HTTP version of the response"),
+    HT_IF("status", COL_U16, status, has_resp, "response status code"),
+    HT("reason", COL_CSTR, reason, "response reason phrase"),
+    HT("resp_content_type", COL_CSTR, resp_content_type, "response Content-Type"),
+    HT("resp_content_encoding", COL_CSTR, resp_content_encoding, "response Content-Encoding (`gzip`, `deflate` are decoded)"),
+    HT_IF("resp_content_length", COL_U64, resp_content_length, has_resp_cl, "response Content-Length header, NULL when absent or invalid"),
+    HT_IF("resp_chunked", COL_BOOL, resp_chunked, has_resp, "1 when the response body is chunked"),
+    HT_IF("resp_body_len", COL_U64, resp_body_len, has_resp, "response body bytes transferred (after removing chunked coding)"),
+    HT_IF("resp_body_size", COL_U64, resp_body_size, has_resp, "response content bytes (decoded): what resp_body_sha256 covers and --extract-files writes"),
+    HT("resp_body_sha256", COL_CSTR, resp_body_sha256, "SHA-256 (hex) of the response content, the extracted file's name; NULL when there is no body"),
+    HT_IF("resp_gap", COL_BOOL, resp_gap, has_resp, "1 when bytes of the response were lost"),
+    HT_IF("interim_status", COL_U16, interim, has_interim, "status of an interim 1xx response before the final one (100 Continue), NULL when none"),
+    HT("flags", COL_CSTR, flags, "anomalies, comma-separated (docs/streams.md): no_request, no_response, resp_truncated, bad_chunk, head_too_large, tunnel, ..."),
+};
+
+const struct table_schema header_tables[HEADER_TABLE_COUNT] = {
     [LAYER_ETH] = HEADER_TABLE(eth, "link-layer header of every frame (Ethernet with its VLAN tags; Linux cooked; loopback; empty for raw IP)",
           "Ethernet: destination, source, every 802.1Q/802.1ad tag, MPLS label and PPPoE+PPP header, and the EtherType before the network header (14 bytes untagged). Linux cooked: the 16 (v1) or 20 (v2) byte header. BSD loopback: the 4-byte family. Raw IP: zero bytes (XXH32 of nothing = 46947589)", eth_cols, 3),
     [LAYER_ARP] = HEADER_TABLE(arp, "ARP/RARP header with its four addresses",
@@ -185,6 +252,13 @@ const struct table_schema header_tables[LAYER_COUNT] = {
           "the whole mDNS message as captured", mdns_cols, 6),
     [LAYER_DHCP] = HEADER_TABLE(dhcp, "BOOTP/DHCP message on UDP ports 67/68",
           "the whole BOOTP message as captured: 236-byte fixed part, magic cookie and options", dhcp_cols, 11),
+    [HT_HTTP] = {.name = "http",
+                 .doc = "*netsift*: one row per HTTP/1.x transaction (request and its response) "
+                        "reconstructed from reassembled TCP streams (docs/streams.md); written "
+                        "when the capture ends the connection or the transaction completes",
+                 .cols = http_cols, .ncols = sizeof http_cols / sizeof http_cols[0], .nspec = 0,
+                 .primary_key = "conn_ts, client_ip, client_port, server_ip, server_port, depth",
+                 .not_null_mask = 0x1},
 };
 
 const struct database_schema header_database = {
@@ -201,14 +275,14 @@ const struct database_schema header_database = {
     "t.timestamp` finds the frame. Two headers with the same hash, timestamp and ethh_hash are one "
     "row: the first is kept and the rest are counted as duplicates in the capture summary.",
     header_tables,
-    LAYER_COUNT,
+    HEADER_TABLE_COUNT,
 };
 
 int schema_col_is_text(enum col_kind k)
 {
     switch (k) {
     case COL_IP4: case COL_IP6: case COL_HWADDR: case COL_ADDR: case COL_TEXT:
-    case COL_DECLIST: case COL_CSTR: case COL_STR:
+    case COL_DECLIST: case COL_CSTR: case COL_STR: case COL_CID:
         return 1;
     default:
         return 0;

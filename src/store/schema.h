@@ -38,6 +38,7 @@ enum col_kind {
     COL_CSTR,      /* NUL-terminated char array; NULL when empty */
     COL_PAYLOAD,   /* struct bytes: its length */
     COL_STR,       /* const char *: the string as is ('' stays ''); NULL pointer: NULL */
+    COL_CID,       /* header tables only: the packet's Community ID (community_id.h), or NULL */
 };
 
 /* One column: where its value lives in the table's record struct (struct
@@ -82,9 +83,12 @@ struct database_schema {
 
 #define SCHEMA_MAX_COLS 64
 
-/* The header tables of headers.sqlite, indexed by enum layer; each row is
- * built from a struct packet. */
-extern const struct table_schema header_tables[LAYER_COUNT];
+/* The tables of headers.sqlite: the header tables, indexed by enum layer,
+ * each row built from a struct packet; then the http table (HT_HTTP),
+ * each row built from a struct http_txn (stream/http.h). */
+#define HT_HTTP LAYER_COUNT /* the http table (one row per HTTP transaction, src/stream/) */
+#define HEADER_TABLE_COUNT (LAYER_COUNT + 1)
+extern const struct table_schema header_tables[HEADER_TABLE_COUNT];
 extern const struct database_schema header_database;
 
 /* "CREATE TABLE IF NOT EXISTS t (...)" into buf. */
