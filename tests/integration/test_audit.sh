@@ -11,6 +11,7 @@
 #   - netsift dump --json prints exactly what the Python reader reads;
 #   - --workers 1 and --workers 4 give the same records (multiset);
 # and dump's CSV/--select/--header, truncated, corrupt and foreign files,
+# files of a capture killed with SIGKILL,
 # --encoders/--include/--exclude, unknown.pcap, errors.pcap and errors.log.
 source "$(dirname "$0")/lib.sh"
 
@@ -169,5 +170,27 @@ first_ts=$(sed -n 1p "$log")
 check "errors.log: first entry is the first bad packet" \
   "$(tshark -r "$WORK/err/errors.pcap" -c 1 -T fields -e frame.time_epoch 2>/dev/null | cut -c1-17)" \
   "$(date -u -d "${first_ts%Z}" +%s.%N | cut -c1-17)"
+
+# 8. a capture killed with SIGKILL (reading a FIFO that stays open): every
+# file stays readable, and what was flushed on the process_interval tick
+# (all packets, the capture having idled 3 s) is there
+mkfifo "$WORK/live.fifo"
+(cat "${CAPTURES[0]}"; sleep 30) >"$WORK/live.fifo" &
+writer=$!
+"$NETSIFT" capture -r "$WORK/live.fifo" --no-db-write --no-monitor -q --process-interval 200 \
+  --audit "$WORK/killed" >/dev/null 2>&1 &
+victim=$!
+sleep 3
+kill -9 "$victim"
+wait "$victim" 2>/dev/null
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+bad=0
+for g in "$WORK"/killed/*.ncap.gz; do
+  "$NETSIFT" dump --csv "$g" >/dev/null 2>>"$WORK/killed.err" || bad=$((bad + 1))
+done
+check "killed capture: every file readable" 0 "$bad"
+check "killed capture: every packet's Ethernet record flushed" "$(tshark -r "${CAPTURES[0]}" 2>/dev/null | wc -l)" \
+  "$("$NETSIFT" dump --csv "$WORK/killed/Ethernet.ncap.gz" | tail -n +2 | wc -l)"
 
 finish
