@@ -2,7 +2,7 @@
 # test_audit.sh - audit records (capture --audit DIR, netsift dump).
 #
 # On a handful of corpus captures (Ethernet, VLAN and QinQ, Linux loopback,
-# ARP, IPv4, IPv6, TCP, UDP, ICMP, ICMPv6, DNS, DHCP):
+# ARP, IPv4, IPv6, TCP, UDP, ICMP, ICMPv6, DNS, DHCP, TLS hellos):
 #   - an independent reader (auditcheck.py: Python gzip + Google protobuf
 #     with classes built from proto/netsift.proto) reads every file, so
 #     every string is valid UTF-8 and the framing is the standard one;
@@ -66,7 +66,8 @@ done
 
 # 2. the C reader (netsift dump --json) and the Python reader agree on
 # every field of every record of every type (over all the captures)
-for t in Ethernet Dot1Q ARP IPv4 IPv6 TCP UDP ICMPv4 ICMPv6 DNS DHCPv4 Flow Connection LinkFlow NetworkFlow TransportFlow; do
+for t in Ethernet Dot1Q ARP IPv4 IPv6 TCP UDP ICMPv4 ICMPv6 DNS DHCPv4 TLSClientHello TLSServerHello \
+         Flow Connection LinkFlow NetworkFlow TransportFlow; do
   : >"$WORK/$t.c.json"
   for c in $(seq 1 ${#CAPTURES[@]}); do
     "$NETSIFT" dump --json "$WORK/c$c/$t.ncap.gz" >>"$WORK/$t.c.json" || fail "dump --json c$c/$t exit"
@@ -137,7 +138,7 @@ grep -q "offset 0" "$WORK/foreign2.err" || fail "gzipped foreign file message: $
 check "dump without a file exit" 2 $?
 
 # 6. encoder selection
-check "--encoders lists every record type" 16 "$("$NETSIFT" capture --encoders | grep -c '^+ ')"
+check "--encoders lists every record type" 18 "$("$NETSIFT" capture --encoders | grep -c '^+ ')"
 audit "${CAPTURES[0]}" "$WORK/inc" --include TCP,DNS
 check "--include: only those files" "DNS.ncap.gz TCP.ncap.gz" "$(cd "$WORK/inc" && echo *.ncap.gz)"
 audit "${CAPTURES[0]}" "$WORK/exc" --exclude IPv4
@@ -182,7 +183,7 @@ writer=$!
 victim=$!
 sleep 3
 kill -9 "$victim"
-wait "$victim" 2>/dev/null
+{ wait "$victim"; } 2>/dev/null
 kill "$writer" 2>/dev/null
 wait "$writer" 2>/dev/null
 bad=0
