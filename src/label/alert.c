@@ -251,21 +251,22 @@ static pcre2_code *fast_re(void)
     return re;
 }
 
-/* "1.2.3.4:80", "2001:db8::1:80" (last colon, as Suricata prints it),
- * "[2001:db8::1]:80" or a bare address. */
+/* "1.2.3.4:80", "2001:db8::1:80" (the last colon, as Suricata prints it:
+ * it always adds the port), "[2001:db8::1]:80", or a bare address (Snort,
+ * protocols without ports). */
 static int split_endpoint(const char *s, char *addr, size_t alen, uint16_t *port)
 {
     *port = 0;
     uint8_t tmp[16];
-    const char *colon;
+    const char *colon = strrchr(s, ':');
     if (s[0] == '[' && (colon = strstr(s, "]:")) != NULL) {
         snprintf(addr, alen, "%.*s", (int)(colon - s - 1), s + 1);
         colon++;
+    } else if (colon && (snprintf(addr, alen, "%.*s", (int)(colon - s), s), alert_parse_addr(addr, tmp))) {
+        /* address:port */
     } else if (alert_parse_addr(s, tmp)) {
         snprintf(addr, alen, "%s", s);
         return 0;
-    } else if ((colon = strrchr(s, ':')) != NULL) {
-        snprintf(addr, alen, "%.*s", (int)(colon - s), s);
     } else {
         return -1;
     }
