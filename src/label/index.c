@@ -121,6 +121,11 @@ bool label_key_matches(const struct label_key *k, const struct alert *a)
     return endpoints_match(k, a, false) || endpoints_match(k, a, true);
 }
 
+uint64_t label_key_tuple_hash(const struct label_key *k)
+{
+    return key_hash(K_TUPLE, k->addr_len, k->a, k->pa, k->b, k->pb);
+}
+
 static int idx_cmp(const void *x, const void *y)
 {
     uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;

@@ -516,24 +516,77 @@ static int db_label_packets(struct labeler *l, sqlite3 *db, struct frame_map *fm
     return 0;
 }
 
+/* Packet times by 5-tuple (TCP frames), to find where a connection ends. */
+struct tuple_time {
+    uint64_t h;
+    int64_t ts;
+};
+
+static int tuple_time_cmp(const void *x, const void *y)
+{
+    const struct tuple_time *a = x, *b = y;
+    if (a->h != b->h)
+        return a->h < b->h ? -1 : 1;
+    return a->ts < b->ts ? -1 : a->ts > b->ts;
+}
+
+static struct tuple_time *tcp_times(const struct frame_map *fm, size_t *n)
+{
+    struct tuple_time *v = malloc((fm->n ? fm->n : 1) * sizeof *v);
+    *n = 0;
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < fm->cap; i++) {
+        const struct frame_info *fi = &fm->v[i];
+        if (fi->frame && fi->k.proto == 6 && fi->k.has_ports && fi->k.addr_len)
+            v[(*n)++] = (struct tuple_time){label_key_tuple_hash(&fi->k), fi->ts};
+    }
+    qsort(v, *n, sizeof *v, tuple_time_cmp);
+    return v;
+}
+
+/* Time of the last TCP packet of k's 5-tuple at or before `bound`, or -1. */
+static int64_t tuple_last(const struct tuple_time *v, size_t n, const struct label_key *k, int64_t bound)
+{
+    uint64_t h = label_key_tuple_hash(k);
+    size_t lo = 0, hi = n; /* first entry > (h, bound) */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid].h < h || (v[mid].h == h && v[mid].ts <= bound))
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && v[lo - 1].h == h ? v[lo - 1].ts : -1;
+}
+
 /* HTTP transactions: the connection's 5-tuple, from the transaction's
  * first byte (the connection's first packet for the first one) to the
- * next transaction's first byte on the same connection. */
-static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins)
+ * next transaction's first byte on the same connection, or, for the
+ * last one, the connection's last TCP packet in the tcp table (before the
+ * next connection of the same 5-tuple). */
+static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins, const struct frame_map *fm)
 {
     static const char sql[] =
         "SELECT rowid, conn_ts, client_ip, client_port, server_ip, server_port, depth, "
-        "COALESCE(req_ts, resp_ts, conn_ts) FROM http "
+        "COALESCE(req_ts, resp_ts, conn_ts), MAX(COALESCE(req_ts, 0), COALESCE(resp_ts, 0), conn_ts) FROM http "
         "ORDER BY client_ip, client_port, server_ip, server_port, conn_ts, depth";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
         return 0;
     struct row {
-        int64_t rowid, conn_ts, start;
+        int64_t rowid, conn_ts, start, last; /* last: its latest request/response time */
         struct label_key k;
     } cur, next;
     bool have = false;
     uint64_t n = 0, labeled0 = l->labeled;
+    size_t ntt;
+    struct tuple_time *tt = tcp_times(fm, &ntt);
+    if (!tt) {
+        fprintf(stderr, "netsift label: out of memory\n");
+        sqlite3_finalize(st);
+        return -1;
+    }
     int rc;
     for (;;) {
         rc = sqlite3_step(st);
@@ -551,16 +604,24 @@ static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins)
             next.k.pb = (uint16_t)sqlite3_column_int(st, 5);
             next.k.proto = 6;
             next.start = sqlite3_column_int(st, 6) == 0 ? next.conn_ts : sqlite3_column_int64(st, 7);
+            next.last = sqlite3_column_int64(st, 8);
         }
         if (have) {
-            bool same = got && next.conn_ts == cur.conn_ts && next.k.pa == cur.k.pa && next.k.pb == cur.k.pb &&
-                        memcmp(next.k.a, cur.k.a, 16) == 0 && memcmp(next.k.b, cur.k.b, 16) == 0;
+            bool tuple = got && next.k.pa == cur.k.pa && next.k.pb == cur.k.pb &&
+                         memcmp(next.k.a, cur.k.a, 16) == 0 && memcmp(next.k.b, cur.k.b, 16) == 0;
+            bool same = tuple && next.conn_ts == cur.conn_ts;
             cur.k.t0 = cur.start;
-            cur.k.t1 = same && next.start > cur.start ? next.start - 1 : INT64_MAX;
+            if (same) {
+                cur.k.t1 = next.start > cur.start ? next.start - 1 : cur.start;
+            } else {
+                int64_t last = tuple_last(tt, ntt, &cur.k, tuple && next.conn_ts > cur.start ? next.conn_ts - 1 : INT64_MAX);
+                cur.k.t1 = last > cur.start ? last : cur.last;
+            }
             char what[128];
             snprintf(what, sizeof what, "http row %" PRId64, cur.rowid);
             if (label_record(l, &cur.k, what) != 0 || db_insert(l, ins, "http", cur.rowid, cur.start) != 0) {
                 sqlite3_finalize(st);
+                free(tt);
                 return -1;
             }
             n++;
@@ -571,6 +632,7 @@ static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins)
         have = true;
     }
     sqlite3_finalize(st);
+    free(tt);
     if (rc != SQLITE_DONE) {
         fprintf(stderr, "netsift label: reading http: %s\n", sqlite3_errmsg(db));
         return -1;
@@ -630,7 +692,7 @@ static int label_db(struct labeler *l, const char *dir)
         goto out;
     }
     db_frames(db, &fm);
-    if (db_label_packets(l, db, &fm, ins) != 0 || db_label_http(l, db, ins) != 0)
+    if (db_label_packets(l, db, &fm, ins) != 0 || db_label_http(l, db, ins, &fm) != 0)
         goto out;
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
         fprintf(stderr, "netsift label: commit: %s\n", err);
