@@ -121,6 +121,20 @@ bool label_key_matches(const struct label_key *k, const struct alert *a)
     return endpoints_match(k, a, false) || endpoints_match(k, a, true);
 }
 
+bool label_index_has_time(const struct label_index *ix, int64_t ts)
+{
+    const struct entry *e = ix->e[K_TIME];
+    size_t lo = 0, hi = ix->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (e[mid].ts < ts)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < ix->n && e[lo].ts == ts;
+}
+
 uint64_t label_key_tuple_hash(const struct label_key *k)
 {
     return key_hash(K_TUPLE, k->addr_len, k->a, k->pa, k->b, k->pb);

@@ -41,6 +41,9 @@ void label_index_free(struct label_index *ix);
 size_t label_index_match(const struct label_index *ix, const struct label_key *k, uint32_t **out,
                          size_t *cap);
 
+/* Whether some alert has exactly this time. */
+bool label_index_has_time(const struct label_index *ix, int64_t ts);
+
 /* Direction-free hash of k's addresses and ports (the 5-tuple key; the
  * protocol is not part of it). */
 uint64_t label_key_tuple_hash(const struct label_key *k);

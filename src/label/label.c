@@ -7,7 +7,8 @@
  *
  * Mapping: a record that is one packet (a layer record, a header row)
  * takes the alerts with its exact timestamp whose addresses, ports and
- * protocol agree with what the record has; a record that spans time
+ * protocol agree with its packet's (what the record has, completed from
+ * the IP/TCP/UDP records or rows of the same packet); a record that spans time
  * (Flow, Connection, *Flow, an HTTP transaction) takes the alerts of its
  * 5-tuple, in either direction, inside its time span.
  */
@@ -52,6 +53,7 @@ struct labeler {
     struct sbuf lab;        /* its label */
     uint8_t *matched;       /* per alert: it labeled something */
     int64_t tmin, tmax;     /* time span of everything labeled */
+    const struct frame_map *pm; /* audit: the packets at alert times */
     uint64_t records, labeled;
 };
 
@@ -127,6 +129,64 @@ static int label_record(struct labeler *l, const struct label_key *k, const char
     return 0;
 }
 
+/* ---- packets by time ----------------------------------------------------- */
+
+/* What a packet's IP and TCP/UDP headers say about it, found by (timestamp,
+ * frame): the header rows of one frame in the database, or the audit
+ * records of one packet time (frame 1; audit records carry no frame
+ * number).  Only packets at the time of some alert are kept: a packet
+ * record matches alerts of its exact time only. */
+struct frame_info {
+    int64_t ts, frame; /* frame 0: empty slot */
+    struct label_key k;
+    bool amb_addr, amb_ports; /* audit: two packets at this time disagree; use neither */
+};
+
+struct frame_map {
+    struct frame_info *v;
+    size_t cap, n; /* cap a power of two */
+};
+
+static size_t frame_slot(const struct frame_map *fm, int64_t ts, int64_t frame)
+{
+    uint64_t h = (uint64_t)ts * 0x9E3779B97F4A7C15ull ^ (uint64_t)frame * 0xC2B2AE3D27D4EB4Full;
+    size_t i = (size_t)(h ^ (h >> 29)) & (fm->cap - 1);
+    while (fm->v[i].frame && !(fm->v[i].ts == ts && fm->v[i].frame == frame))
+        i = (i + 1) & (fm->cap - 1);
+    return i;
+}
+
+static struct frame_info *frame_get(struct frame_map *fm, int64_t ts, int64_t frame, bool create)
+{
+    if (frame <= 0)
+        return NULL;
+    if (create && (fm->n + 1) * 2 > fm->cap) {
+        struct frame_map big = {calloc(fm->cap ? fm->cap * 2 : 1024, sizeof(struct frame_info)),
+                                fm->cap ? fm->cap * 2 : 1024, fm->n};
+        if (!big.v) {
+            fprintf(stderr, "netsift label: out of memory\n");
+            exit(1);
+        }
+        for (size_t i = 0; i < fm->cap; i++)
+            if (fm->v[i].frame)
+                big.v[frame_slot(&big, fm->v[i].ts, fm->v[i].frame)] = fm->v[i];
+        free(fm->v);
+        *fm = big;
+    }
+    if (!fm->cap)
+        return NULL;
+    size_t i = frame_slot(fm, ts, frame);
+    if (!fm->v[i].frame) {
+        if (!create)
+            return NULL;
+        fm->v[i].ts = ts;
+        fm->v[i].frame = frame;
+        fm->v[i].k.proto = -1;
+        fm->n++;
+    }
+    return &fm->v[i];
+}
+
 /* ---- audit records ---------------------------------------------------- */
 
 /* Where a record type keeps what a key needs (NULL: it has none of it). */
@@ -194,6 +254,27 @@ static void rec_key(const struct rec_fields *f, const ProtobufCMessage *m, struc
         k->pa = (uint16_t)AT(m, f->sport, int32_t);
         k->pb = (uint16_t)AT(m, f->dport, int32_t);
     }
+}
+
+/* Fills what a packet record lacks (addresses, ports, protocol) from the
+ * other records of its packet (same time). */
+static void fill_from_packet(struct label_key *k, const struct frame_map *pm)
+{
+    const struct frame_info *fi = frame_get((struct frame_map *)pm, k->t0, 1, false);
+    if (!fi)
+        return;
+    if (!k->addr_len && fi->k.addr_len && !fi->amb_addr) {
+        k->addr_len = fi->k.addr_len;
+        memcpy(k->a, fi->k.a, 16);
+        memcpy(k->b, fi->k.b, 16);
+    }
+    if (!k->has_ports && fi->k.has_ports && !fi->amb_ports) {
+        k->has_ports = true;
+        k->pa = fi->k.pa;
+        k->pb = fi->k.pb;
+    }
+    if (k->proto < 0)
+        k->proto = fi->k.proto;
 }
 
 static char *path_join(const char *dir, const char *name, const char *suffix)
@@ -268,6 +349,8 @@ static int label_audit_file(struct labeler *l, const char *dir, enum audit_rec r
     while ((rc = audit_reader_next(r, &m, err, sizeof err)) == 1) {
         struct label_key k;
         rec_key(&rf, m, &k);
+        if (rf.ts && l->pm)
+            fill_from_packet(&k, l->pm);
         char what[256];
         snprintf(what, sizeof what, "%s record %" PRIu64, in, n + 1);
         if (label_record(l, &k, what) != 0) {
@@ -313,15 +396,70 @@ done:
     return status;
 }
 
+/* The packet map of the audit records: IPv4/IPv6 addresses and TCP/UDP
+ * ports by packet time, for the times of alerts. */
+static const enum audit_rec packet_sources[] = {REC_IPV4, REC_IPV6, REC_TCP, REC_UDP};
+
+static void audit_packet_map(const struct labeler *l, const char *dir, struct frame_map *pm)
+{
+    for (size_t s = 0; s < sizeof packet_sources / sizeof packet_sources[0]; s++) {
+        char *path = path_join(dir, audit_types[packet_sources[s]].name, ".ncap.gz"), err[256];
+        struct audit_reader *r = access(path, F_OK) == 0 ? audit_reader_open(path, err, sizeof err) : NULL;
+        free(path);
+        if (!r)
+            continue; /* reported when it is labeled */
+        struct rec_fields rf;
+        rec_fields_init(&rf, packet_sources[s]);
+        const ProtobufCMessage *m;
+        while (audit_reader_next(r, &m, err, sizeof err) == 1) {
+            struct label_key k;
+            rec_key(&rf, m, &k);
+            if (!label_index_has_time(l->ix, k.t0))
+                continue;
+            struct frame_info *fi = frame_get(pm, k.t0, 1, true);
+            if (k.addr_len) {
+                if (!fi->k.addr_len) {
+                    fi->k.addr_len = k.addr_len;
+                    memcpy(fi->k.a, k.a, 16);
+                    memcpy(fi->k.b, k.b, 16);
+                } else if (fi->k.addr_len != k.addr_len || memcmp(fi->k.a, k.a, 16) || memcmp(fi->k.b, k.b, 16)) {
+                    fi->amb_addr = true;
+                }
+            }
+            if (k.has_ports) {
+                if (!fi->k.has_ports) {
+                    fi->k.has_ports = true;
+                    fi->k.pa = k.pa;
+                    fi->k.pb = k.pb;
+                } else if (fi->k.pa != k.pa || fi->k.pb != k.pb) {
+                    fi->amb_ports = true;
+                }
+            }
+            if (k.proto >= 0 && (k.has_ports || fi->k.proto < 0))
+                fi->k.proto = k.proto;
+        }
+        audit_reader_close(r);
+    }
+}
+
 static int label_audit(struct labeler *l, const char *dir)
 {
     int found = 0;
+    struct frame_map pm = {0};
+    audit_packet_map(l, dir, &pm);
+    l->pm = &pm;
     for (int t = 0; t < REC_COUNT; t++) {
         int rc = label_audit_file(l, dir, (enum audit_rec)t);
-        if (rc < 0)
-            return -1;
+        if (rc < 0) {
+            found = -1;
+            break;
+        }
         found += rc;
     }
+    l->pm = NULL;
+    free(pm.v);
+    if (found < 0)
+        return -1;
     if (!found) {
         fprintf(stderr, "netsift label: %s holds no audit record files (<Type>.ncap.gz)\n", dir);
         return -1;
@@ -330,57 +468,6 @@ static int label_audit(struct labeler *l, const char *dir)
 }
 
 /* ---- the header database ---------------------------------------------- */
-
-/* What a packet's ip/tcp/udp rows say about it, found by (timestamp, frame). */
-struct frame_info {
-    int64_t ts, frame; /* frame 0: empty slot */
-    struct label_key k;
-};
-
-struct frame_map {
-    struct frame_info *v;
-    size_t cap, n; /* cap a power of two */
-};
-
-static size_t frame_slot(const struct frame_map *fm, int64_t ts, int64_t frame)
-{
-    uint64_t h = (uint64_t)ts * 0x9E3779B97F4A7C15ull ^ (uint64_t)frame * 0xC2B2AE3D27D4EB4Full;
-    size_t i = (size_t)(h ^ (h >> 29)) & (fm->cap - 1);
-    while (fm->v[i].frame && !(fm->v[i].ts == ts && fm->v[i].frame == frame))
-        i = (i + 1) & (fm->cap - 1);
-    return i;
-}
-
-static struct frame_info *frame_get(struct frame_map *fm, int64_t ts, int64_t frame, bool create)
-{
-    if (frame <= 0)
-        return NULL;
-    if (create && (fm->n + 1) * 2 > fm->cap) {
-        struct frame_map big = {calloc(fm->cap ? fm->cap * 2 : 1024, sizeof(struct frame_info)),
-                                fm->cap ? fm->cap * 2 : 1024, fm->n};
-        if (!big.v) {
-            fprintf(stderr, "netsift label: out of memory\n");
-            exit(1);
-        }
-        for (size_t i = 0; i < fm->cap; i++)
-            if (fm->v[i].frame)
-                big.v[frame_slot(&big, fm->v[i].ts, fm->v[i].frame)] = fm->v[i];
-        free(fm->v);
-        *fm = big;
-    }
-    if (!fm->cap)
-        return NULL;
-    size_t i = frame_slot(fm, ts, frame);
-    if (!fm->v[i].frame) {
-        if (!create)
-            return NULL;
-        fm->v[i].ts = ts;
-        fm->v[i].frame = frame;
-        fm->v[i].k.proto = -1;
-        fm->n++;
-    }
-    return &fm->v[i];
-}
 
 /* Tables that tell a frame's addresses (ADDR) or ports (PORTS). */
 static const struct {
@@ -394,14 +481,19 @@ static const struct {
     {"SELECT timestamp, frame, source, dest FROM udp", true, 17},
 };
 
-static int db_frames(sqlite3 *db, struct frame_map *fm)
+/* all: every frame (the http table needs each connection's last packet);
+ * otherwise only those at alert times. */
+static int db_frames(const struct labeler *l, sqlite3 *db, struct frame_map *fm, bool all)
 {
     for (size_t s = 0; s < sizeof frame_sources / sizeof frame_sources[0]; s++) {
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(db, frame_sources[s].sql, -1, &st, NULL) != SQLITE_OK)
             continue; /* an older database without the table or its frame column */
         while (sqlite3_step(st) == SQLITE_ROW) {
-            struct frame_info *fi = frame_get(fm, sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), true);
+            int64_t ts = sqlite3_column_int64(st, 0);
+            if (!all && !label_index_has_time(l->ix, ts))
+                continue;
+            struct frame_info *fi = frame_get(fm, ts, sqlite3_column_int64(st, 1), true);
             if (!fi)
                 continue;
             if (frame_sources[s].ports) {
@@ -691,7 +783,13 @@ static int label_db(struct labeler *l, const char *dir)
         fprintf(stderr, "netsift label: %s/headers.sqlite: %s\n", dir, err ? err : sqlite3_errmsg(db));
         goto out;
     }
-    db_frames(db, &fm);
+    sqlite3_stmt *q;
+    bool http = false;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM http LIMIT 1", -1, &q, NULL) == SQLITE_OK) {
+        http = sqlite3_step(q) == SQLITE_ROW;
+        sqlite3_finalize(q);
+    }
+    db_frames(l, db, &fm, http);
     if (db_label_packets(l, db, &fm, ins) != 0 || db_label_http(l, db, ins, &fm) != 0)
         goto out;
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
@@ -769,8 +867,9 @@ static void usage(FILE *f)
             "      --db-path DIR  DIR/headers.sqlite gets a table labels: one row per labeled\n"
             "                     row of a header table or of http, and per alert labeling it.\n"
             "    A record that is one packet takes the alerts with its exact timestamp\n"
-            "    (microseconds) whose addresses, ports and protocol agree with what the\n"
-            "    record carries (an Ethernet record: time alone).  Flow, Connection,\n"
+            "    (microseconds) whose addresses, ports and protocol agree with its\n"
+            "    packet's (taken from the IP/TCP/UDP records or rows of that packet; an\n"
+            "    ARP packet: its time alone).  Flow, Connection,\n"
             "    NetworkFlow, TransportFlow records and HTTP transactions take the alerts of\n"
             "    their 5-tuple (either direction) inside their time span.  The label is the\n"
             "    alert's classification (its signature message when it has none); a record\n"
