@@ -171,7 +171,8 @@ int alert_parse_eve(const char *line, struct alert *a, char *err, size_t errlen)
         rc = 0;
         goto out;
     }
-    if (!json_is_object(al) || !ts || !src || !dst || !proto) {
+    bool no_ip = !src && !dst && !proto; /* a decoder event on a packet without IP */
+    if (!json_is_object(al) || !ts || (!no_ip && (!src || !dst || !proto))) {
         snprintf(err, errlen, "alert event without %s",
                  !json_is_object(al) ? "\"alert\"" : !ts ? "\"timestamp\"" : !src ? "\"src_ip\""
                  : !dst ? "\"dest_ip\"" : "\"proto\"");
@@ -181,14 +182,15 @@ int alert_parse_eve(const char *line, struct alert *a, char *err, size_t errlen)
         snprintf(err, errlen, "bad timestamp '%s'", ts);
         goto out;
     }
-    int p = json_is_integer(proto) ? (int)json_integer_value(proto)
-                                   : alert_proto_number(json_string_value(proto));
+    int p = no_ip                  ? 0
+            : json_is_integer(proto) ? (int)json_integer_value(proto)
+                                     : alert_proto_number(json_string_value(proto));
     if (p < 0 || p > 255) {
         snprintf(err, errlen, "unknown protocol");
         goto out;
     }
     a->proto = (uint8_t)p;
-    if (set_endpoints(a, src, dst, err, errlen) != 0)
+    if (!no_ip && set_endpoints(a, src, dst, err, errlen) != 0)
         goto out;
     json_t *sp = json_object_get(root, "src_port"), *dp = json_object_get(root, "dest_port");
     if (!is_icmp(a->proto) && (sp || dp)) {
@@ -456,10 +458,21 @@ void alert_set_free(struct alert_set *set)
     memset(set, 0, sizeof *set);
 }
 
+const char *alert_address(const struct alert *a, bool dst, char *buf, size_t len)
+{
+    buf[0] = '\0';
+    if (a->addr_len && !inet_ntop(a->addr_len == 4 ? AF_INET : AF_INET6, dst ? a->dst : a->src, buf, (socklen_t)len))
+        buf[0] = '\0';
+    return buf;
+}
+
 const char *alert_endpoint(const struct alert *a, bool dst, char *buf, size_t len)
 {
     char ip[INET6_ADDRSTRLEN];
-    inet_ntop(a->addr_len == 4 ? AF_INET : AF_INET6, dst ? a->dst : a->src, ip, sizeof ip);
-    snprintf(buf, len, a->addr_len == 4 ? "%s:%u" : "[%s]:%u", ip, dst ? a->dport : a->sport);
+    if (!a->addr_len)
+        snprintf(buf, len, "-");
+    else
+        snprintf(buf, len, a->addr_len == 4 ? "%s:%u" : "[%s]:%u", alert_address(a, dst, ip, sizeof ip),
+                 dst ? a->dport : a->sport);
     return buf;
 }

@@ -22,7 +22,8 @@
 struct alert {
     int64_t ts;              /* microseconds since the epoch, UTC */
     uint8_t proto;           /* IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...) */
-    uint8_t addr_len;        /* 4 or 16 */
+    uint8_t addr_len;        /* 4 or 16; 0: an eve.json alert on a packet without IP
+                                (a decoder event): it can label time-only records */
     uint8_t src[16], dst[16];
     uint16_t sport, dport;   /* 0 for protocols without ports (ICMP type/code are not kept) */
     uint32_t gid, sid, rev;  /* signature generator, id, revision */
@@ -73,7 +74,10 @@ int alert_set_load(struct alert_set *set, const char *path, const struct alert_o
 void alert_free(struct alert *a);
 void alert_set_free(struct alert_set *set);
 
-/* "1.2.3.4:80" style text of an alert's endpoint into buf. */
+/* "1.2.3.4:80" / "[2001:db8::1]:80" text of an alert's endpoint into buf
+ * ("-" without addresses). */
 const char *alert_endpoint(const struct alert *a, bool dst, char *buf, size_t len);
+/* The endpoint's address alone ("" without addresses). */
+const char *alert_address(const struct alert *a, bool dst, char *buf, size_t len);
 
 #endif

@@ -537,10 +537,8 @@ static int db_insert(struct labeler *l, sqlite3_stmt *ins, const char *tbl, int6
     for (size_t i = 0; i < l->nsel; i++) {
         const struct alert *a = &l->set->v[l->ids[i]];
         char s[64], d[64];
-        alert_endpoint(a, false, s, sizeof s);
-        alert_endpoint(a, true, d, sizeof d);
-        *strrchr(s, ':') = '\0';
-        *strrchr(d, ':') = '\0';
+        alert_address(a, false, s, sizeof s);
+        alert_address(a, true, d, sizeof d);
         int c = 1;
         sqlite3_bind_text(ins, c++, tbl, -1, SQLITE_STATIC);
         sqlite3_bind_int64(ins, c++, row_id);
@@ -548,9 +546,15 @@ static int db_insert(struct labeler *l, sqlite3_stmt *ins, const char *tbl, int6
         sqlite3_bind_text(ins, c++, l->lab.p, -1, SQLITE_TRANSIENT);
         sqlite3_bind_int64(ins, c++, a->ts);
         sqlite3_bind_int(ins, c++, a->proto);
-        sqlite3_bind_text(ins, c++, s[0] == '[' ? s + 1 : s, s[0] == '[' ? (int)strlen(s) - 2 : -1, SQLITE_TRANSIENT);
+        if (a->addr_len)
+            sqlite3_bind_text(ins, c++, s, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(ins, c++);
         sqlite3_bind_int(ins, c++, a->sport);
-        sqlite3_bind_text(ins, c++, d[0] == '[' ? d + 1 : d, d[0] == '[' ? (int)strlen(d) - 2 : -1, SQLITE_TRANSIENT);
+        if (a->addr_len)
+            sqlite3_bind_text(ins, c++, d, -1, SQLITE_TRANSIENT);
+        else
+            sqlite3_bind_null(ins, c++);
         sqlite3_bind_int(ins, c++, a->dport);
         sqlite3_bind_int64(ins, c++, a->gid);
         sqlite3_bind_int64(ins, c++, a->sid);

@@ -60,6 +60,24 @@ static void test_eve(void **state)
     assert_string_equal(a.classification, "");
     alert_free(&a);
 
+    /* a decoder event on a packet without IP: no addresses, time only */
+    line = "{\"timestamp\":\"2017-07-05T12:34:56Z\",\"event_type\":\"alert\",\"alert\":{\"signature_id\":"
+           "2200000,\"signature\":\"SURICATA decoder event\",\"category\":\"Generic Protocol Command Decode\"}}";
+    assert_int_equal(alert_parse_eve(line, &a, err, sizeof err), 1);
+    assert_int_equal(a.addr_len, 0);
+    char ep[64];
+    assert_string_equal(alert_endpoint(&a, false, ep, sizeof ep), "-");
+    struct label_index *ix = label_index_build(&a, 1);
+    uint32_t *ids = NULL;
+    size_t cap = 0;
+    struct label_key tk = {.t0 = a.ts, .t1 = a.ts, .proto = -1};
+    assert_int_equal(label_index_match(ix, &tk, &ids, &cap), 1);
+    tk.addr_len = 4; /* a record with addresses is not this alert's */
+    assert_int_equal(label_index_match(ix, &tk, &ids, &cap), 0);
+    label_index_free(ix);
+    free(ids);
+    alert_free(&a);
+
     /* other events are skipped, broken ones are errors with a reason */
     assert_int_equal(alert_parse_eve("{\"event_type\":\"flow\"}", &a, err, sizeof err), 0);
     assert_int_equal(alert_parse_eve("", &a, err, sizeof err), 0);
