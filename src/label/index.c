@@ -116,6 +116,8 @@ bool label_key_matches(const struct label_key *k, const struct alert *a)
 {
     if (a->ts < k->t0 || a->ts > k->t1)
         return false;
+    if (k->no_ip)
+        return a->addr_len == 0;
     if (k->proto >= 0 && k->proto != a->proto)
         return false;
     return endpoints_match(k, a, false) || endpoints_match(k, a, true);

@@ -28,6 +28,8 @@ struct label_key {
     uint8_t a[16], b[16];
     bool has_ports;
     uint16_t pa, pb;     /* a's port, b's port */
+    bool no_ip;          /* the record's packet is known to have no IP header: only
+                            alerts without addresses (decoder events) can be its */
 };
 
 struct label_index;

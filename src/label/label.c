@@ -51,9 +51,11 @@ struct labeler {
     uint32_t *ids;          /* matches of the current record, file order */
     size_t cap, nsel;       /* nsel: how many of ids[] label it (1, or all with --collect) */
     struct sbuf lab;        /* its label */
-    uint8_t *matched;       /* per alert: it labeled something */
+    uint8_t *matched;       /* per alert: 2 it labeled something, 1 it matched only records
+                               an earlier alert labels (default mode) */
     int64_t tmin, tmax;     /* time span of everything labeled */
     const struct frame_map *pm; /* audit: the packets at alert times */
+    bool ip_known;              /* audit: IPv4 and IPv6 records were written */
     uint64_t records, labeled;
 };
 
@@ -114,12 +116,15 @@ static int label_record(struct labeler *l, const struct label_key *k, const char
     }
     l->labeled++;
     l->nsel = l->mode == LM_COLLECT ? n : 1;
+    for (size_t i = l->nsel; i < n; i++) /* matched, but an earlier alert labels it */
+        if (!l->matched[l->ids[i]])
+            l->matched[l->ids[i]] = 1;
     for (size_t i = 0; i < l->nsel; i++) {
         const char *t = alert_label(&l->set->v[l->ids[i]]);
         bool dup = false;
         for (size_t j = 0; j < i && !dup; j++)
             dup = strcmp(alert_label(&l->set->v[l->ids[j]]), t) == 0;
-        l->matched[l->ids[i]] = 1;
+        l->matched[l->ids[i]] = 2;
         if (dup)
             continue;
         if (l->lab.len)
@@ -258,9 +263,12 @@ static void rec_key(const struct rec_fields *f, const ProtobufCMessage *m, struc
 
 /* Fills what a packet record lacks (addresses, ports, protocol) from the
  * other records of its packet (same time). */
-static void fill_from_packet(struct label_key *k, const struct frame_map *pm)
+static void fill_from_packet(struct label_key *k, const struct frame_map *pm, bool ip_known)
 {
     const struct frame_info *fi = frame_get((struct frame_map *)pm, k->t0, 1, false);
+    /* no IPv4/IPv6 record at this time although they were recorded: not IP */
+    if (ip_known && !k->addr_len && (!fi || (!fi->k.addr_len && !fi->amb_addr)))
+        k->no_ip = true;
     if (!fi)
         return;
     if (!k->addr_len && fi->k.addr_len && !fi->amb_addr) {
@@ -350,7 +358,7 @@ static int label_audit_file(struct labeler *l, const char *dir, enum audit_rec r
         struct label_key k;
         rec_key(&rf, m, &k);
         if (rf.ts && l->pm)
-            fill_from_packet(&k, l->pm);
+            fill_from_packet(&k, l->pm, l->ip_known);
         char what[256];
         snprintf(what, sizeof what, "%s record %" PRIu64, in, n + 1);
         if (label_record(l, &k, what) != 0) {
@@ -448,6 +456,11 @@ static int label_audit(struct labeler *l, const char *dir)
     struct frame_map pm = {0};
     audit_packet_map(l, dir, &pm);
     l->pm = &pm;
+    char *v4 = path_join(dir, audit_types[REC_IPV4].name, ".ncap.gz");
+    char *v6 = path_join(dir, audit_types[REC_IPV6].name, ".ncap.gz");
+    l->ip_known = access(v4, F_OK) == 0 && access(v6, F_OK) == 0;
+    free(v4);
+    free(v6);
     for (int t = 0; t < REC_COUNT; t++) {
         int rc = label_audit_file(l, dir, (enum audit_rec)t);
         if (rc < 0) {
@@ -505,12 +518,17 @@ static int db_frames(const struct labeler *l, sqlite3 *db, struct frame_map *fm,
                 fi->k.proto = frame_sources[s].proto;
                 continue;
             }
-            if (fi->k.addr_len)
-                continue;
+            /* a tunnel: the inner header (the later row) is the one the TCP/UDP
+             * header and the IDS's alert belong to */
             const char *a = (const char *)sqlite3_column_text(st, 2);
             const char *b = (const char *)sqlite3_column_text(st, 3);
-            int la = a ? alert_parse_addr(a, fi->k.a) : 0, lb = b ? alert_parse_addr(b, fi->k.b) : 0;
-            fi->k.addr_len = la && la == lb ? (uint8_t)la : 0;
+            uint8_t aa[16], bb[16];
+            int la = a ? alert_parse_addr(a, aa) : 0, lb = b ? alert_parse_addr(b, bb) : 0;
+            if (!la || la != lb)
+                continue;
+            fi->k.addr_len = (uint8_t)la;
+            memcpy(fi->k.a, aa, 16);
+            memcpy(fi->k.b, bb, 16);
             if (!fi->k.has_ports)
                 fi->k.proto = sqlite3_column_int(st, 4);
         }
@@ -588,9 +606,11 @@ static int db_label_packets(struct labeler *l, sqlite3 *db, struct frame_map *fm
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
             int64_t rowid = sqlite3_column_int64(st, 0), ts = sqlite3_column_int64(st, 1);
             const struct frame_info *fi = frame_get(fm, ts, sqlite3_column_int64(st, 2), false);
-            struct label_key k = {.proto = -1};
+            struct label_key k = {.proto = -1, .no_ip = true}; /* no ip4/ip6 row in its frame */
             if (fi)
                 k = fi->k;
+            if (fi && !fi->k.addr_len)
+                k.no_ip = true;
             k.t0 = k.t1 = ts;
             char what[128];
             snprintf(what, sizeof what, "%s row %" PRId64, name, rowid);
@@ -1065,8 +1085,9 @@ int label_main(int argc, char **argv)
     if (status == 0 && db_dir && label_db(&l, db_dir) != 0)
         status = 1;
     if (status == 0) {
-        uint64_t unmatched = 0, outside = 0;
+        uint64_t unmatched = 0, outside = 0, shadowed = 0;
         for (size_t i = 0; i < set.n; i++) {
+            shadowed += l.matched[i] == 1;
             if (l.matched[i])
                 continue;
             if (set.v[i].ts < l.tmin || set.v[i].ts > l.tmax)
@@ -1075,9 +1096,10 @@ int label_main(int argc, char **argv)
                 unmatched++;
         }
         fprintf(stderr, "netsift label: %" PRIu64 " records, %" PRIu64 " labeled by an alert, %" PRIu64
-                " normal; alerts: %zu labeled something, %" PRIu64 " outside the records' time, %" PRIu64
-                " inside it matching no record\n", l.records, l.labeled, l.records - l.labeled,
-                set.n - (size_t)(unmatched + outside), outside, unmatched);
+                " normal; alerts: %zu labeled something, %" PRIu64 " matched only records an earlier alert"
+                " labels, %" PRIu64 " outside the records' time, %" PRIu64 " inside it matching no record\n",
+                l.records, l.labeled, l.records - l.labeled, set.n - (size_t)(unmatched + outside + shadowed),
+                shadowed, outside, unmatched);
     }
     label_index_free(l.ix);
     free(l.matched);

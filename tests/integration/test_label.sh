@@ -85,10 +85,15 @@ check "Connection 1: first alert wins" "$SP3,Attempted Information Leak" \
   "$(col "$WORK/http/Connection_labeled.csv" 9 | grep "^$SP3,")"
 check "Connection 2: normal" "$SP11,normal" "$(col "$WORK/http/Connection_labeled.csv" 9 | grep "^$SP11,")"
 check "summary: outside and unmatched alerts" 1 \
-  "$(grep -c '2 labeled something, 1 outside the records.* time, 1 inside it matching no record' "$WORK/err")"
+  "$(grep -c '2 labeled something, 0 matched only records an earlier alert labels, 1 outside the records.* time, 1 inside it matching no record' "$WORK/err")"
 
 check "Ethernet: only the packets of the two alerts" "$T3,Attempted Information Leak
 $T5,Web Application Attack" "$(col "$WORK/http/Ethernet_labeled.csv" 1 | grep -v ',normal$')"
+
+{ head -1 "$A/eve.json"; head -1 "$A/eve.json"; } >"$A/twice.json"
+run --alerts "$A/twice.json" --audit "$WORK/http"
+check "the same alert twice: the second one is counted as shadowed" 1 \
+  "$(grep -c '1 labeled something, 1 matched only records an earlier alert labels, 0 outside' "$WORK/err")"
 
 # 2. --collect: both labels on the connection, joined in file order
 run --alerts "$A/eve.json" --audit "$WORK/http" --collect
