@@ -193,4 +193,39 @@ check "no suricata: said" 1 "$(grep -c 'suricata is not installed' "$WORK/err")"
 "$NETSIFT" label --help | grep -q -- '--collect'
 check "--help" 0 $?
 
+# 10. -r/--rules with a stand-in suricata on the PATH (it checks its
+# arguments and writes an eve.json into the -l directory, as Suricata does)
+mkdir -p "$WORK/bin"
+head -2 "$A/eve.json" >"$A/two.json"
+echo 'alert tcp any any -> any any (msg:"x"; sid:1;)' >"$A/rules"
+{
+  echo '#!/usr/bin/env bash'
+  echo "[ \"\$1 \$2 \$3 \$4 \$5\" = \"-r $HTTP -S $A/rules -l\" ] && [ -d \"\$6\" ] || exit 3"
+  echo "cp '$A/two.json' \"\$6/eve.json\""
+} >"$WORK/bin/suricata"
+chmod +x "$WORK/bin/suricata"
+PATH="$WORK/bin:$PATH" "$NETSIFT" label -r "$HTTP" --rules "$A/rules" --audit "$WORK/http" >/dev/null 2>"$WORK/err"
+check "suricata run: exit" 0 $?
+check "suricata run: its alerts label" 2 "$(nonnormal "$WORK/http/TCP_labeled.csv")"
+check "suricata run: its logs removed" 0 "$(grep -c 'logs are kept' "$WORK/err")"
+printf '#!/bin/sh\nexit 4\n' >"$WORK/bin/suricata"
+PATH="$WORK/bin:$PATH" "$NETSIFT" label -r "$HTTP" --rules "$A/rules" --audit "$WORK/http" >/dev/null 2>"$WORK/err"
+check "suricata failing: exit 1" 1 $?
+check "suricata failing: said, log kept" 1 "$(grep -c 'suricata failed (status 4); its log is in /tmp/netsift-suricata' "$WORK/err")"
+kept=$(grep -o '/tmp/netsift-suricata\.[A-Za-z0-9]*' "$WORK/err" | head -1)
+[ -n "$kept" ] && [ -d "$kept" ] && rm -rf "$kept"
+
+# 11. the scale benchmark's generator at a small size: the index agrees with
+# a scan of every alert, and the command labels the files as in process
+if [ -x "${BUILD_DIR:-}/label_bench" ]; then
+  mkdir -p "$WORK/bench"
+  "$BUILD_DIR/label_bench" "$WORK/bench" 20000 300 >"$WORK/bench.out"
+  check "label_bench: index agrees with the scan" 1 "$(grep -c 'sample agrees: yes' "$WORK/bench.out")"
+  run --alerts "$WORK/bench/eve.json" --audit "$WORK/bench"
+  check "label_bench files: labeled" 0 $?
+  check "label_bench files: every record" 20002 "$(cat "$WORK/bench"/*_labeled.csv | wc -l)"
+  check "label_bench files: labeled as in process" "$(grep -o '([0-9]* labeled)' "$WORK/bench.out" | tr -dc 0-9)" \
+    "$(cat "$WORK/bench"/*_labeled.csv | grep -c ',Class [0-9]*$')"
+fi
+
 finish
