@@ -72,7 +72,8 @@ static int out_open(struct out *o, const char *dir, enum audit_rec rec)
     h.type = audit_types[rec].nc;
     h.version = (char *)audit_version();
     memset(&o->b, 0, sizeof o->b);
-    if (audit_file_create(&o->f, path, &h, 6, err, sizeof err) != 0 || audit_deflater_init(&o->d, 6) != 0) {
+    if (audit_file_create(&o->f, path, &h, 6, err, sizeof err) != 0 ||
+        audit_deflater_init(&o->d, 6) != 0) {
         fprintf(stderr, "label_bench: %s\n", err);
         return -1;
     }
@@ -85,7 +86,8 @@ static int out_flush(struct out *o)
     size_t len;
     if (!o->b.records)
         return 0;
-    if (audit_deflate(&o->d, o->b.data, o->b.len, &gz, &len) != 0 || audit_file_append(&o->f, gz, len, o->b.records) != 0)
+    if (audit_deflate(&o->d, o->b.data, o->b.len, &gz, &len) != 0 ||
+        audit_file_append(&o->f, gz, len, o->b.records) != 0)
         return -1;
     o->b.len = 0;
     o->b.records = 0;
@@ -206,11 +208,16 @@ int main(int argc, char **argv)
         gmtime_r(&s, &tm);
         char ts[64];
         strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
-        fprintf(eve, "{\"timestamp\":\"%s.%06" PRId64 "+0000\",\"event_type\":\"alert\",\"src_ip\":\"10.%u.%u.%u\","
-                "\"src_port\":%u,\"dest_ip\":\"10.%u.%u.%u\",\"dest_port\":%u,\"proto\":\"TCP\",\"alert\":{"
-                "\"gid\":1,\"signature_id\":%zu,\"rev\":1,\"signature\":\"BENCH %zu\",\"category\":\"Class %zu\","
-                "\"severity\":2}}\n", ts, a->ts % 1000000, a->src[1], a->src[2], a->src[3], a->sport,
-                a->dst[1], a->dst[2], a->dst[3], a->dport, 100000 + i, i, i % 20);
+        fprintf(eve,
+                "{\"timestamp\":\"%s.%06" PRId64
+                "+0000\",\"event_type\":\"alert\",\"src_ip\":\"10.%u.%u.%u\","
+                "\"src_port\":%u,\"dest_ip\":\"10.%u.%u.%u\",\"dest_port\":%u,\"proto\":\"TCP\","
+                "\"alert\":{"
+                "\"gid\":1,\"signature_id\":%zu,\"rev\":1,\"signature\":\"BENCH "
+                "%zu\",\"category\":\"Class %zu\","
+                "\"severity\":2}}\n",
+                ts, a->ts % 1000000, a->src[1], a->src[2], a->src[3], a->sport, a->dst[1],
+                a->dst[2], a->dst[3], a->dport, 100000 + i, i, i % 20);
     }
     fclose(eve);
 
@@ -234,8 +241,10 @@ int main(int argc, char **argv)
     for (size_t i = 0; i < sample; i++)
         ihits += label_index_match(ix, &r[i].k, &ids, &cap) > 0;
     printf("records %zu, alerts %zu: index build + label %.3f s (%zu labeled); "
-           "scan of every alert per record %.1f s (from %zu records); ratio %.0fx; sample agrees: %s\n",
-           nrec, nal, t_index, hits, t_scan, sample, t_scan / t_index, shits == ihits ? "yes" : "NO");
+           "scan of every alert per record %.1f s (from %zu records); ratio %.0fx; sample agrees: "
+           "%s\n",
+           nrec, nal, t_index, hits, t_scan, sample, t_scan / t_index,
+           shits == ihits ? "yes" : "NO");
     label_index_free(ix);
     free(ids);
     free(r);

@@ -22,8 +22,8 @@ static const struct {
     const char *name;
     int num;
 } proto_names[] = {
-    {"TCP", 6}, {"UDP", 17}, {"ICMP", 1}, {"IPV6-ICMP", 58}, {"ICMPV6", 58}, {"ICMP6", 58},
-    {"SCTP", 132}, {"GRE", 47}, {"ESP", 50}, {"AH", 51}, {"IGMP", 2}, {"IP", 0},
+    {"TCP", 6},    {"UDP", 17}, {"ICMP", 1}, {"IPV6-ICMP", 58}, {"ICMPV6", 58}, {"ICMP6", 58},
+    {"SCTP", 132}, {"GRE", 47}, {"ESP", 50}, {"AH", 51},        {"IGMP", 2},    {"IP", 0},
 };
 
 int alert_proto_number(const char *name)
@@ -81,7 +81,8 @@ static int parse_iso_time(const char *s, int64_t *out)
     struct tm tm = {0};
     int n = 0;
     if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-               &tm.tm_min, &tm.tm_sec, &n) != 6 || n != 19)
+               &tm.tm_min, &tm.tm_sec, &n) != 6 ||
+        n != 19)
         return -1;
     const char *p = s + n;
     long us = 0;
@@ -132,7 +133,8 @@ static char *dup_or_empty(const char *s)
 }
 
 /* Address and optional port of the alert's endpoints, with the protocol set. */
-static int set_endpoints(struct alert *a, const char *src, const char *dst, char *err, size_t errlen)
+static int set_endpoints(struct alert *a, const char *src, const char *dst, char *err,
+                         size_t errlen)
 {
     uint8_t tmp[16];
     int ls = alert_parse_addr(src, a->src), ld = alert_parse_addr(dst, tmp);
@@ -174,15 +176,18 @@ int alert_parse_eve(const char *line, struct alert *a, char *err, size_t errlen)
     bool no_ip = !src && !dst && !proto; /* a decoder event on a packet without IP */
     if (!json_is_object(al) || !ts || (!no_ip && (!src || !dst || !proto))) {
         snprintf(err, errlen, "alert event without %s",
-                 !json_is_object(al) ? "\"alert\"" : !ts ? "\"timestamp\"" : !src ? "\"src_ip\""
-                 : !dst ? "\"dest_ip\"" : "\"proto\"");
+                 !json_is_object(al) ? "\"alert\""
+                 : !ts               ? "\"timestamp\""
+                 : !src              ? "\"src_ip\""
+                 : !dst              ? "\"dest_ip\""
+                                     : "\"proto\"");
         goto out;
     }
     if (parse_iso_time(ts, &a->ts) != 0) {
         snprintf(err, errlen, "bad timestamp '%s'", ts);
         goto out;
     }
-    int p = no_ip                  ? 0
+    int p = no_ip                    ? 0
             : json_is_integer(proto) ? (int)json_integer_value(proto)
                                      : alert_proto_number(json_string_value(proto));
     if (p < 0 || p > 255) {
@@ -195,7 +200,8 @@ int alert_parse_eve(const char *line, struct alert *a, char *err, size_t errlen)
     json_t *sp = json_object_get(root, "src_port"), *dp = json_object_get(root, "dest_port");
     if (!is_icmp(a->proto) && (sp || dp)) {
         json_int_t s = json_integer_value(sp), d = json_integer_value(dp);
-        if (!json_is_integer(sp) || !json_is_integer(dp) || s < 0 || s > 65535 || d < 0 || d > 65535) {
+        if (!json_is_integer(sp) || !json_is_integer(dp) || s < 0 || s > 65535 || d < 0 ||
+            d > 65535) {
             snprintf(err, errlen, "bad src_port/dest_port");
             goto out;
         }
@@ -221,11 +227,11 @@ out:
 
 /*
  * The fast format, Suricata:
- *   07/05/2017-12:34:56.123456  [**] [1:2013028:5] MSG [**] [Classification: C] [Priority: 2] {TCP} 10.0.0.1:49152 -> 1.2.3.4:80
- * and Snort (year only with -y, two digits):
- *   07/05-12:34:56.123456  [**] [1:2000:1] MSG [**] [Classification: C] [Priority: 1] {TCP} 1.2.3.4:80 -> 5.6.7.8:1234
- * Suricata may put "[Drop] " or "[wDrop] " before the first [**]; Snort omits
- * the classification of a rule without one; Suricata prints "(null)".
+ *   07/05/2017-12:34:56.123456  [**] [1:2013028:5] MSG [**] [Classification: C] [Priority: 2]
+ * {TCP} 10.0.0.1:49152 -> 1.2.3.4:80 and Snort (year only with -y, two digits):
+ *   07/05-12:34:56.123456  [**] [1:2000:1] MSG [**] [Classification: C] [Priority: 1]
+ * {TCP} 1.2.3.4:80 -> 5.6.7.8:1234 Suricata may put "[Drop] " or "[wDrop] " before the first [**];
+ * Snort omits the classification of a rule without one; Suricata prints "(null)".
  */
 static const char FAST_RE[] =
     "^\\s*(\\d{2})/(\\d{2})(?:/(\\d{4}|\\d{2}))?-(\\d{2}):(\\d{2}):(\\d{2})(?:\\.(\\d{1,9}))?\\s+"
@@ -233,8 +239,25 @@ static const char FAST_RE[] =
     "(?:\\s*\\[Classification:\\s*([^\\]]*?)\\s*\\])?(?:\\s*\\[Priority:\\s*(\\d+)\\])?"
     "\\s*\\{([^}]+)\\}\\s+(\\S+)\\s+->\\s+(\\S+)\\s*$";
 
-enum { F_MON = 1, F_DAY, F_YEAR, F_H, F_M, F_S, F_FRAC, F_GID, F_SID, F_REV, F_MSG, F_CLASS, F_PRIO,
-       F_PROTO, F_SRC, F_DST, F_COUNT };
+enum {
+    F_MON = 1,
+    F_DAY,
+    F_YEAR,
+    F_H,
+    F_M,
+    F_S,
+    F_FRAC,
+    F_GID,
+    F_SID,
+    F_REV,
+    F_MSG,
+    F_CLASS,
+    F_PRIO,
+    F_PROTO,
+    F_SRC,
+    F_DST,
+    F_COUNT
+};
 
 static pcre2_code *fast_re(void)
 {
@@ -244,7 +267,8 @@ static pcre2_code *fast_re(void)
         PCRE2_SIZE off;
         re = pcre2_compile((PCRE2_SPTR)FAST_RE, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
         if (!re) {
-            fprintf(stderr, "netsift label: internal: fast.log expression does not compile at %zu\n",
+            fprintf(stderr,
+                    "netsift label: internal: fast.log expression does not compile at %zu\n",
                     (size_t)off);
             exit(1);
         }
@@ -264,7 +288,8 @@ static int split_endpoint(const char *s, char *addr, size_t alen, uint16_t *port
     if (s[0] == '[' && (colon = strstr(s, "]:")) != NULL) {
         snprintf(addr, alen, "%.*s", (int)(colon - s - 1), s + 1);
         colon++;
-    } else if (colon && (snprintf(addr, alen, "%.*s", (int)(colon - s), s), alert_parse_addr(addr, tmp))) {
+    } else if (colon &&
+               (snprintf(addr, alen, "%.*s", (int)(colon - s), s), alert_parse_addr(addr, tmp))) {
         /* address:port */
     } else if (alert_parse_addr(s, tmp)) {
         snprintf(addr, alen, "%s", s);
@@ -366,7 +391,8 @@ static bool excluded(const struct alert *a, const struct alert_opts *opts)
     return false;
 }
 
-int alert_set_load(struct alert_set *set, const char *path, const struct alert_opts *opts, FILE *log)
+int alert_set_load(struct alert_set *set, const char *path, const struct alert_opts *opts,
+                   FILE *log)
 {
     FILE *f = fopen(path, "r");
     if (!f) {
@@ -461,7 +487,8 @@ void alert_set_free(struct alert_set *set)
 const char *alert_address(const struct alert *a, bool dst, char *buf, size_t len)
 {
     buf[0] = '\0';
-    if (a->addr_len && !inet_ntop(a->addr_len == 4 ? AF_INET : AF_INET6, dst ? a->dst : a->src, buf, (socklen_t)len))
+    if (a->addr_len && !inet_ntop(a->addr_len == 4 ? AF_INET : AF_INET6, dst ? a->dst : a->src, buf,
+                                  (socklen_t)len))
         buf[0] = '\0';
     return buf;
 }
@@ -472,7 +499,7 @@ const char *alert_endpoint(const struct alert *a, bool dst, char *buf, size_t le
     if (!a->addr_len)
         snprintf(buf, len, "-");
     else
-        snprintf(buf, len, a->addr_len == 4 ? "%s:%u" : "[%s]:%u", alert_address(a, dst, ip, sizeof ip),
-                 dst ? a->dport : a->sport);
+        snprintf(buf, len, a->addr_len == 4 ? "%s:%u" : "[%s]:%u",
+                 alert_address(a, dst, ip, sizeof ip), dst ? a->dport : a->sport);
     return buf;
 }

@@ -20,25 +20,25 @@
 #include <stdio.h>
 
 struct alert {
-    int64_t ts;              /* microseconds since the epoch, UTC */
-    uint8_t proto;           /* IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...) */
-    uint8_t addr_len;        /* 4 or 16; 0: an eve.json alert on a packet without IP
-                                (a decoder event): it can label time-only records */
+    int64_t ts;       /* microseconds since the epoch, UTC */
+    uint8_t proto;    /* IP protocol number (6 TCP, 17 UDP, 1 ICMP, 58 ICMPv6, ...) */
+    uint8_t addr_len; /* 4 or 16; 0: an eve.json alert on a packet without IP
+                         (a decoder event): it can label time-only records */
     uint8_t src[16], dst[16];
-    uint16_t sport, dport;   /* 0 for protocols without ports (ICMP type/code are not kept) */
-    uint32_t gid, sid, rev;  /* signature generator, id, revision */
-    int severity;            /* priority 1 (high) ... 4; 0 when the line has none */
-    char *classification;    /* "" when the alert has none */
-    char *description;       /* the signature's message */
-    const char *file;        /* where it came from (points into alert_set.files) */
+    uint16_t sport, dport;  /* 0 for protocols without ports (ICMP type/code are not kept) */
+    uint32_t gid, sid, rev; /* signature generator, id, revision */
+    int severity;           /* priority 1 (high) ... 4; 0 when the line has none */
+    char *classification;   /* "" when the alert has none */
+    char *description;      /* the signature's message */
+    const char *file;       /* where it came from (points into alert_set.files) */
     unsigned line;
-    uint32_t order;          /* position among all alerts read (first encountered = lowest) */
+    uint32_t order; /* position among all alerts read (first encountered = lowest) */
 };
 
 struct alert_opts {
-    bool strict;               /* a malformed line is fatal (otherwise reported and skipped) */
-    const char *const *exclude;/* classifications to ignore (case-insensitive), NULL-terminated */
-    int default_year;          /* for Snort lines without a year (0: the current year) */
+    bool strict;                /* a malformed line is fatal (otherwise reported and skipped) */
+    const char *const *exclude; /* classifications to ignore (case-insensitive), NULL-terminated */
+    int default_year;           /* for Snort lines without a year (0: the current year) */
 };
 
 struct alert_set {
@@ -46,9 +46,9 @@ struct alert_set {
     size_t n, cap;
     char **files;
     size_t nfiles;
-    uint64_t malformed;        /* lines reported and skipped */
-    uint64_t excluded;         /* alerts dropped by --exclude */
-    uint64_t other_events;     /* eve.json events that are not alerts */
+    uint64_t malformed;    /* lines reported and skipped */
+    uint64_t excluded;     /* alerts dropped by --exclude */
+    uint64_t other_events; /* eve.json events that are not alerts */
 };
 
 /* Parsers of one line (no trailing newline needed).  1: an alert in *a
@@ -69,7 +69,8 @@ int alert_parse_addr(const char *s, uint8_t addr[16]);
  * character is '{', otherwise fast format).  Malformed lines are written
  * to log as "FILE:LINE: reason" and skipped.  0, or -1 after one line on
  * log (unreadable file; a malformed line with opts->strict). */
-int alert_set_load(struct alert_set *set, const char *path, const struct alert_opts *opts, FILE *log);
+int alert_set_load(struct alert_set *set, const char *path, const struct alert_opts *opts,
+                   FILE *log);
 
 void alert_free(struct alert *a);
 void alert_set_free(struct alert_set *set);

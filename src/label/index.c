@@ -152,9 +152,9 @@ size_t label_index_match(const struct label_index *ix, const struct label_key *k
                          size_t *cap)
 {
     enum kind kind = k->addr_len && k->has_ports ? K_TUPLE
-                     : k->addr_len              ? K_ADDRS
-                     : k->has_ports             ? K_PORTS
-                                                : K_TIME;
+                     : k->addr_len               ? K_ADDRS
+                     : k->has_ports              ? K_PORTS
+                                                 : K_TIME;
     uint64_t h = 0;
     if (kind != K_TIME) {
         bool icmp = is_icmp(k->proto);

@@ -22,14 +22,14 @@
 
 /* What a record knows about itself. */
 struct label_key {
-    int64_t t0, t1;      /* its time span, inclusive (t0 == t1: one packet) */
-    int proto;           /* IP protocol number, -1 when the record does not say */
-    uint8_t addr_len;    /* 4 or 16; 0: the record has no addresses */
+    int64_t t0, t1;   /* its time span, inclusive (t0 == t1: one packet) */
+    int proto;        /* IP protocol number, -1 when the record does not say */
+    uint8_t addr_len; /* 4 or 16; 0: the record has no addresses */
     uint8_t a[16], b[16];
     bool has_ports;
-    uint16_t pa, pb;     /* a's port, b's port */
-    bool no_ip;          /* the record's packet is known to have no IP header: only
-                            alerts without addresses (decoder events) can be its */
+    uint16_t pa, pb; /* a's port, b's port */
+    bool no_ip;      /* the record's packet is known to have no IP header: only
+                        alerts without addresses (decoder events) can be its */
 };
 
 struct label_index;

@@ -48,12 +48,12 @@ struct labeler {
     const struct alert_set *set;
     struct label_index *ix;
     enum lmode mode;
-    uint32_t *ids;          /* matches of the current record, file order */
-    size_t cap, nsel;       /* nsel: how many of ids[] label it (1, or all with --collect) */
-    struct sbuf lab;        /* its label */
-    uint8_t *matched;       /* per alert: 2 it labeled something, 1 it matched only records
-                               an earlier alert labels (default mode) */
-    int64_t tmin, tmax;     /* time span of everything labeled */
+    uint32_t *ids;              /* matches of the current record, file order */
+    size_t cap, nsel;           /* nsel: how many of ids[] label it (1, or all with --collect) */
+    struct sbuf lab;            /* its label */
+    uint8_t *matched;           /* per alert: 2 it labeled something, 1 it matched only records
+                                   an earlier alert labels (default mode) */
+    int64_t tmin, tmax;         /* time span of everything labeled */
     const struct frame_map *pm; /* audit: the packets at alert times */
     bool ip_known;              /* audit: IPv4 and IPv6 records were written */
     uint64_t records, labeled;
@@ -86,8 +86,8 @@ static const char *alert_label(const struct alert *a)
 static void describe_alert(const struct alert *a, char *buf, size_t len)
 {
     char s[64], d[64];
-    snprintf(buf, len, "%s:%u [%" PRIu32 ":%" PRIu32 ":%" PRIu32 "] \"%s\" %s -> %s", a->file, a->line,
-             a->gid, a->sid, a->rev, a->description, alert_endpoint(a, false, s, sizeof s),
+    snprintf(buf, len, "%s:%u [%" PRIu32 ":%" PRIu32 ":%" PRIu32 "] \"%s\" %s -> %s", a->file,
+             a->line, a->gid, a->sid, a->rev, a->description, alert_endpoint(a, false, s, sizeof s),
              alert_endpoint(a, true, d, sizeof d));
 }
 
@@ -111,7 +111,8 @@ static int label_record(struct labeler *l, const struct label_key *k, const char
         char a[512], b[512];
         describe_alert(&l->set->v[l->ids[0]], a, sizeof a);
         describe_alert(&l->set->v[l->ids[1]], b, sizeof b);
-        fprintf(stderr, "netsift label: --strict: %s matches more than one alert: %s and %s\n", what, a, b);
+        fprintf(stderr, "netsift label: --strict: %s matches more than one alert: %s and %s\n",
+                what, a, b);
         return -1;
     }
     l->labeled++;
@@ -196,7 +197,8 @@ static struct frame_info *frame_get(struct frame_map *fm, int64_t ts, int64_t fr
 
 /* Where a record type keeps what a key needs (NULL: it has none of it). */
 struct rec_fields {
-    const ProtobufCFieldDescriptor *ts, *first, *last, *sip, *dip, *sport, *dport, *proto_num, *proto_name;
+    const ProtobufCFieldDescriptor *ts, *first, *last, *sip, *dip, *sport, *dport, *proto_num,
+        *proto_name;
     int implied_proto;
 };
 
@@ -301,7 +303,8 @@ static int64_t audit_first_time(const char *dir)
     int64_t min = INT64_MAX;
     for (int t = 0; t < REC_COUNT; t++) {
         char *path = path_join(dir, audit_types[t].name, ".ncap.gz"), err[256];
-        struct audit_reader *r = access(path, F_OK) == 0 ? audit_reader_open(path, err, sizeof err) : NULL;
+        struct audit_reader *r =
+            access(path, F_OK) == 0 ? audit_reader_open(path, err, sizeof err) : NULL;
         const ProtobufCMessage *m;
         if (r && audit_reader_next(r, &m, err, sizeof err) == 1) {
             int64_t ts = audit_record_timestamp(m);
@@ -333,7 +336,8 @@ static int label_audit_file(struct labeler *l, const char *dir, enum audit_rec r
         goto done;
     }
     if (audit_reader_type(r) != rec) {
-        fprintf(stderr, "netsift label: %s holds %s records\n", in, audit_types[audit_reader_type(r)].name);
+        fprintf(stderr, "netsift label: %s holds %s records\n", in,
+                audit_types[audit_reader_type(r)].name);
         goto done;
     }
     out = fopen(outp, "w");
@@ -385,11 +389,13 @@ static int label_audit_file(struct labeler *l, const char *dir, enum audit_rec r
     if (rc == -1)
         fprintf(stderr, "netsift label: %s: %s\n", in, err);
     else if (rc == 0 && audit_reader_truncated(r, &off))
-        fprintf(stderr, "netsift label: warning: %s is truncated at offset %" PRIu64 "; labeled its %" PRIu64
-                " whole records\n", in, off, n);
+        fprintf(stderr,
+                "netsift label: warning: %s is truncated at offset %" PRIu64
+                "; labeled its %" PRIu64 " whole records\n",
+                in, off, n);
     if (rc == 0) {
-        fprintf(stderr, "netsift label: %s: %" PRIu64 " records, %" PRIu64 " labeled -> %s\n", in, n,
-                l->labeled - labeled0, outp);
+        fprintf(stderr, "netsift label: %s: %" PRIu64 " records, %" PRIu64 " labeled -> %s\n", in,
+                n, l->labeled - labeled0, outp);
         status = 1;
     }
 done:
@@ -412,7 +418,8 @@ static void audit_packet_map(const struct labeler *l, const char *dir, struct fr
 {
     for (size_t s = 0; s < sizeof packet_sources / sizeof packet_sources[0]; s++) {
         char *path = path_join(dir, audit_types[packet_sources[s]].name, ".ncap.gz"), err[256];
-        struct audit_reader *r = access(path, F_OK) == 0 ? audit_reader_open(path, err, sizeof err) : NULL;
+        struct audit_reader *r =
+            access(path, F_OK) == 0 ? audit_reader_open(path, err, sizeof err) : NULL;
         free(path);
         if (!r)
             continue; /* reported when it is labeled */
@@ -430,7 +437,8 @@ static void audit_packet_map(const struct labeler *l, const char *dir, struct fr
                     fi->k.addr_len = k.addr_len;
                     memcpy(fi->k.a, k.a, 16);
                     memcpy(fi->k.b, k.b, 16);
-                } else if (fi->k.addr_len != k.addr_len || memcmp(fi->k.a, k.a, 16) || memcmp(fi->k.b, k.b, 16)) {
+                } else if (fi->k.addr_len != k.addr_len || memcmp(fi->k.a, k.a, 16) ||
+                           memcmp(fi->k.b, k.b, 16)) {
                     fi->amb_addr = true;
                 }
             }
@@ -546,11 +554,11 @@ static const char LABELS_SQL[] =
     "CREATE INDEX IF NOT EXISTS labels_idx ON labels (tbl, row_id);"
     "DELETE FROM labels;";
 
-static const char INSERT_SQL[] =
-    "INSERT INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+static const char INSERT_SQL[] = "INSERT INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
 
 /* The labels rows of one database row. */
-static int db_insert(struct labeler *l, sqlite3_stmt *ins, const char *tbl, int64_t row_id, int64_t ts)
+static int db_insert(struct labeler *l, sqlite3_stmt *ins, const char *tbl, int64_t row_id,
+                     int64_t ts)
 {
     for (size_t i = 0; i < l->nsel; i++) {
         const struct alert *a = &l->set->v[l->ids[i]];
@@ -583,7 +591,8 @@ static int db_insert(struct labeler *l, sqlite3_stmt *ins, const char *tbl, int6
         sqlite3_bind_text(ins, c++, a->file, -1, SQLITE_STATIC);
         sqlite3_bind_int(ins, c++, (int)a->line);
         if (sqlite3_step(ins) != SQLITE_DONE) {
-            fprintf(stderr, "netsift label: insert into labels: %s\n", sqlite3_errmsg(sqlite3_db_handle(ins)));
+            fprintf(stderr, "netsift label: insert into labels: %s\n",
+                    sqlite3_errmsg(sqlite3_db_handle(ins)));
             return -1;
         }
         sqlite3_reset(ins);
@@ -626,8 +635,8 @@ static int db_label_packets(struct labeler *l, sqlite3 *db, struct frame_map *fm
             return -1;
         }
         if (n)
-            fprintf(stderr, "netsift label: table %s: %" PRIu64 " rows, %" PRIu64 " labeled\n", name, n,
-                    l->labeled - labeled0);
+            fprintf(stderr, "netsift label: table %s: %" PRIu64 " rows, %" PRIu64 " labeled\n",
+                    name, n, l->labeled - labeled0);
     }
     return 0;
 }
@@ -662,7 +671,8 @@ static struct tuple_time *tcp_times(const struct frame_map *fm, size_t *n)
 }
 
 /* Time of the last TCP packet of k's 5-tuple at or before `bound`, or -1. */
-static int64_t tuple_last(const struct tuple_time *v, size_t n, const struct label_key *k, int64_t bound)
+static int64_t tuple_last(const struct tuple_time *v, size_t n, const struct label_key *k,
+                          int64_t bound)
 {
     uint64_t h = label_key_tuple_hash(k);
     size_t lo = 0, hi = n; /* first entry > (h, bound) */
@@ -681,11 +691,13 @@ static int64_t tuple_last(const struct tuple_time *v, size_t n, const struct lab
  * next transaction's first byte on the same connection, or, for the
  * last one, the connection's last TCP packet in the tcp table (before the
  * next connection of the same 5-tuple). */
-static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins, const struct frame_map *fm)
+static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins,
+                         const struct frame_map *fm)
 {
     static const char sql[] =
         "SELECT rowid, conn_ts, client_ip, client_port, server_ip, server_port, depth, "
-        "COALESCE(req_ts, resp_ts, conn_ts), MAX(COALESCE(req_ts, 0), COALESCE(resp_ts, 0), conn_ts) FROM http "
+        "COALESCE(req_ts, resp_ts, conn_ts), MAX(COALESCE(req_ts, 0), COALESCE(resp_ts, 0), "
+        "conn_ts) FROM http "
         "ORDER BY client_ip, client_port, server_ip, server_port, conn_ts, depth";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
@@ -713,13 +725,15 @@ static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins, cons
             next.conn_ts = sqlite3_column_int64(st, 1);
             const char *a = (const char *)sqlite3_column_text(st, 2);
             const char *b = (const char *)sqlite3_column_text(st, 4);
-            int la = a ? alert_parse_addr(a, next.k.a) : 0, lb = b ? alert_parse_addr(b, next.k.b) : 0;
+            int la = a ? alert_parse_addr(a, next.k.a) : 0,
+                lb = b ? alert_parse_addr(b, next.k.b) : 0;
             next.k.addr_len = la && la == lb ? (uint8_t)la : 0;
             next.k.has_ports = true;
             next.k.pa = (uint16_t)sqlite3_column_int(st, 3);
             next.k.pb = (uint16_t)sqlite3_column_int(st, 5);
             next.k.proto = 6;
-            next.start = sqlite3_column_int(st, 6) == 0 ? next.conn_ts : sqlite3_column_int64(st, 7);
+            next.start =
+                sqlite3_column_int(st, 6) == 0 ? next.conn_ts : sqlite3_column_int64(st, 7);
             next.last = sqlite3_column_int64(st, 8);
         }
         if (have) {
@@ -730,12 +744,15 @@ static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins, cons
             if (same) {
                 cur.k.t1 = next.start > cur.start ? next.start - 1 : cur.start;
             } else {
-                int64_t last = tuple_last(tt, ntt, &cur.k, tuple && next.conn_ts > cur.start ? next.conn_ts - 1 : INT64_MAX);
+                int64_t last =
+                    tuple_last(tt, ntt, &cur.k,
+                               tuple && next.conn_ts > cur.start ? next.conn_ts - 1 : INT64_MAX);
                 cur.k.t1 = last > cur.start ? last : cur.last;
             }
             char what[128];
             snprintf(what, sizeof what, "http row %" PRId64, cur.rowid);
-            if (label_record(l, &cur.k, what) != 0 || db_insert(l, ins, "http", cur.rowid, cur.start) != 0) {
+            if (label_record(l, &cur.k, what) != 0 ||
+                db_insert(l, ins, "http", cur.rowid, cur.start) != 0) {
                 sqlite3_finalize(st);
                 free(tt);
                 return -1;
@@ -754,7 +771,8 @@ static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins, cons
         return -1;
     }
     if (n)
-        fprintf(stderr, "netsift label: table http: %" PRIu64 " rows, %" PRIu64 " labeled\n", n, l->labeled - labeled0);
+        fprintf(stderr, "netsift label: table http: %" PRIu64 " rows, %" PRIu64 " labeled\n", n,
+                l->labeled - labeled0);
     return 0;
 }
 
@@ -763,7 +781,8 @@ static sqlite3 *db_open(const char *dir)
     char *path = path_join(dir, "headers", ".sqlite");
     sqlite3 *db = NULL;
     if (access(path, F_OK) != 0) {
-        fprintf(stderr, "netsift label: %s: no such database (capture with --db-path first)\n", path);
+        fprintf(stderr, "netsift label: %s: no such database (capture with --db-path first)\n",
+                path);
         free(path);
         return NULL;
     }
@@ -783,7 +802,8 @@ static int64_t db_first_time(const char *dir)
     sqlite3 *db = db_open(dir);
     int64_t min = INT64_MAX;
     sqlite3_stmt *st;
-    if (db && sqlite3_prepare_v2(db, "SELECT MIN(timestamp) FROM eth", -1, &st, NULL) == SQLITE_OK) {
+    if (db &&
+        sqlite3_prepare_v2(db, "SELECT MIN(timestamp) FROM eth", -1, &st, NULL) == SQLITE_OK) {
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) == SQLITE_INTEGER)
             min = sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);
@@ -804,7 +824,8 @@ static int label_db(struct labeler *l, const char *dir)
     if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_exec(db, LABELS_SQL, NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_prepare_v2(db, INSERT_SQL, -1, &ins, NULL) != SQLITE_OK) {
-        fprintf(stderr, "netsift label: %s/headers.sqlite: %s\n", dir, err ? err : sqlite3_errmsg(db));
+        fprintf(stderr, "netsift label: %s/headers.sqlite: %s\n", dir,
+                err ? err : sqlite3_errmsg(db));
         goto out;
     }
     sqlite3_stmt *q;
@@ -852,8 +873,8 @@ static bool on_path(const char *prog)
 /* Runs suricata -r pcap -S rules -l logdir; 0 when it exited 0. */
 static int run_suricata(const char *pcap, const char *rules, const char *logdir)
 {
-    char *argv[] = {"suricata", "-r", (char *)pcap, "-S", (char *)rules, "-l", (char *)logdir,
-                    "-k", "none", NULL};
+    char *argv[] = {"suricata", "-r",           (char *)pcap, "-S",   (char *)rules,
+                    "-l",       (char *)logdir, "-k",         "none", NULL};
     pid_t pid;
     int rc = posix_spawnp(&pid, "suricata", NULL, NULL, argv, environ);
     if (rc != 0) {
@@ -875,66 +896,68 @@ static int run_suricata(const char *pcap, const char *rules, const char *logdir)
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "NAME\n"
-            "    netsift label - label audit records and database rows with IDS alerts\n\n"
-            "SYNOPSIS\n"
-            "    netsift label --alerts FILE [--alerts FILE...] (--audit DIR | --db-path DIR)...\n"
-            "                  [--strict | --collect] [--exclude CLASSIFICATION,...] [--year YYYY]\n"
-            "    netsift label -r FILE.pcap --rules FILE (--audit DIR | --db-path DIR)... [options]\n\n"
-            "DESCRIPTION\n"
-            "    Reads IDS alerts (Suricata eve.json events of event_type \"alert\"; Suricata\n"
-            "    fast.log or Snort '-A fast' lines; the format is told by the first line) and\n"
-            "    labels with them what 'netsift capture' wrote:\n"
-            "      --audit DIR    every DIR/<Type>.ncap.gz gives DIR/<Type>_labeled.csv: the\n"
-            "                     CSV of 'netsift dump --csv' plus a last column, label.\n"
-            "      --db-path DIR  DIR/headers.sqlite gets a table labels: one row per labeled\n"
-            "                     row of a header table or of http, and per alert labeling it.\n"
-            "    A record that is one packet takes the alerts with its exact timestamp\n"
-            "    (microseconds) whose addresses, ports and protocol agree with its\n"
-            "    packet's (taken from the IP/TCP/UDP records or rows of that packet; an\n"
-            "    ARP packet: its time alone).  Flow, Connection,\n"
-            "    NetworkFlow, TransportFlow records and HTTP transactions take the alerts of\n"
-            "    their 5-tuple (either direction) inside their time span.  The label is the\n"
-            "    alert's classification (its signature message when it has none); a record\n"
-            "    without an alert is labeled 'normal'.\n"
-            "    Malformed alert lines are reported as FILE:LINE and skipped.  Alerts that\n"
-            "    label nothing are counted, and those outside the records' time span are\n"
-            "    counted apart.  fast.log times are the sensor's local time: run with TZ set\n"
-            "    to the sensor's zone (TZ=UTC when it ran in UTC).\n\n"
-            "OPTIONS\n"
-            "    --alerts FILE\n"
-            "        An eve.json or fast.log file; may be repeated (up to %d).\n"
-            "    --audit DIR\n"
-            "        Label the audit record files in DIR.\n"
-            "    -d, --db-path DIR\n"
-            "        Label the rows of DIR/headers.sqlite (the labels table is rebuilt).\n"
-            "    --strict\n"
-            "        A record matching more than one alert is an error naming both, and a\n"
-            "        malformed alert line is fatal.\n"
-            "    --collect\n"
-            "        Join the labels of all matching alerts (distinct, in file order,\n"
-            "        separated by ' | ').  Default: the first alert in file order wins.\n"
-            "    --exclude CLASSIFICATION,...\n"
-            "        Ignore alerts of these classifications (case-insensitive; up to %d).\n"
-            "    --year YYYY\n"
-            "        Year of Snort fast lines that have none (default: the year of the\n"
-            "        earliest record).\n"
-            "    -r FILE.pcap --rules FILE\n"
-            "        Run suricata (it must be on the PATH) on the capture with these rules and\n"
-            "        label with its eve.json (its logs go to a temporary directory, kept and\n"
-            "        named if it fails).\n"
-            "    -h, --help\n"
-            "        Show this text.\n\n"
-            "EXIT STATUS\n"
-            "    0 done; 1 an unreadable input, a --strict conflict or malformed line,\n"
-            "    suricata missing or failing; 2 a usage error.\n\n"
-            "EXAMPLES\n"
-            "    netsift capture -r day1.pcap --audit audit --db-path db\n"
-            "    netsift label --alerts eve.json --audit audit --db-path db\n"
-            "    sqlite3 db/headers.sqlite 'SELECT label, count(*) FROM labels GROUP BY label'\n"
-            "    TZ=UTC netsift label --alerts fast.log --collect --exclude 'Not Suspicious Traffic' --audit audit\n",
-            MAX_ALERT_FILES, MAX_EXCLUDE);
+    fprintf(
+        f,
+        "NAME\n"
+        "    netsift label - label audit records and database rows with IDS alerts\n\n"
+        "SYNOPSIS\n"
+        "    netsift label --alerts FILE [--alerts FILE...] (--audit DIR | --db-path DIR)...\n"
+        "                  [--strict | --collect] [--exclude CLASSIFICATION,...] [--year YYYY]\n"
+        "    netsift label -r FILE.pcap --rules FILE (--audit DIR | --db-path DIR)... [options]\n\n"
+        "DESCRIPTION\n"
+        "    Reads IDS alerts (Suricata eve.json events of event_type \"alert\"; Suricata\n"
+        "    fast.log or Snort '-A fast' lines; the format is told by the first line) and\n"
+        "    labels with them what 'netsift capture' wrote:\n"
+        "      --audit DIR    every DIR/<Type>.ncap.gz gives DIR/<Type>_labeled.csv: the\n"
+        "                     CSV of 'netsift dump --csv' plus a last column, label.\n"
+        "      --db-path DIR  DIR/headers.sqlite gets a table labels: one row per labeled\n"
+        "                     row of a header table or of http, and per alert labeling it.\n"
+        "    A record that is one packet takes the alerts with its exact timestamp\n"
+        "    (microseconds) whose addresses, ports and protocol agree with its\n"
+        "    packet's (taken from the IP/TCP/UDP records or rows of that packet; an\n"
+        "    ARP packet: its time alone).  Flow, Connection,\n"
+        "    NetworkFlow, TransportFlow records and HTTP transactions take the alerts of\n"
+        "    their 5-tuple (either direction) inside their time span.  The label is the\n"
+        "    alert's classification (its signature message when it has none); a record\n"
+        "    without an alert is labeled 'normal'.\n"
+        "    Malformed alert lines are reported as FILE:LINE and skipped.  Alerts that\n"
+        "    label nothing are counted, and those outside the records' time span are\n"
+        "    counted apart.  fast.log times are the sensor's local time: run with TZ set\n"
+        "    to the sensor's zone (TZ=UTC when it ran in UTC).\n\n"
+        "OPTIONS\n"
+        "    --alerts FILE\n"
+        "        An eve.json or fast.log file; may be repeated (up to %d).\n"
+        "    --audit DIR\n"
+        "        Label the audit record files in DIR.\n"
+        "    -d, --db-path DIR\n"
+        "        Label the rows of DIR/headers.sqlite (the labels table is rebuilt).\n"
+        "    --strict\n"
+        "        A record matching more than one alert is an error naming both, and a\n"
+        "        malformed alert line is fatal.\n"
+        "    --collect\n"
+        "        Join the labels of all matching alerts (distinct, in file order,\n"
+        "        separated by ' | ').  Default: the first alert in file order wins.\n"
+        "    --exclude CLASSIFICATION,...\n"
+        "        Ignore alerts of these classifications (case-insensitive; up to %d).\n"
+        "    --year YYYY\n"
+        "        Year of Snort fast lines that have none (default: the year of the\n"
+        "        earliest record).\n"
+        "    -r FILE.pcap --rules FILE\n"
+        "        Run suricata (it must be on the PATH) on the capture with these rules and\n"
+        "        label with its eve.json (its logs go to a temporary directory, kept and\n"
+        "        named if it fails).\n"
+        "    -h, --help\n"
+        "        Show this text.\n\n"
+        "EXIT STATUS\n"
+        "    0 done; 1 an unreadable input, a --strict conflict or malformed line,\n"
+        "    suricata missing or failing; 2 a usage error.\n\n"
+        "EXAMPLES\n"
+        "    netsift capture -r day1.pcap --audit audit --db-path db\n"
+        "    netsift label --alerts eve.json --audit audit --db-path db\n"
+        "    sqlite3 db/headers.sqlite 'SELECT label, count(*) FROM labels GROUP BY label'\n"
+        "    TZ=UTC netsift label --alerts fast.log --collect --exclude 'Not Suspicious Traffic' "
+        "--audit audit\n",
+        MAX_ALERT_FILES, MAX_EXCLUDE);
 }
 
 static int split_list(char *s, const char **out, size_t max, size_t *n)
@@ -959,11 +982,11 @@ int label_main(int argc, char **argv)
     enum lmode mode = LM_FIRST;
     int year = 0;
     static const struct option longopts[] = {
-        {"alerts", required_argument, NULL, 'a'}, {"audit", required_argument, NULL, 'A'},
+        {"alerts", required_argument, NULL, 'a'},  {"audit", required_argument, NULL, 'A'},
         {"db-path", required_argument, NULL, 'd'}, {"strict", no_argument, NULL, 'S'},
-        {"collect", no_argument, NULL, 'C'},      {"exclude", required_argument, NULL, 'x'},
-        {"year", required_argument, NULL, 'y'},   {"rules", required_argument, NULL, 'R'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"collect", no_argument, NULL, 'C'},       {"exclude", required_argument, NULL, 'x'},
+        {"year", required_argument, NULL, 'y'},    {"rules", required_argument, NULL, 'R'},
+        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     opterr = 0;
     optind = 1;
@@ -991,7 +1014,8 @@ int label_main(int argc, char **argv)
         }
         case 'x':
             if (split_list(optarg, exclude, MAX_EXCLUDE + 1, &nexcl) != 0) {
-                fprintf(stderr, "netsift label: at most %d --exclude classifications\n", MAX_EXCLUDE);
+                fprintf(stderr, "netsift label: at most %d --exclude classifications\n",
+                        MAX_EXCLUDE);
                 return 2;
             }
             break;
@@ -1023,19 +1047,22 @@ int label_main(int argc, char **argv)
         return 2;
     }
     if (!pcap && nalerts == 0) {
-        fprintf(stderr, "netsift label: give --alerts FILE, or -r FILE.pcap --rules FILE (see --help)\n");
+        fprintf(stderr,
+                "netsift label: give --alerts FILE, or -r FILE.pcap --rules FILE (see --help)\n");
         return 2;
     }
     if (!audit_dir && !db_dir) {
-        fprintf(stderr, "netsift label: give --audit DIR and/or --db-path DIR to label (see --help)\n");
+        fprintf(stderr,
+                "netsift label: give --audit DIR and/or --db-path DIR to label (see --help)\n");
         return 2;
     }
     char logdir[] = "/tmp/netsift-suricata.XXXXXX";
     char *eve = NULL;
     if (pcap) {
         if (!on_path("suricata")) {
-            fprintf(stderr, "netsift label: suricata is not installed (no 'suricata' on the PATH); install "
-                            "it, or run your IDS yourself and pass its alerts with --alerts FILE\n");
+            fprintf(stderr,
+                    "netsift label: suricata is not installed (no 'suricata' on the PATH); install "
+                    "it, or run your IDS yourself and pass its alerts with --alerts FILE\n");
             return 1;
         }
         if (!mkdtemp(logdir)) {
@@ -1059,7 +1086,8 @@ int label_main(int argc, char **argv)
             year = tm.tm_year + 1900;
         }
     }
-    struct alert_opts opts = {.strict = mode == LM_STRICT, .exclude = exclude, .default_year = year};
+    struct alert_opts opts = {
+        .strict = mode == LM_STRICT, .exclude = exclude, .default_year = year};
     struct alert_set set = {0};
     int status = 0;
     for (size_t i = 0; i < nalerts && status == 0; i++)
@@ -1095,11 +1123,14 @@ int label_main(int argc, char **argv)
             else
                 unmatched++;
         }
-        fprintf(stderr, "netsift label: %" PRIu64 " records, %" PRIu64 " labeled by an alert, %" PRIu64
-                " normal; alerts: %zu labeled something, %" PRIu64 " matched only records an earlier alert"
-                " labels, %" PRIu64 " outside the records' time, %" PRIu64 " inside it matching no record\n",
-                l.records, l.labeled, l.records - l.labeled, set.n - (size_t)(unmatched + outside + shadowed),
-                shadowed, outside, unmatched);
+        fprintf(stderr,
+                "netsift label: %" PRIu64 " records, %" PRIu64 " labeled by an alert, %" PRIu64
+                " normal; alerts: %zu labeled something, %" PRIu64
+                " matched only records an earlier alert"
+                " labels, %" PRIu64 " outside the records' time, %" PRIu64
+                " inside it matching no record\n",
+                l.records, l.labeled, l.records - l.labeled,
+                set.n - (size_t)(unmatched + outside + shadowed), shadowed, outside, unmatched);
     }
     label_index_free(l.ix);
     free(l.matched);

@@ -37,8 +37,13 @@ static void check(int rc, struct alert *a, const char *err, bool eve)
     alert_endpoint(a, true, buf, sizeof buf);
     struct label_index *ix = label_index_build(a, 1);
     require(ix != NULL);
-    struct label_key k = {.t0 = a->ts, .t1 = a->ts, .proto = a->proto, .addr_len = a->addr_len,
-                          .has_ports = true, .pa = a->dport, .pb = a->sport};
+    struct label_key k = {.t0 = a->ts,
+                          .t1 = a->ts,
+                          .proto = a->proto,
+                          .addr_len = a->addr_len,
+                          .has_ports = true,
+                          .pa = a->dport,
+                          .pb = a->sport};
     memcpy(k.a, a->dst, 16);
     memcpy(k.b, a->src, 16);
     uint32_t *ids = NULL;

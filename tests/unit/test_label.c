@@ -49,7 +49,8 @@ static void test_eve(void **state)
     alert_free(&a);
 
     /* Z and IPv6 and ICMP (no ports) */
-    line = "{\"timestamp\":\"2017-07-05T12:34:56Z\",\"event_type\":\"alert\",\"src_ip\":\"2001:db8::1\","
+    line = "{\"timestamp\":\"2017-07-05T12:34:56Z\",\"event_type\":\"alert\",\"src_ip\":\"2001:db8:"
+           ":1\","
            "\"dest_ip\":\"2001:db8::2\",\"proto\":\"IPv6-ICMP\",\"icmp_type\":128,"
            "\"alert\":{\"signature_id\":7,\"signature\":\"ping6\",\"severity\":3}}";
     assert_int_equal(alert_parse_eve(line, &a, err, sizeof err), 1);
@@ -61,8 +62,10 @@ static void test_eve(void **state)
     alert_free(&a);
 
     /* a decoder event on a packet without IP: no addresses, time only */
-    line = "{\"timestamp\":\"2017-07-05T12:34:56Z\",\"event_type\":\"alert\",\"alert\":{\"signature_id\":"
-           "2200000,\"signature\":\"SURICATA decoder event\",\"category\":\"Generic Protocol Command Decode\"}}";
+    line = "{\"timestamp\":\"2017-07-05T12:34:56Z\",\"event_type\":\"alert\",\"alert\":{"
+           "\"signature_id\":"
+           "2200000,\"signature\":\"SURICATA decoder event\",\"category\":\"Generic Protocol "
+           "Command Decode\"}}";
     assert_int_equal(alert_parse_eve(line, &a, err, sizeof err), 1);
     assert_int_equal(a.addr_len, 0);
     char ep[64];
@@ -84,13 +87,18 @@ static void test_eve(void **state)
     static const char *const bad[] = {
         "{\"event_type\":\"alert\"",
         "[1,2]",
-        "{\"event_type\":\"alert\",\"timestamp\":\"yesterday\",\"src_ip\":\"1.1.1.1\",\"dest_ip\":\"2.2.2.2\","
+        "{\"event_type\":\"alert\",\"timestamp\":\"yesterday\",\"src_ip\":\"1.1.1.1\",\"dest_ip\":"
+        "\"2.2.2.2\","
         "\"proto\":\"TCP\",\"alert\":{\"signature_id\":1}}",
-        "{\"event_type\":\"alert\",\"timestamp\":\"2017-07-05T12:34:56Z\",\"src_ip\":\"1.1.1\",\"dest_ip\":"
+        "{\"event_type\":\"alert\",\"timestamp\":\"2017-07-05T12:34:56Z\",\"src_ip\":\"1.1.1\","
+        "\"dest_ip\":"
         "\"2.2.2.2\",\"proto\":\"TCP\",\"alert\":{\"signature_id\":1}}",
-        "{\"event_type\":\"alert\",\"timestamp\":\"2017-07-05T12:34:56Z\",\"src_ip\":\"1.1.1.1\",\"dest_ip\":"
-        "\"2.2.2.2\",\"proto\":\"TCP\",\"src_port\":70000,\"dest_port\":1,\"alert\":{\"signature_id\":1}}",
-        "{\"event_type\":\"alert\",\"timestamp\":\"2017-07-05T12:34:56Z\",\"src_ip\":\"1.1.1.1\",\"dest_ip\":"
+        "{\"event_type\":\"alert\",\"timestamp\":\"2017-07-05T12:34:56Z\",\"src_ip\":\"1.1.1.1\","
+        "\"dest_ip\":"
+        "\"2.2.2.2\",\"proto\":\"TCP\",\"src_port\":70000,\"dest_port\":1,\"alert\":{\"signature_"
+        "id\":1}}",
+        "{\"event_type\":\"alert\",\"timestamp\":\"2017-07-05T12:34:56Z\",\"src_ip\":\"1.1.1.1\","
+        "\"dest_ip\":"
         "\"2.2.2.2\",\"proto\":\"TCP\"}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -107,10 +115,12 @@ static void test_fast(void **state)
     struct alert a;
     char err[256];
     /* Suricata */
-    assert_int_equal(alert_parse_fast("07/05/2017-12:34:56.123456  [**] [1:2013028:5] ET POLICY curl "
-                                      "User-Agent [**] [Classification: Attempted Information Leak] "
-                                      "[Priority: 2] {TCP} 10.0.0.1:49152 -> 1.2.3.4:80",
-                                      0, &a, err, sizeof err), 1);
+    assert_int_equal(
+        alert_parse_fast("07/05/2017-12:34:56.123456  [**] [1:2013028:5] ET POLICY curl "
+                         "User-Agent [**] [Classification: Attempted Information Leak] "
+                         "[Priority: 2] {TCP} 10.0.0.1:49152 -> 1.2.3.4:80",
+                         0, &a, err, sizeof err),
+        1);
     assert_true(a.ts == T0 * 1000000 + 123456);
     assert_int_equal(a.proto, 6);
     assert_int_equal(a.sport, 49152);
@@ -121,9 +131,12 @@ static void test_fast(void **state)
     assert_string_equal(a.classification, "Attempted Information Leak");
     alert_free(&a);
     /* Suricata drop, IPv6 without brackets, (null) classification */
-    assert_int_equal(alert_parse_fast("07/05/2017-12:34:56.000001  [Drop] [**] [1:9:1] x [**] "
-                                      "[Classification: (null)] [Priority: 3] {UDP} 2001:db8::1:53 -> "
-                                      "2001:db8::2:5353", 0, &a, err, sizeof err), 1);
+    assert_int_equal(
+        alert_parse_fast("07/05/2017-12:34:56.000001  [Drop] [**] [1:9:1] x [**] "
+                         "[Classification: (null)] [Priority: 3] {UDP} 2001:db8::1:53 -> "
+                         "2001:db8::2:5353",
+                         0, &a, err, sizeof err),
+        1);
     assert_int_equal(a.addr_len, 16);
     assert_int_equal(a.sport, 53);
     assert_int_equal(a.dport, 5353);
@@ -131,17 +144,21 @@ static void test_fast(void **state)
     alert_free(&a);
     /* Snort without a year (the default year is used) and without classification */
     assert_int_equal(alert_parse_fast("07/05-12:34:56.500000  [**] [1:1000:2] SNORT test [**] "
-                                      "[Priority: 1] {TCP} 1.2.3.4:80 -> 5.6.7.8:1234", 2017, &a, err,
-                                      sizeof err), 1);
+                                      "[Priority: 1] {TCP} 1.2.3.4:80 -> 5.6.7.8:1234",
+                                      2017, &a, err, sizeof err),
+                     1);
     assert_true(a.ts == T0 * 1000000 + 500000);
     assert_int_equal(a.sid, 1000);
     assert_int_equal(a.severity, 1);
     assert_string_equal(a.classification, "");
     alert_free(&a);
     /* Snort -y (two-digit year), ICMP type:code are no ports */
-    assert_int_equal(alert_parse_fast("07/05/17-12:34:56.000000  [**] [1:384:5] ICMP PING [**] "
-                                      "[Classification: Misc activity] [Priority: 3] {ICMP} 1.2.3.4:8 -> "
-                                      "5.6.7.8:0", 0, &a, err, sizeof err), 1);
+    assert_int_equal(
+        alert_parse_fast("07/05/17-12:34:56.000000  [**] [1:384:5] ICMP PING [**] "
+                         "[Classification: Misc activity] [Priority: 3] {ICMP} 1.2.3.4:8 -> "
+                         "5.6.7.8:0",
+                         0, &a, err, sizeof err),
+        1);
     assert_true(a.ts == T0 * 1000000);
     assert_int_equal(a.proto, 1);
     assert_int_equal(a.sport, 0);
@@ -157,17 +174,21 @@ static void test_fast(void **state)
         assert_int_equal(alert_parse_fast(bad[i], 2017, &a, err, sizeof err), -1);
 }
 
-static struct alert mk(int64_t ts, uint8_t proto, uint8_t s4, uint16_t sp, uint8_t d4, uint16_t dp, uint32_t order)
+static struct alert mk(int64_t ts, uint8_t proto, uint8_t s4, uint16_t sp, uint8_t d4, uint16_t dp,
+                       uint32_t order)
 {
-    struct alert a = {.ts = ts, .proto = proto, .addr_len = 4, .sport = sp, .dport = dp, .order = order};
+    struct alert a = {
+        .ts = ts, .proto = proto, .addr_len = 4, .sport = sp, .dport = dp, .order = order};
     a.src[0] = 10, a.src[3] = s4;
     a.dst[0] = 10, a.dst[3] = d4;
     return a;
 }
 
-static struct label_key key(int64_t t0, int64_t t1, int proto, uint8_t a4, uint16_t pa, uint8_t b4, uint16_t pb)
+static struct label_key key(int64_t t0, int64_t t1, int proto, uint8_t a4, uint16_t pa, uint8_t b4,
+                            uint16_t pb)
 {
-    struct label_key k = {.t0 = t0, .t1 = t1, .proto = proto, .addr_len = 4, .has_ports = true, .pa = pa, .pb = pb};
+    struct label_key k = {
+        .t0 = t0, .t1 = t1, .proto = proto, .addr_len = 4, .has_ports = true, .pa = pa, .pb = pb};
     k.a[0] = 10, k.a[3] = a4;
     k.b[0] = 10, k.b[3] = b4;
     return k;
@@ -177,11 +198,11 @@ static void test_index(void **state)
 {
     (void)state;
     struct alert v[] = {
-        mk(100, 6, 1, 1000, 2, 80, 0),  /* conn A forward */
-        mk(150, 6, 2, 80, 1, 1000, 1),  /* conn A reverse */
-        mk(100, 6, 3, 1000, 2, 80, 2),  /* other host, same time */
-        mk(500, 17, 1, 53, 2, 53, 3),   /* UDP */
-        mk(120, 6, 1, 1000, 2, 80, 4),  /* conn A again */
+        mk(100, 6, 1, 1000, 2, 80, 0), /* conn A forward */
+        mk(150, 6, 2, 80, 1, 1000, 1), /* conn A reverse */
+        mk(100, 6, 3, 1000, 2, 80, 2), /* other host, same time */
+        mk(500, 17, 1, 53, 2, 53, 3),  /* UDP */
+        mk(120, 6, 1, 1000, 2, 80, 4), /* conn A again */
     };
     struct label_index *ix = label_index_build(v, 5);
     assert_non_null(ix);
@@ -191,7 +212,8 @@ static void test_index(void **state)
     struct label_key k = key(100, 100, 6, 1, 1000, 2, 80);
     assert_int_equal(label_index_match(ix, &k, &ids, &cap), 1);
     assert_int_equal(ids[0], 0);
-    /* the flow of conn A, seen from the other side, spanning 90..200: alerts 0, 1, 4 in file order */
+    /* the flow of conn A, seen from the other side, spanning 90..200: alerts 0, 1, 4 in file order
+     */
     k = key(90, 200, 6, 2, 80, 1, 1000);
     assert_int_equal(label_index_match(ix, &k, &ids, &cap), 3);
     assert_int_equal(ids[0], 0);
@@ -215,7 +237,8 @@ static void test_index(void **state)
     assert_int_equal(label_index_match(ix, &ka, &ids, &cap), 1);
     assert_int_equal(ids[0], 2);
     /* ports only (TransportFlow) 53/53 over all time: the UDP alert */
-    struct label_key kp = {.t0 = INT64_MIN, .t1 = INT64_MAX, .proto = -1, .has_ports = true, .pa = 53, .pb = 53};
+    struct label_key kp = {
+        .t0 = INT64_MIN, .t1 = INT64_MAX, .proto = -1, .has_ports = true, .pa = 53, .pb = 53};
     assert_int_equal(label_index_match(ix, &kp, &ids, &cap), 1);
     assert_int_equal(ids[0], 3);
     label_index_free(ix);
@@ -231,8 +254,9 @@ static void test_index(void **state)
     ix = label_index_build(r, NA);
     for (int i = 0; i < NK; i++) {
         int64_t t0 = rand() % 1000;
-        struct label_key q = key(t0, t0 + rand() % 50, rand() % 3 ? (rand() % 2 ? 6 : 17) : -1, (uint8_t)(rand() % 8),
-                                 (uint16_t)(rand() % 4), (uint8_t)(rand() % 8), (uint16_t)(rand() % 4));
+        struct label_key q = key(t0, t0 + rand() % 50, rand() % 3 ? (rand() % 2 ? 6 : 17) : -1,
+                                 (uint8_t)(rand() % 8), (uint16_t)(rand() % 4),
+                                 (uint8_t)(rand() % 8), (uint16_t)(rand() % 4));
         int shape = rand() % 4;
         if (shape == 1)
             q.has_ports = false;
@@ -261,11 +285,14 @@ static void test_load(void **state)
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    fprintf(f, "07/05/2017-12:34:56.1  [**] [1:1:1] a [**] [Classification: Keep] [Priority: 1] {TCP} 1.1.1.1:1 -> 2.2.2.2:2\n"
+    fprintf(f, "07/05/2017-12:34:56.1  [**] [1:1:1] a [**] [Classification: Keep] [Priority: 1] "
+               "{TCP} 1.1.1.1:1 -> 2.2.2.2:2\n"
                "\n"
                "broken line\n"
-               "07/05/2017-12:34:56.2  [**] [1:2:1] b [**] [Classification: Drop me] [Priority: 1] {TCP} 1.1.1.1:1 -> 2.2.2.2:2\n"
-               "07/05/2017-12:34:56.3  [**] [1:3:1] c [**] [Classification: Keep] [Priority: 1] {TCP} 1.1.1.1:1 -> 2.2.2.2:2\n");
+               "07/05/2017-12:34:56.2  [**] [1:2:1] b [**] [Classification: Drop me] [Priority: 1] "
+               "{TCP} 1.1.1.1:1 -> 2.2.2.2:2\n"
+               "07/05/2017-12:34:56.3  [**] [1:3:1] c [**] [Classification: Keep] [Priority: 1] "
+               "{TCP} 1.1.1.1:1 -> 2.2.2.2:2\n");
     fclose(f);
     const char *excl[] = {"drop ME", NULL};
     struct alert_opts o = {.exclude = excl, .default_year = 2017};
