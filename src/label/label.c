@@ -92,8 +92,10 @@ static void describe_alert(const struct alert *a, char *buf, size_t len)
 }
 
 /* Labels one record: l->lab and l->ids[0..nsel).  0, or -1 (--strict and
- * several alerts, reported naming `what` and both alerts). */
-static int label_record(struct labeler *l, const struct label_key *k, const char *what)
+ * several alerts, reported naming the record, "<where> <num>", and both
+ * alerts). */
+static int label_record(struct labeler *l, const struct label_key *k, const char *where,
+                        uint64_t num)
 {
     if (k->t0 < l->tmin && k->t0 != INT64_MIN) /* open ends are no capture time */
         l->tmin = k->t0;
@@ -111,8 +113,9 @@ static int label_record(struct labeler *l, const struct label_key *k, const char
         char a[512], b[512];
         describe_alert(&l->set->v[l->ids[0]], a, sizeof a);
         describe_alert(&l->set->v[l->ids[1]], b, sizeof b);
-        fprintf(stderr, "netsift label: --strict: %s matches more than one alert: %s and %s\n",
-                what, a, b);
+        fprintf(stderr,
+                "netsift label: --strict: %s %" PRIu64 " matches more than one alert: %s and %s\n",
+                where, num, a, b);
         return -1;
     }
     l->labeled++;
@@ -358,14 +361,14 @@ static int label_audit_file(struct labeler *l, const char *dir, enum audit_rec r
     const ProtobufCMessage *m;
     int rc;
     uint64_t labeled0 = l->labeled, n = 0;
+    char *where = path_join(in, "record", "");
+    where[strlen(in)] = ' '; /* "DIR/TCP.ncap.gz record" */
     while ((rc = audit_reader_next(r, &m, err, sizeof err)) == 1) {
         struct label_key k;
         rec_key(&rf, m, &k);
         if (rf.ts && l->pm)
             fill_from_packet(&k, l->pm, l->ip_known);
-        char what[256];
-        snprintf(what, sizeof what, "%s record %" PRIu64, in, n + 1);
-        if (label_record(l, &k, what) != 0) {
+        if (label_record(l, &k, where, n + 1) != 0) {
             rc = -2;
             break;
         }
@@ -385,6 +388,7 @@ static int label_audit_file(struct labeler *l, const char *dir, enum audit_rec r
         }
     }
     free(scratch.p);
+    free(where);
     uint64_t off;
     if (rc == -1)
         fprintf(stderr, "netsift label: %s: %s\n", in, err);
@@ -403,6 +407,8 @@ done:
         fprintf(stderr, "netsift label: %s: %s\n", outp, strerror(errno));
         status = -1;
     }
+    if (out && status != 1)
+        unlink(outp); /* no half-labeled file */
     if (r)
         audit_reader_close(r);
     free(in);
@@ -607,6 +613,8 @@ static int db_label_packets(struct labeler *l, sqlite3 *db, struct frame_map *fm
         const char *name = header_tables[t].name;
         char sql[128];
         snprintf(sql, sizeof sql, "SELECT rowid, timestamp, frame FROM %s", name);
+        char where[64];
+        snprintf(where, sizeof where, "%s row", name);
         sqlite3_stmt *st;
         if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
             continue;
@@ -621,9 +629,8 @@ static int db_label_packets(struct labeler *l, sqlite3 *db, struct frame_map *fm
             if (fi && !fi->k.addr_len)
                 k.no_ip = true;
             k.t0 = k.t1 = ts;
-            char what[128];
-            snprintf(what, sizeof what, "%s row %" PRId64, name, rowid);
-            if (label_record(l, &k, what) != 0 || db_insert(l, ins, name, rowid, ts) != 0) {
+            if (label_record(l, &k, where, (uint64_t)rowid) != 0 ||
+                db_insert(l, ins, name, rowid, ts) != 0) {
                 sqlite3_finalize(st);
                 return -1;
             }
@@ -749,9 +756,7 @@ static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins,
                                tuple && next.conn_ts > cur.start ? next.conn_ts - 1 : INT64_MAX);
                 cur.k.t1 = last > cur.start ? last : cur.last;
             }
-            char what[128];
-            snprintf(what, sizeof what, "http row %" PRId64, cur.rowid);
-            if (label_record(l, &cur.k, what) != 0 ||
+            if (label_record(l, &cur.k, "http row", (uint64_t)cur.rowid) != 0 ||
                 db_insert(l, ins, "http", cur.rowid, cur.start) != 0) {
                 sqlite3_finalize(st);
                 free(tt);

@@ -111,6 +111,7 @@ run --alerts "$A/eve.json" --audit "$WORK/http" --strict
 check "strict: exit 1" 1 $?
 check "strict: names both alerts" 1 "$(grep -c 'Flow.ncap.gz record .* more than one alert: .*eve.json:1 \[1:1000001:1\].* and .*eve.json:2 \[1:1000002:1\]' "$WORK/err")"
 check "strict: packet records passed" 0 "$(grep -c 'Ethernet.ncap.gz record\|TCP.ncap.gz record' "$WORK/err")"
+check "strict: no half-labeled Flow CSV left" 0 "$(ls "$WORK/http" | grep -c '^Flow_labeled.csv$')"
 
 # 4. --exclude: the first alert's class is ignored, the second one labels
 run --alerts "$A/eve.json" --audit "$WORK/http" --exclude "attempted information leak,Nothing Else"
