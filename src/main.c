@@ -9,6 +9,7 @@
  *   netsift dump ...      print audit records (audit/dump.c)
  *   netsift daemon ...    statistics daemon: watchers, shared memory (stats/daemon.c)
  *   netsift stats ...     read the daemon's counters (stats/stats_cmd.c)
+ *   netsift label ...     label records with IDS alerts (label/label.c)
  *   netsift version
  */
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "audit/dump.h"
 #include "capture/capture.h"
 #include "control/client.h"
+#include "label/label.h"
 #include "monitor/monitor_tables.h"
 #include "store/extract.h"
 #include "store/pcap_store.h"
@@ -44,6 +46,7 @@ static void usage(FILE *f)
             "    netsift dump [--csv | --json] [--select FIELD,...] [--header] FILE.ncap.gz\n"
             "    netsift daemon -c FILE [--pid-file PATH] [--metrics ADDR:PORT] ...\n"
             "    netsift stats [--json] [--watch [SECONDS]] [WATCHER...]\n"
+            "    netsift label --alerts FILE... (--audit DIR | --db-path DIR) [--strict|--collect]\n"
             "    netsift version\n"
             "    netsift help\n\n"
             "DESCRIPTION\n"
@@ -65,6 +68,8 @@ static void usage(FILE *f)
             "              traffic per MAC, IP, interface, protocol, conversation and host into\n"
             "              shared memory ('netsift daemon --help', docs/daemon.md).\n"
             "    stats     show a running daemon's counters ('netsift stats --help').\n"
+            "    label     label audit records and database rows with Suricata/Snort alerts\n"
+            "              ('netsift label --help', docs/label.md).\n"
             "    version   print the version.\n");
 }
 
@@ -123,6 +128,8 @@ int main(int argc, char **argv)
         return daemon_main(argc - 1, argv + 1);
     if (strcmp(cmd, "stats") == 0)
         return stats_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "label") == 0)
+        return label_main(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("netsift %s\n", NETSIFT_VERSION);
         return 0;
