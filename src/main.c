@@ -39,7 +39,7 @@ static void usage(FILE *f)
             "SYNOPSIS\n"
             "    netsift capture (-i IFACE | -r FILE) [options] [BPF expression]\n"
             "    netsift extract [-d DIR] [--from T] [--to T] [--mac M] [--ip A] [--port P]\n"
-            "                    -w FILE [BPF expression]\n"
+            "                    [--sql SELECT | --community-id ID] -w FILE [BPF expression]\n"
             "    netsift query [--control PATH | --db-path DIR] [COMMAND]\n"
             "    netsift schema [--sql | --markdown]\n"
             "    netsift sync [-d DIR] [--sync-address HOST] [--sync-port PORT] [--status] ...\n"
@@ -78,7 +78,19 @@ static int schema_main(int argc, char **argv)
     bool markdown = argc > 1 && strcmp(argv[1], "--markdown") == 0;
     if (argc > 1 && !markdown && strcmp(argv[1], "--sql") != 0) {
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-            printf("usage: netsift schema [--sql | --markdown]\n");
+            printf("NAME\n"
+                   "    netsift schema - print the tables of every netsift database\n\n"
+                   "SYNOPSIS\n"
+                   "    netsift schema [--sql | --markdown]\n\n"
+                   "DESCRIPTION\n"
+                   "    --sql       (default) the CREATE TABLE and CREATE INDEX statements of\n"
+                   "                every database netsift capture writes under --db-path\n"
+                   "                (headers.sqlite, pcap-meta.sqlite, fingerprint.sqlite, ...),\n"
+                   "                each database introduced by a '-- FILE' comment line.\n"
+                   "    --markdown  the column reference: every table and column with its\n"
+                   "                meaning (this is docs/schema.md).\n\n"
+                   "EXIT STATUS\n"
+                   "    0 success, 2 an unknown option.\n");
             return 0;
         }
         fprintf(stderr, "netsift schema: unknown option '%s' (use --sql or --markdown)\n", argv[1]);
