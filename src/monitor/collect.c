@@ -184,7 +184,8 @@ bool collect_fingerprint(struct collector *c, struct fingerprint *fp)
     case FP_TLS:
         fp_make_tls(fp, c->name, c->ja4, c->part_b);
         memcpy(fp->ja4, c->ja4, sizeof fp->ja4);
-        snprintf(fp->ja3, sizeof fp->ja3, "%s", c->part_a);
+        memcpy(fp->ja3, c->part_a, sizeof fp->ja3 - 1); /* part_a: the JA3, 32 hex digits */
+        fp->ja3[sizeof fp->ja3 - 1] = '\0';
         return true;
     case FP_HTTP: fp_make_http(fp, c->name, c->part_a); return true;
     case FP_SSH: fp_make_ssh(fp, c->name, c->part_a); return true;
