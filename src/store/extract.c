@@ -485,7 +485,7 @@ static void lose(struct pfile *f, const char *id, const char *why)
         snprintf(f->first_id, sizeof f->first_id, "%s", id ? id : "NULL");
     snprintf(f->last_id, sizeof f->last_id, "%s", id ? id : "NULL");
     if (why && !f->reason[0])
-        snprintf(f->reason, sizeof f->reason, "%s", why);
+        snprintf(f->reason, sizeof f->reason, "%.*s", (int)sizeof f->reason - 1, why);
 }
 
 static uint32_t get32(const uint8_t *p, bool swapped)
