@@ -114,6 +114,10 @@ static const struct option_def options[] = {
      "Seconds of packet time without a packet that end a flow (default 0: 120 for UDP and other protocols, 300 for TCP; a closed TCP flow ends after 10)."},
     {"control", NULL, NULL, 0, OPT_STR, FIELD(control), 0, "PATH",
      "Unix socket answering PING, STATS, QUERY_FINGERPRINT, QUERY_FLOWS while the capture runs (default DB_PATH/control.sock; 'none': no socket). See netsift query --help."},
+    {"queue_drop", NULL, NULL, 0, OPT_BOOL, FIELD(queue_drop), 0, NULL,
+     "Lossy mode: when a worker falls behind and its queue is full, drop the frame (counted as queue_dropped in the summary and STATS) instead of making the reader wait (default off: back-pressure, so a live capture loses packets in the kernel ring instead, counted as kernel drops)."},
+    {"queue_size", NULL, NULL, 0, OPT_SIZE, FIELD(queue_size), 1ull << 30, "SIZE",
+     "Bytes of each worker's queue of captured frames (default 16M, at least 256K; used with more than one worker, or when reading a pipe)."},
     {"community_id_seed", NULL, NULL, 0, OPT_UINT, FIELD(community_id_seed), 65535, "N",
      "Seed (0-65535, default 0) of the Community ID v1 flow hash stored in the community_id columns; use the seed your Zeek/Suricata sensors use. See docs/interop.md."},
 };
@@ -137,6 +141,7 @@ void conf_defaults(struct netsift_conf *c)
     c->max_flows = 262144;
     snprintf(c->synchronous, sizeof c->synchronous, "normal");
     c->pcap_rotate_size = 64ull << 20;
+    c->queue_size = 16ull << 20;
     c->pcap_rotate_time = 300;
 }
 
@@ -365,6 +370,10 @@ static int conf_check(struct netsift_conf *c, char *err, size_t errlen)
     }
     if (c->batch_rows == 0 || c->process_interval == 0 || c->snaplen == 0) {
         fail(err, errlen, "batch_rows, process_interval and snaplen must be greater than 0");
+        return -1;
+    }
+    if (c->queue_size < (256u << 10)) {
+        fail(err, errlen, "queue_size must be at least 256K (a frame of up to 64 KiB must fit)");
         return -1;
     }
     if (c->pcap_rotate_size < 1024 || c->pcap_rotate_time == 0) {
