@@ -61,6 +61,14 @@ struct netsift_conf {
     char config_file[CONF_PATH_MAX];
     char user[64];             /* drop root to this user after opening the source */
 
+    /* TCP stream reassembly and HTTP (src/stream/) */
+    bool http;                 /* http table in headers.sqlite */
+    char extract_files[CONF_PATH_MAX]; /* HTTP bodies into this directory ("": off) */
+    char streams[CONF_PATH_MAX];       /* raw per-direction stream files ("": off) */
+    uint64_t stream_memcap;    /* bytes of reassembly state, all workers */
+    uint64_t stream_conn_memcap; /* out-of-order bytes buffered per direction */
+    uint64_t stream_idle_timeout; /* seconds of packet time */
+
     /* database sync to PostgreSQL (src/sync/; with db_sync, db_sync_address
      * and db_sync_port above).  Empty strings: libpq's defaults (PG*
      * environment, ~/.pgpass). */
@@ -70,6 +78,16 @@ struct netsift_conf {
     char db_sync_password[CONF_HOST_MAX]; /* configuration file only; never printed */
     char db_sync_conninfo[CONF_PATH_MAX]; /* libpq connection string or URI; overrides the above */
     char db_sync_sslmode[16];             /* libpq sslmode */
+
+    /* audit records (src/audit/, docs/audit.md) */
+    char audit_dir[CONF_PATH_MAX]; /* "": no audit records */
+    bool payload;                  /* fill the records' Payload fields */
+    bool encoders;                 /* list the audit encoders and exit */
+    char include[1024];            /* audit encoders to run ("": all) */
+    char exclude[1024];            /* audit encoders not to run */
+    uint32_t audit_compression;    /* gzip level 0-9 */
+    uint32_t audit_max_flows;      /* entries per flow table */
+    uint32_t audit_flow_timeout;   /* seconds of packet time that end a flow record */
 
     /* not options: set by the capture once the source is open, for the
      * sinks that need them (the raw packet store writes pcap files of the
@@ -119,5 +137,11 @@ int conf_parse_size(const char *text, uint64_t *out);
 /* A duration in seconds: a whole number with an optional suffix s, m, h
  * or d, e.g. 300, 5m, 7d.  0, or -1. */
 int conf_parse_duration(const char *text, uint64_t *out);
+
+/* A boolean: 1/true/yes/on or 0/false/no/off, any case.  0, or -1. */
+int conf_parse_bool(const char *text, bool *out);
+
+/* Leading and trailing white space removed in place; returns the start. */
+char *conf_trim(char *s);
 
 #endif

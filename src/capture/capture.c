@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../audit/encoders.h"
 #include "../decode/community_id.h"
 #include "../decode/packet.h"
 #include "../sink/sink.h"
@@ -311,6 +312,10 @@ int capture_main(int argc, char **argv)
     if (prc != 0) {
         fprintf(stderr, "netsift capture: %s\n", err);
         return 2;
+    }
+    if (conf.encoders) {
+        audit_list_encoders(stdout);
+        return 0;
     }
 
     struct capture *cap = calloc(1, sizeof *cap);

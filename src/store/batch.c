@@ -242,10 +242,15 @@ static bool sort_table(struct table_rows *t, unsigned key_cols, struct sort_key 
         *keys = k;
         *keys_cap = t->nrows;
     }
+    bool sorted = true;
     for (uint32_t i = 0; i < t->nrows; i++) {
         const int64_t *r = batch_row(t, i);
         (*keys)[i] = (struct sort_key){{r[0], key_cols > 1 ? r[1] : 0, key_cols > 2 ? r[2] : 0}, i};
+        if (sorted && i > 0 && cmp_key(&(*keys)[i - 1], &(*keys)[i]) > 0)
+            sorted = false;
     }
+    if (sorted)
+        return true; /* rows that arrive in key order (the raw index) */
     qsort(*keys, t->nrows, sizeof **keys, cmp_key);
     for (uint32_t i = 0; i < t->nrows; i++)
         t->order[i] = (*keys)[i].index;

@@ -6,7 +6,9 @@
  * (sqlite_writer.c) when it holds batch_rows rows or when
  * process_interval has passed since that worker's last hand-over.  The
  * database is DB_PATH/headers.sqlite; DB_PATH is created if its parent
- * exists.
+ * exists.  Other sinks add rows of headers.sqlite's other tables (the
+ * http table of src/stream/) through headers_add_row(), on the same
+ * worker thread.
  */
 #define _GNU_SOURCE
 #include <stdatomic.h>
@@ -16,6 +18,7 @@
 
 #include "../sink/sink.h"
 #include "../util/fsutil.h"
+#include "headers_sink.h"
 #include "sqlite_writer.h"
 
 struct headers_worker {
@@ -34,6 +37,9 @@ struct headers_sink {
     unsigned nworkers;
     struct headers_worker workers[];
 };
+
+/* The open headers sink (there is at most one), for headers_add_row(). */
+static struct headers_sink *active;
 
 static bool headers_enabled(const struct netsift_conf *conf)
 {
@@ -56,7 +62,7 @@ static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigne
     /* one batch filling per worker, one queued, one being written */
     struct writer_opts wo = {.path = h->path,
                              .tables = header_tables,
-                             .ntables = LAYER_COUNT,
+                             .ntables = HEADER_TABLE_COUNT,
                              .synchronous = conf->synchronous,
                              .cache_mib = conf->cache_mib,
                              .batches = nworkers + 2};
@@ -72,6 +78,7 @@ static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigne
             return -1;
         }
     }
+    active = h;
     return 0;
 }
 
@@ -95,6 +102,23 @@ static void headers_packet(struct sink *s, unsigned worker, const struct packet 
     }
     if (w->batch->rows >= h->batch_rows)
         flush(h, w);
+}
+
+bool headers_add_row(unsigned worker, size_t table, const void *record)
+{
+    struct headers_sink *h = active;
+    if (!h || worker >= h->nworkers)
+        return false;
+    struct headers_worker *w = &h->workers[worker];
+    if (!w->batch)
+        return false;
+    if (!batch_add(w->batch, table, record)) {
+        h->out_of_memory = true;
+        return false;
+    }
+    if (w->batch->rows >= h->batch_rows)
+        flush(h, w);
+    return true;
 }
 
 static void headers_tick(struct sink *s, unsigned worker, uint64_t now_us)
@@ -125,6 +149,8 @@ static int headers_close(struct sink *s, char *err, size_t errlen)
     struct headers_sink *h = s->state;
     if (!h || !h->writer)
         return 0;
+    if (active == h)
+        active = NULL;
     for (unsigned i = 0; i < h->nworkers; i++) {
         if (h->workers[i].batch)
             writer_submit(h->writer, h->workers[i].batch);
@@ -146,6 +172,8 @@ static void headers_report(struct sink *s, struct report *r)
         stored += h->stats.stored[l];
         dups += h->stats.duplicates[l];
     }
+    report_u64(r, "http", h->stats.stored[HT_HTTP]);
+    stored += h->stats.stored[HT_HTTP];
     report_u64(r, "total", stored);
     report_end_section(r);
     report_section(r, "duplicates");
@@ -162,6 +190,8 @@ static void headers_report(struct sink *s, struct report *r)
 static void headers_destroy(struct sink *s)
 {
     struct headers_sink *h = s->state;
+    if (active == h)
+        active = NULL;
     if (h && h->writer)
         writer_close(h->writer, NULL, NULL, 0);
     free(h);

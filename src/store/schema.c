@@ -7,6 +7,8 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "../stream/http.h"
+
 #define AT(field) offsetof(struct packet, field)
 #define COL(name, kind, field, doc) {name, kind, AT(field), 0, -1, doc}
 #define COL_ARG(name, kind, field, arg, doc) {name, kind, AT(field), arg, -1, doc}
@@ -185,7 +187,49 @@ static const struct column dhcp_cols[] = {
     HEADER_FRAME,
 };
 
-const struct table_schema header_tables[LAYER_COUNT] = {
+/* The http table: one row per HTTP transaction (struct http_txn). */
+#define HT(name, kind, field, doc) {name, kind, offsetof(struct http_txn, field), 0, -1, doc}
+#define HT_IF(name, kind, field, cond, doc) \
+    {name, kind, offsetof(struct http_txn, field), 0, (int)offsetof(struct http_txn, cond), doc}
+static const struct column http_cols[] = {
+    HT("conn_ts", COL_U64, conn_ts, "time of the connection's first packet seen, microseconds since the epoch"),
+    HT("client_ip", COL_CSTR, client_ip, "client address (the side that sent the requests)"),
+    HT("client_port", COL_U16, client_port, "client TCP port"),
+    HT("server_ip", COL_CSTR, server_ip, "server address"),
+    HT("server_port", COL_U16, server_port, "server TCP port"),
+    HT("client_mac", COL_CSTR, client_mac, "source MAC of the client's packets, NULL when the link type has none"),
+    HT("server_mac", COL_CSTR, server_mac, "source MAC of the server's packets (a router's MAC for remote servers)"),
+    HT("depth", COL_U32, depth, "transaction number in the connection: 0, 1, ... (keep-alive, pipelining)"),
+    HT_IF("req_ts", COL_U64, req_ts, has_req, "packet time of the request's first byte; NULL for a response without a request"),
+    HT("method", COL_CSTR, method, "request method"),
+    HT("uri", COL_STR, uri, "request target as sent (non-UTF-8 bytes as \\DDD escapes; at most 16383 bytes)"),
+    HT("req_version", COL_CSTR, req_version, "HTTP version of the request (`1.1`)"),
+    HT("host", COL_CSTR, host, "Host header (at most 255 bytes)"),
+    HT("user_agent", COL_CSTR, user_agent, "User-Agent header (at most 511 bytes)"),
+    HT("req_content_type", COL_CSTR, req_content_type, "request Content-Type"),
+    HT_IF("req_content_length", COL_U64, req_content_length, has_req_cl, "request Content-Length header, NULL when absent or invalid"),
+    HT_IF("req_chunked", COL_BOOL, req_chunked, has_req, "1 when the request body is chunked"),
+    HT_IF("req_body_len", COL_U64, req_body_len, has_req, "request body bytes transferred (after removing chunked coding)"),
+    HT_IF("req_body_size", COL_U64, req_body_size, has_req, "request content bytes (after gzip/deflate decoding): what req_body_sha256 covers"),
+    HT("req_body_sha256", COL_CSTR, req_body_sha256, "SHA-256 (hex) of the request content; NULL when there is no body"),
+    HT_IF("req_gap", COL_BOOL, req_gap, has_req, "1 when bytes of the request were lost (its body hash covers only what was seen)"),
+    HT_IF("resp_ts", COL_U64, resp_ts, has_resp, "packet time of the response's first byte; NULL when no response was seen"),
+    HT("resp_version", COL_CSTR, resp_version, "HTTP version of the response"),
+    HT_IF("status", COL_U16, status, has_resp, "response status code"),
+    HT("reason", COL_CSTR, reason, "response reason phrase"),
+    HT("resp_content_type", COL_CSTR, resp_content_type, "response Content-Type"),
+    HT("resp_content_encoding", COL_CSTR, resp_content_encoding, "response Content-Encoding (`gzip`, `deflate` are decoded)"),
+    HT_IF("resp_content_length", COL_U64, resp_content_length, has_resp_cl, "response Content-Length header, NULL when absent or invalid"),
+    HT_IF("resp_chunked", COL_BOOL, resp_chunked, has_resp, "1 when the response body is chunked"),
+    HT_IF("resp_body_len", COL_U64, resp_body_len, has_resp, "response body bytes transferred (after removing chunked coding)"),
+    HT_IF("resp_body_size", COL_U64, resp_body_size, has_resp, "response content bytes (decoded): what resp_body_sha256 covers and --extract-files writes"),
+    HT("resp_body_sha256", COL_CSTR, resp_body_sha256, "SHA-256 (hex) of the response content, the extracted file's name; NULL when there is no body"),
+    HT_IF("resp_gap", COL_BOOL, resp_gap, has_resp, "1 when bytes of the response were lost"),
+    HT_IF("interim_status", COL_U16, interim, has_interim, "status of an interim 1xx response before the final one (100 Continue), NULL when none"),
+    HT("flags", COL_CSTR, flags, "anomalies, comma-separated (docs/streams.md): no_request, no_response, resp_truncated, bad_chunk, head_too_large, tunnel, ..."),
+};
+
+const struct table_schema header_tables[HEADER_TABLE_COUNT] = {
     [LAYER_ETH] = HEADER_TABLE(eth, "link-layer header of every frame (Ethernet with its VLAN tags; Linux cooked; loopback; empty for raw IP)",
           "Ethernet: destination, source, every 802.1Q/802.1ad tag, MPLS label and PPPoE+PPP header, and the EtherType before the network header (14 bytes untagged). Linux cooked: the 16 (v1) or 20 (v2) byte header. BSD loopback: the 4-byte family. Raw IP: zero bytes (XXH32 of nothing = 46947589)", eth_cols, 3),
     [LAYER_ARP] = HEADER_TABLE(arp, "ARP/RARP header with its four addresses",
@@ -208,6 +252,13 @@ const struct table_schema header_tables[LAYER_COUNT] = {
           "the whole mDNS message as captured", mdns_cols, 6),
     [LAYER_DHCP] = HEADER_TABLE(dhcp, "BOOTP/DHCP message on UDP ports 67/68",
           "the whole BOOTP message as captured: 236-byte fixed part, magic cookie and options", dhcp_cols, 11),
+    [HT_HTTP] = {.name = "http",
+                 .doc = "*netsift*: one row per HTTP/1.x transaction (request and its response) "
+                        "reconstructed from reassembled TCP streams (docs/streams.md); written "
+                        "when the capture ends the connection or the transaction completes",
+                 .cols = http_cols, .ncols = sizeof http_cols / sizeof http_cols[0], .nspec = 0,
+                 .primary_key = "conn_ts, client_ip, client_port, server_ip, server_port, depth",
+                 .not_null_mask = 0x1},
 };
 
 const struct database_schema header_database = {
@@ -224,7 +275,7 @@ const struct database_schema header_database = {
     "t.timestamp` finds the frame. Two headers with the same hash, timestamp and ethh_hash are one "
     "row: the first is kept and the rest are counted as duplicates in the capture summary.",
     header_tables,
-    LAYER_COUNT,
+    HEADER_TABLE_COUNT,
 };
 
 int schema_col_is_text(enum col_kind k)

@@ -83,9 +83,12 @@ struct database_schema {
 
 #define SCHEMA_MAX_COLS 64
 
-/* The header tables of headers.sqlite, indexed by enum layer; each row is
- * built from a struct packet. */
-extern const struct table_schema header_tables[LAYER_COUNT];
+/* The tables of headers.sqlite: the header tables, indexed by enum layer,
+ * each row built from a struct packet; then the http table (HT_HTTP),
+ * each row built from a struct http_txn (stream/http.h). */
+#define HT_HTTP LAYER_COUNT /* the http table (one row per HTTP transaction, src/stream/) */
+#define HEADER_TABLE_COUNT (LAYER_COUNT + 1)
+extern const struct table_schema header_tables[HEADER_TABLE_COUNT];
 extern const struct database_schema header_database;
 
 /* "CREATE TABLE IF NOT EXISTS t (...)" into buf. */

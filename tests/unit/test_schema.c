@@ -68,7 +68,7 @@ static void test_every_layer_has_a_table(void **state)
     (void)state;
     assert_int_equal(NSPEC, LAYER_COUNT);
     assert_ptr_equal(header_database.tables, header_tables);
-    assert_int_equal(header_database.ntables, LAYER_COUNT);
+    assert_int_equal(header_database.ntables, HEADER_TABLE_COUNT);
     assert_string_equal(header_database.file, "headers.sqlite");
     for (size_t i = 0; i < NSPEC; i++) {
         const struct table_schema *t = &header_tables[spec[i].layer];

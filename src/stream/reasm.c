@@ -1,0 +1,610 @@
+/*
+ * reasm.c - TCP stream reassembly engine (see reasm.h): connection
+ * table, per-direction sequence tracking, out-of-order buffer with the
+ * first-data-wins overlap policy, memory caps, idle expiry.
+ */
+#include "reasm.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "../decode/packet.h"
+
+/* An out-of-order segment: data[0..len) holds sequence numbers
+ * seq .. seq+len-1.  The list of a direction is sorted and its segments
+ * never overlap (overlapping parts of later segments are dropped). */
+struct reasm_seg_buf {
+    struct reasm_seg_buf *next;
+    uint32_t seq, len;
+    uint64_t ts;
+    uint8_t data[];
+};
+
+struct reasm {
+    struct reasm_conf conf;
+    struct reasm_callbacks cb;
+    void *user;
+    struct reasm_conn **buckets;
+    uint32_t nbuckets; /* power of two */
+    struct reasm_conn *lru_head, *lru_tail; /* least recently seen first */
+    uint64_t now, last_sweep;
+    uint64_t next_id;
+    struct reasm_stats st;
+};
+
+#define SWEEP_EVERY_US 1000000ull
+#define CONN_COST (sizeof(struct reasm_conn))
+#define SEG_COST(n) (sizeof(struct reasm_seg_buf) + (n))
+
+static const char *const end_names[REASM_END_COUNT] = {
+    [REASM_END_FIN] = "fin",         [REASM_END_RST] = "rst",
+    [REASM_END_IDLE] = "idle",       [REASM_END_EVICTED] = "evicted",
+    [REASM_END_REUSED] = "reused",   [REASM_END_FLUSH] = "capture_end",
+};
+
+const char *reasm_end_name(enum reasm_end r)
+{
+    return (unsigned)r < REASM_END_COUNT ? end_names[r] : "?";
+}
+
+struct reasm *reasm_new(const struct reasm_conf *conf, const struct reasm_callbacks *cb,
+                        void *user)
+{
+    struct reasm *r = calloc(1, sizeof *r);
+    if (!r)
+        return NULL;
+    r->conf = *conf;
+    r->cb = *cb;
+    r->user = user;
+    r->nbuckets = 1024;
+    r->buckets = calloc(r->nbuckets, sizeof *r->buckets);
+    if (!r->buckets) {
+        free(r);
+        return NULL;
+    }
+    return r;
+}
+
+const struct reasm_stats *reasm_stats(const struct reasm *r)
+{
+    return &r->st;
+}
+
+static void mem_add(struct reasm *r, uint64_t n)
+{
+    r->st.memory += n;
+    if (r->st.memory > r->st.peak_memory)
+        r->st.peak_memory = r->st.memory;
+}
+
+/* ---- connection table ---- */
+
+/* Symmetric hash of the endpoints (both directions alike). */
+static uint32_t endpoint_hash(uint8_t family, const uint8_t *a, uint16_t pa, const uint8_t *b,
+                              uint16_t pb)
+{
+    size_t alen = family == 6 ? 16 : 4;
+    uint8_t buf[2 * (16 + 2) + 1];
+    int c = memcmp(a, b, alen);
+    if (c > 0 || (c == 0 && pa > pb)) {
+        const uint8_t *t = a;
+        a = b;
+        b = t;
+        uint16_t tp = pa;
+        pa = pb;
+        pb = tp;
+    }
+    buf[0] = family;
+    memcpy(buf + 1, a, alen);
+    memcpy(buf + 1 + alen, &pa, 2);
+    memcpy(buf + 3 + alen, b, alen);
+    memcpy(buf + 3 + 2 * alen, &pb, 2);
+    return XXH32(buf, 5 + 2 * alen, 0x7e57);
+}
+
+/* The side of c that sent s (0 or 1), or -1 when s is not of c. */
+static int side_of(const struct reasm_conn *c, const struct reasm_seg *s)
+{
+    size_t alen = s->family == 6 ? 16 : 4;
+    if (c->key.family != s->family)
+        return -1;
+    for (int d = 0; d < 2; d++)
+        if (c->key.port[d] == s->sport && c->key.port[!d] == s->dport &&
+            memcmp(c->key.addr[d], s->src, alen) == 0 &&
+            memcmp(c->key.addr[!d], s->dst, alen) == 0)
+            return d;
+    return -1;
+}
+
+static void lru_unlink(struct reasm *r, struct reasm_conn *c)
+{
+    if (c->lru_prev)
+        c->lru_prev->lru_next = c->lru_next;
+    else
+        r->lru_head = c->lru_next;
+    if (c->lru_next)
+        c->lru_next->lru_prev = c->lru_prev;
+    else
+        r->lru_tail = c->lru_prev;
+    c->lru_prev = c->lru_next = NULL;
+}
+
+static void lru_append(struct reasm *r, struct reasm_conn *c)
+{
+    c->lru_prev = r->lru_tail;
+    c->lru_next = NULL;
+    if (r->lru_tail)
+        r->lru_tail->lru_next = c;
+    else
+        r->lru_head = c;
+    r->lru_tail = c;
+}
+
+static void grow_table(struct reasm *r)
+{
+    uint32_t n = r->nbuckets * 2;
+    struct reasm_conn **b = calloc(n, sizeof *b);
+    if (!b)
+        return; /* longer chains, still correct */
+    for (uint32_t i = 0; i < r->nbuckets; i++) {
+        struct reasm_conn *c = r->buckets[i], *next;
+        for (; c; c = next) {
+            next = c->hnext;
+            c->hnext = b[c->hash & (n - 1)];
+            b[c->hash & (n - 1)] = c;
+        }
+    }
+    free(r->buckets);
+    r->buckets = b;
+    r->nbuckets = n;
+}
+
+/* ---- delivery ---- */
+
+static void free_ooo(struct reasm *r, struct reasm_dir *d)
+{
+    struct reasm_seg_buf *s = d->ooo, *next;
+    for (; s; s = next) {
+        next = s->next;
+        r->st.memory -= SEG_COST(s->len);
+        free(s);
+    }
+    d->ooo = NULL;
+    d->buffered = 0;
+}
+
+static void deliver(struct reasm *r, struct reasm_conn *c, int dir, const uint8_t *p, uint32_t n,
+                    uint64_t ts)
+{
+    struct reasm_dir *d = &c->dir[dir];
+    d->next_seq += n;
+    if (d->ignore) {
+        r->st.ignored_bytes += n;
+        return;
+    }
+    d->delivered += n;
+    r->st.bytes += n;
+    if (r->cb.data && n)
+        r->cb.data(r->user, c, dir, p, n, ts);
+}
+
+static void declare_gap(struct reasm *r, struct reasm_conn *c, int dir, uint32_t n)
+{
+    struct reasm_dir *d = &c->dir[dir];
+    if (n == 0)
+        return;
+    d->next_seq += n;
+    d->gap_bytes += n;
+    r->st.gaps++;
+    r->st.gap_bytes += n;
+    if (!d->ignore && r->cb.gap)
+        r->cb.gap(r->user, c, dir, n);
+}
+
+/* Deliver buffered segments that the delivered data has reached. */
+static void drain(struct reasm *r, struct reasm_conn *c, int dir)
+{
+    struct reasm_dir *d = &c->dir[dir];
+    while (d->ooo && seq_diff(d->ooo->seq, d->next_seq) <= 0) {
+        struct reasm_seg_buf *s = d->ooo;
+        d->ooo = s->next;
+        d->buffered -= s->len;
+        r->st.memory -= SEG_COST(s->len);
+        int32_t skip = seq_diff(d->next_seq, s->seq);
+        if ((uint32_t)skip < s->len)
+            deliver(r, c, dir, s->data + skip, s->len - (uint32_t)skip, s->ts);
+        free(s);
+        if (d->ignore)
+            free_ooo(r, d);
+    }
+}
+
+/* Give up on the hole before the first buffered segment. */
+static void gap_to_first(struct reasm *r, struct reasm_conn *c, int dir)
+{
+    struct reasm_dir *d = &c->dir[dir];
+    declare_gap(r, c, dir, (uint32_t)seq_diff(d->ooo->seq, d->next_seq));
+    drain(r, c, dir);
+}
+
+static void check_done(struct reasm_conn *c, int dir)
+{
+    struct reasm_dir *d = &c->dir[dir];
+    if (d->fin && !d->done && seq_diff(d->next_seq, d->fin_seq) >= 0)
+        d->done = true;
+}
+
+/* Deliver everything buffered (with gaps) and the gap up to the FIN. */
+static void flush_dir(struct reasm *r, struct reasm_conn *c, int dir)
+{
+    struct reasm_dir *d = &c->dir[dir];
+    while (d->ooo)
+        gap_to_first(r, c, dir);
+    if (d->fin && seq_diff(d->fin_seq, d->next_seq) > 0)
+        declare_gap(r, c, dir, (uint32_t)seq_diff(d->fin_seq, d->next_seq));
+    check_done(c, dir);
+}
+
+static void end_conn(struct reasm *r, struct reasm_conn *c, enum reasm_end why)
+{
+    flush_dir(r, c, 0);
+    flush_dir(r, c, 1);
+    if (r->cb.close)
+        r->cb.close(r->user, c, why);
+    r->st.ended[why]++;
+    struct reasm_conn **pp = &r->buckets[c->hash & (r->nbuckets - 1)];
+    while (*pp && *pp != c)
+        pp = &(*pp)->hnext;
+    if (*pp)
+        *pp = c->hnext;
+    lru_unlink(r, c);
+    free_ooo(r, &c->dir[0]);
+    free_ooo(r, &c->dir[1]);
+    r->st.memory -= CONN_COST;
+    r->st.active--;
+    free(c);
+}
+
+/* Make room for `need` more bytes by ending least recently seen
+ * connections other than `keep`.  True when it fits. */
+static bool make_room(struct reasm *r, uint64_t need, const struct reasm_conn *keep)
+{
+    while (r->st.memory + need > r->conf.memcap) {
+        struct reasm_conn *victim = r->lru_head;
+        if (victim == keep)
+            victim = victim ? victim->lru_next : NULL;
+        if (!victim)
+            return false;
+        end_conn(r, victim, REASM_END_EVICTED);
+    }
+    return true;
+}
+
+/* Buffer [seq, seq+n) after `prev` (NULL: at the head). */
+static struct reasm_seg_buf *buffer_piece(struct reasm *r, struct reasm_dir *d,
+                                          struct reasm_seg_buf *prev, uint32_t seq,
+                                          const uint8_t *p, uint32_t n, uint64_t ts)
+{
+    struct reasm_seg_buf *s = malloc(SEG_COST(n));
+    if (!s) {
+        r->st.alloc_failures++;
+        return NULL;
+    }
+    s->seq = seq;
+    s->len = n;
+    s->ts = ts;
+    memcpy(s->data, p, n);
+    if (prev) {
+        s->next = prev->next;
+        prev->next = s;
+    } else {
+        s->next = d->ooo;
+        d->ooo = s;
+    }
+    d->buffered += n;
+    mem_add(r, SEG_COST(n));
+    return s;
+}
+
+/* Insert a segment beyond next_seq into the sorted list; bytes already
+ * buffered are kept (first data wins), differing ones counted. */
+static void insert_ooo(struct reasm *r, struct reasm_dir *d, uint32_t seq, const uint8_t *p,
+                       uint32_t n, uint64_t ts)
+{
+    uint32_t cur = seq, end = seq + n;
+    struct reasm_seg_buf *prev = NULL, *e = d->ooo;
+    r->st.ooo_segments++;
+    while (seq_diff(end, cur) > 0) {
+        while (e && seq_diff(e->seq + e->len, cur) <= 0) {
+            prev = e;
+            e = e->next;
+        }
+        if (!e || seq_diff(e->seq, end) >= 0) {
+            buffer_piece(r, d, prev, cur, p + (cur - seq), end - cur, ts);
+            return;
+        }
+        if (seq_diff(e->seq, cur) > 0) {
+            struct reasm_seg_buf *s =
+                buffer_piece(r, d, prev, cur, p + (cur - seq), e->seq - cur, ts);
+            if (!s)
+                return;
+            prev = s;
+            cur = e->seq;
+        }
+        /* e->seq <= cur < e->seq + e->len: the overlap keeps e's bytes */
+        uint32_t oend = seq_diff(e->seq + e->len, end) < 0 ? e->seq + e->len : end;
+        const uint8_t *mine = p + (cur - seq), *theirs = e->data + (cur - e->seq);
+        uint32_t olen = oend - cur;
+        r->st.retrans_bytes += olen;
+        if (memcmp(mine, theirs, olen) != 0)
+            for (uint32_t i = 0; i < olen; i++)
+                r->st.overlap_conflicts += mine[i] != theirs[i];
+        cur = oend;
+    }
+}
+
+/* In-order data about to be delivered: count its bytes that differ from
+ * buffered segments it overlaps (those arrived first and win). */
+static void count_overlaps(struct reasm *r, const struct reasm_dir *d, uint32_t seq,
+                           const uint8_t *p, uint32_t n)
+{
+    for (const struct reasm_seg_buf *e = d->ooo; e && seq_diff(e->seq, seq + n) < 0; e = e->next) {
+        uint32_t from = e->seq, to = e->seq + e->len;
+        if (seq_diff(to, seq + n) > 0)
+            to = seq + n;
+        if (seq_diff(to, from) <= 0)
+            continue;
+        const uint8_t *a = p + (from - seq), *b = e->data;
+        for (uint32_t i = 0; i < to - from; i++)
+            r->st.overlap_conflicts += a[i] != b[i];
+    }
+}
+
+/* The payload of one segment of direction dir, starting at seq.
+ * missing: bytes of the segment after the payload that were not
+ * captured (snap length). */
+static void add_data(struct reasm *r, struct reasm_conn *c, int dir, uint32_t seq,
+                     const uint8_t *p, uint32_t n, uint32_t missing, uint64_t ts)
+{
+    struct reasm_dir *d = &c->dir[dir];
+    for (;;) {
+        if (d->ignore) {
+            free_ooo(r, d);
+            uint32_t end = seq + n + missing;
+            if (seq_diff(end, d->next_seq) > 0) {
+                r->st.ignored_bytes += (uint32_t)seq_diff(end, d->next_seq);
+                d->next_seq = end;
+            }
+            return;
+        }
+        int32_t rel = seq_diff(seq, d->next_seq);
+        if (rel < 0) {
+            uint64_t old = (uint64_t)-(int64_t)rel;
+            if (old >= n) {
+                r->st.retrans_bytes += n;
+                return;
+            }
+            r->st.retrans_bytes += old;
+            p += old;
+            n -= (uint32_t)old;
+            seq = d->next_seq;
+            rel = 0;
+        }
+        if (rel == 0) {
+            count_overlaps(r, d, seq, p, n);
+            if (d->ooo && seq_diff(d->ooo->seq, seq + n) < 0) {
+                /* buffered bytes came first: deliver up to them, then them,
+                 * then go on with what is left of this segment */
+                uint32_t upto = d->ooo->seq - seq;
+                deliver(r, c, dir, p, upto, ts);
+                drain(r, c, dir);
+                seq += upto, p += upto, n -= upto;
+                continue;
+            }
+            deliver(r, c, dir, p, n, ts);
+            if (missing)
+                declare_gap(r, c, dir, missing);
+            drain(r, c, dir);
+            return;
+        }
+        /* beyond the next expected byte: buffer, within the caps */
+        uint64_t need = SEG_COST(n);
+        bool fits = d->buffered + n <= r->conf.conn_memcap && make_room(r, need, c);
+        if (fits) {
+            insert_ooo(r, d, seq, p, n, ts);
+            return;
+        }
+        r->st.memcap_gaps++;
+        if (d->ooo) {
+            gap_to_first(r, c, dir); /* then try again: next_seq moved */
+            continue;
+        }
+        declare_gap(r, c, dir, (uint32_t)rel); /* nothing to hold: skip to this segment */
+    }
+}
+
+/* ---- segments ---- */
+
+static struct reasm_conn *new_conn(struct reasm *r, const struct reasm_seg *s, bool sender_client,
+                                   uint32_t hash)
+{
+    if (!make_room(r, CONN_COST, NULL))
+        return NULL;
+    struct reasm_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        r->st.alloc_failures++;
+        return NULL;
+    }
+    size_t alen = s->family == 6 ? 16 : 4;
+    int cs = sender_client ? 0 : 1; /* the sender's side */
+    c->key.family = s->family;
+    memcpy(c->key.addr[cs], s->src, alen);
+    memcpy(c->key.addr[!cs], s->dst, alen);
+    c->key.port[cs] = s->sport;
+    c->key.port[!cs] = s->dport;
+    c->first_ts = c->last_ts = s->ts;
+    c->id = ++r->next_id;
+    c->hash = hash;
+    c->hnext = r->buckets[hash & (r->nbuckets - 1)];
+    r->buckets[hash & (r->nbuckets - 1)] = c;
+    lru_append(r, c);
+    mem_add(r, CONN_COST);
+    r->st.active++;
+    r->st.connections++;
+    if (r->st.active > 2ull * r->nbuckets)
+        grow_table(r);
+    if (r->cb.open)
+        r->cb.open(r->user, c);
+    return c;
+}
+
+void reasm_segment(struct reasm *r, const struct reasm_seg *s)
+{
+    enum { FIN = 0x01, SYN = 0x02, RST = 0x04, ACK = 0x10 };
+    r->st.segments++;
+    if (s->ts > r->now)
+        r->now = s->ts;
+    if (r->now - r->last_sweep >= SWEEP_EVERY_US) {
+        r->last_sweep = r->now;
+        reasm_expire(r, r->now);
+    }
+    bool syn = s->flags & SYN, fin = s->flags & FIN, rst = s->flags & RST, ack = s->flags & ACK;
+    uint32_t hash = endpoint_hash(s->family, s->src, s->sport, s->dst, s->dport);
+    struct reasm_conn *c = r->buckets[hash & (r->nbuckets - 1)];
+    int dir = -1;
+    for (; c; c = c->hnext)
+        if (c->hash == hash && (dir = side_of(c, s)) >= 0)
+            break;
+    if (c && syn && !ack && c->dir[dir].started &&
+        !(c->dir[dir].syn && c->dir[dir].isn == s->seq)) {
+        end_conn(r, c, REASM_END_REUSED); /* a new connection on the same ports */
+        c = NULL;
+    }
+    if (!c) {
+        if (rst || (!syn && s->len == 0))
+            return; /* nothing to reassemble yet */
+        bool sender_client;
+        if (syn)
+            sender_client = !ack;
+        else
+            sender_client = s->sport != s->dport ? s->sport > s->dport : true;
+        c = new_conn(r, s, sender_client, hash);
+        if (!c)
+            return;
+        c->syn_seen = syn;
+        if (!syn)
+            r->st.midstream++;
+        dir = sender_client ? 0 : 1;
+    } else {
+        c->last_ts = s->ts;
+        lru_unlink(r, c);
+        lru_append(r, c);
+    }
+    if (!c->has_mac[dir] && s->src_mac) {
+        memcpy(c->mac[dir], s->src_mac, 6);
+        c->has_mac[dir] = true;
+    }
+    if (!c->has_mac[!dir] && s->dst_mac) {
+        memcpy(c->mac[!dir], s->dst_mac, 6);
+        c->has_mac[!dir] = true;
+    }
+    if (rst) {
+        end_conn(r, c, REASM_END_RST);
+        return;
+    }
+    struct reasm_dir *d = &c->dir[dir];
+    uint32_t seq = s->seq;
+    if (syn) {
+        if (!d->started) {
+            d->started = true;
+            d->next_seq = seq + 1;
+        }
+        if (!d->syn) {
+            d->syn = true;
+            d->isn = seq;
+        }
+        seq++;
+    }
+    if (!d->started) {
+        d->started = true; /* picked up mid-stream */
+        d->next_seq = seq;
+    }
+    if (s->len || s->missing)
+        add_data(r, c, dir, seq, s->payload, s->len, s->missing, s->ts);
+    if (fin && !d->fin) {
+        d->fin = true;
+        d->fin_seq = seq + s->len + s->missing;
+    }
+    check_done(c, dir);
+    if (c->dir[0].done && c->dir[1].done)
+        end_conn(r, c, REASM_END_FIN);
+    else if (d->done && !c->dir[!dir].started)
+        end_conn(r, c, REASM_END_FIN); /* one side only ever seen */
+}
+
+void reasm_packet(struct reasm *r, const struct packet *pkt)
+{
+    if (!packet_has(pkt, LAYER_TCP) || (pkt->malformed & (1u << LAYER_TCP)) ||
+        (pkt->truncated & (1u << LAYER_TCP)))
+        return;
+    struct reasm_seg s = {0};
+    if (packet_has(pkt, LAYER_IP4)) {
+        s.family = 4;
+        s.src = pkt->ip4.src;
+        s.dst = pkt->ip4.dst;
+    } else if (packet_has(pkt, LAYER_IP6)) {
+        s.family = 6;
+        s.src = pkt->ip6.src;
+        s.dst = pkt->ip6.dst;
+    } else {
+        return;
+    }
+    s.sport = pkt->tcp.source;
+    s.dport = pkt->tcp.dest;
+    s.seq = pkt->tcp.seq;
+    s.flags = pkt->tcp.flags;
+    s.payload = pkt->tcp.payload.p;
+    s.len = pkt->tcp.payload.len;
+    /* payload on the wire, from the IP lengths (0 in IPv4: TSO, "as captured") */
+    int64_t wire = -1;
+    if (s.family == 4 && pkt->ip4.len)
+        wire = (int64_t)pkt->ip4.len - pkt->ip4.hl * 4 - pkt->tcp.doff * 4;
+    else if (s.family == 6 && pkt->ip6.plen)
+        wire = (int64_t)pkt->ip6.plen - (pkt->ref[LAYER_IP6].len - 40) - pkt->tcp.doff * 4;
+    if (wire > (int64_t)s.len && !(pkt->truncated & (1u << LAYER_IP6)))
+        s.missing = (uint32_t)(wire - s.len);
+    s.ts = pkt->timestamp;
+    if (packet_has(pkt, LAYER_ETH) && pkt->eth.src.len == 6 && pkt->eth.dst.len == 6) {
+        s.src_mac = pkt->eth.src.p;
+        s.dst_mac = pkt->eth.dst.p;
+    }
+    reasm_segment(r, &s);
+}
+
+void reasm_expire(struct reasm *r, uint64_t now_us)
+{
+    while (r->lru_head && r->lru_head->last_ts + r->conf.idle_us < now_us)
+        end_conn(r, r->lru_head, REASM_END_IDLE);
+}
+
+void reasm_flush(struct reasm *r)
+{
+    while (r->lru_head)
+        end_conn(r, r->lru_head, REASM_END_FLUSH);
+}
+
+void reasm_ignore(struct reasm *r, struct reasm_conn *c, int dir)
+{
+    (void)r;
+    c->dir[dir].ignore = true; /* the buffer is freed at the next segment or the end */
+}
+
+void reasm_free(struct reasm *r)
+{
+    if (!r)
+        return;
+    reasm_flush(r);
+    free(r->buckets);
+    free(r);
+}
