@@ -13,7 +13,8 @@
 #                     = raw packets written + not written = meta rows
 #                     = packets the monitor saw
 # and the stage under pressure must have dropped some (else the test
-# proved nothing).  While it runs, STATS names every loss counter.
+# proved nothing).  While it runs, STATS names every loss counter, and
+# `netsift query --prometheus STATS` gives them in Prometheus text format.
 source "$(dirname "$0")/lib.sh"
 veth_pair
 
@@ -36,6 +37,16 @@ overload() {
              decode_malformed db_batches_failed db_rows_lost flows_evicted tcp_gaps tcp_gap_bytes; do
     grep -qE "^$key [0-9]+$" "$db.stats" && pass || fail "$name: STATS lacks '$key': $(tr '\n' ' ' < "$db.stats")"
   done
+  # the same figures for Prometheus (node_exporter textfile collector format)
+  "$NETSIFT" query --control "$db/control.sock" --prometheus STATS > "$db.prom" 2>&1
+  check "$name: --prometheus exit status" 0 $?
+  check "$name: every line is a TYPE line or a sample" 0 \
+    "$(grep -cvE '^(# TYPE netsift_[a-z0-9_]+ (counter|gauge)|netsift_[a-z0-9_]+(\{database="[a-z_-]+",table="[a-z0-9_]+"\})? [0-9]+)$' "$db.prom")"
+  for metric in netsift_drops_kernel_total netsift_queue_dropped_total netsift_decode_malformed_total \
+                netsift_db_rows_lost_total netsift_tcp_gaps_total netsift_flows_active; do
+    grep -qE "^$metric [0-9]+$" "$db.prom" && pass || fail "$name: no $metric in --prometheus output"
+  done
+  grep -qE '^netsift_rows_total\{database="headers",table="eth"\} [0-9]+$' "$db.prom" && pass || fail "$name: no eth row counter"
   sleep 1
   kill -INT "$pid"; wait "$pid"
   check "$name: capture exit status" 0 $?
