@@ -142,6 +142,10 @@ static const struct option_def options[] = {
      "Out-of-order bytes buffered per connection direction (default 4M); beyond it the missing bytes are declared a gap."},
     {"stream_idle_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(stream_idle_timeout), UINT32_MAX, "DURATION",
      "End a TCP connection after DURATION of packet time without a segment (default 300)."},
+    {"queue_drop", NULL, NULL, 0, OPT_BOOL, FIELD(queue_drop), 0, NULL,
+     "Lossy mode: when a worker falls behind and its queue is full, drop the frame (counted as queue_dropped in the summary and STATS) instead of making the reader wait (default off: back-pressure, so a live capture loses packets in the kernel ring instead, counted as kernel drops)."},
+    {"queue_size", NULL, NULL, 0, OPT_SIZE, FIELD(queue_size), 1ull << 30, "SIZE",
+     "Bytes of each worker's queue of captured frames (default 16M, at least 256K; used with more than one worker, or when reading a pipe)."},
     {"community_id_seed", NULL, NULL, 0, OPT_UINT, FIELD(community_id_seed), 65535, "N",
      "Seed (0-65535, default 0) of the Community ID v1 flow hash stored in the community_id columns; use the seed your Zeek/Suricata sensors use. See docs/interop.md."},
 };
@@ -165,6 +169,7 @@ void conf_defaults(struct netsift_conf *c)
     c->max_flows = 262144;
     snprintf(c->synchronous, sizeof c->synchronous, "normal");
     c->pcap_rotate_size = 64ull << 20;
+    c->queue_size = 16ull << 20;
     c->pcap_rotate_time = 300;
     c->audit_compression = 1;
     c->audit_max_flows = 65536;
@@ -400,6 +405,10 @@ static int conf_check(struct netsift_conf *c, char *err, size_t errlen)
     }
     if (c->batch_rows == 0 || c->process_interval == 0 || c->snaplen == 0) {
         fail(err, errlen, "batch_rows, process_interval and snaplen must be greater than 0");
+        return -1;
+    }
+    if (c->queue_size < (256u << 10)) {
+        fail(err, errlen, "queue_size must be at least 256K (a frame of up to 64 KiB must fit)");
         return -1;
     }
     if (c->pcap_rotate_size < 1024 || c->pcap_rotate_time == 0) {

@@ -54,6 +54,8 @@ struct netsift_conf {
     uint32_t flow_idle_timeout; /* monitor: seconds; 0: 120 UDP/other, 300 TCP */
     char control[CONF_PATH_MAX]; /* monitor: control socket path ("": DB_PATH/control.sock) */
     uint32_t community_id_seed; /* Community ID v1 seed, 0-65535 */
+    bool queue_drop;           /* drop frames at a full worker queue instead of waiting */
+    uint64_t queue_size;       /* bytes of each worker's ring */
     bool json;                 /* summary as JSON */
     bool quiet;                /* no progress bar */
     char config_file[CONF_PATH_MAX];

@@ -105,6 +105,7 @@ void capture_live_stats(struct capture_live_stats *out)
     out->truncated = pl.truncated_packets;
     out->malformed = pl.malformed_packets;
     out->queue_full_waits = pl.queue_full_waits;
+    out->queue_dropped = pl.queue_dropped;
 }
 
 /* Publish the figures of capture_live_stats(), at most once a second. */
@@ -211,6 +212,7 @@ static void print_summary(struct capture *cap)
     report_u64(&r, "unknown_linktype", c->unknown_linktype);
     report_u64(&r, "payload_not_decoded", c->not_decoded);
     report_u64(&r, "queue_full_waits", c->queue_full_waits);
+    report_u64(&r, "queue_dropped", c->queue_dropped);
     struct pcap_stat ps;
     if (cap->src.live && cap->src.pcap && pcap_stats(cap->src.pcap, &ps) == 0) {
         report_section(&r, "kernel");
@@ -352,7 +354,9 @@ int capture_main(int argc, char **argv)
                 pcap_datalink_val_to_name(cap->src.linktype) ? pcap_datalink_val_to_name(cap->src.linktype)
                                                              : "?");
     cap->pipeline = pipeline_start(cap->nworkers, cap->src.linktype, cap->sinks, cap->nsinks,
-                                   conf.process_interval, cap->src.may_block, err, sizeof err);
+                                   conf.process_interval, cap->src.may_block, (size_t)conf.queue_size,
+                                   conf.queue_drop, err,
+                                   sizeof err);
     if (!cap->pipeline) {
         fprintf(stderr, "netsift capture: %s\n", err);
         destroy_sinks(cap);

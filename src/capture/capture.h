@@ -19,6 +19,7 @@ struct capture_live_stats {
     uint64_t interface_drops;  /* live capture: pcap_stats ps_ifdrop */
     uint64_t truncated, malformed; /* packets the decoder found cut short / malformed */
     uint64_t queue_full_waits; /* frames held back while a worker's ring was full */
+    uint64_t queue_dropped;    /* --queue-drop: frames dropped because a ring was full */
 };
 void capture_live_stats(struct capture_live_stats *out);
 

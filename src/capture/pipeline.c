@@ -38,6 +38,8 @@ struct pipeline {
     uint64_t tick_interval_us;
     uint64_t packets;  /* reader side */
     uint64_t oversize; /* frames too large for a ring (never, with libpcap's limits) */
+    bool queue_drop;   /* drop a frame when its ring is full instead of waiting */
+    uint64_t queue_dropped;
     struct packet scratch; /* reader: decoded only for the flow hash */
     struct worker workers[];
 };
@@ -74,13 +76,14 @@ static void process(struct worker *w, uint64_t number, uint64_t ts, uint32_t cap
         pl->sinks[i].ops->packet(&pl->sinks[i], w->index, &w->pkt);
 }
 
-static _Atomic uint64_t live_truncated, live_malformed, live_queue_waits;
+static _Atomic uint64_t live_truncated, live_malformed, live_queue_waits, live_queue_dropped;
 
 void pipeline_live(struct pipeline_live *out)
 {
     out->truncated_packets = atomic_load_explicit(&live_truncated, memory_order_relaxed);
     out->malformed_packets = atomic_load_explicit(&live_malformed, memory_order_relaxed);
     out->queue_full_waits = atomic_load_explicit(&live_queue_waits, memory_order_relaxed);
+    out->queue_dropped = atomic_load_explicit(&live_queue_dropped, memory_order_relaxed);
 }
 
 static void tick(struct worker *w, uint64_t now_us)
@@ -130,7 +133,7 @@ static void *worker_main(void *arg)
 
 struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *sinks,
                                 size_t nsinks, uint32_t tick_interval_ms, bool reader_may_block,
-                                char *err, size_t errlen)
+                                size_t queue_bytes, bool queue_drop, char *err, size_t errlen)
 {
     if (nworkers == 0)
         nworkers = 1;
@@ -140,6 +143,7 @@ struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *si
         return NULL;
     }
     pl->nworkers = nworkers;
+    pl->queue_drop = queue_drop;
     /* a reader that may wait inside libpcap (a pipe) cannot also tick */
     pl->inline_worker = nworkers == 1 && !reader_may_block;
     pl->linktype = linktype;
@@ -157,7 +161,7 @@ struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *si
         return pl; /* the reader thread does the work */
     for (unsigned i = 0; i < nworkers; i++) {
         struct worker *w = &pl->workers[i];
-        if (ring_init(&w->ring, RING_BYTES) != 0 ||
+        if (ring_init(&w->ring, queue_bytes ? queue_bytes : RING_BYTES) != 0 ||
             pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             snprintf(err, errlen, "cannot start worker %u", i);
             pipeline_stop(pl, NULL);
@@ -181,7 +185,13 @@ void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t
         decode_packet(&pl->scratch, pl->linktype, data, caplen, length, ts);
         w = &pl->workers[packet_flow_hash(&pl->scratch) % pl->nworkers];
     }
-    if (!ring_push(&w->ring, pl->packets, ts, caplen, length, data))
+    bool full = false;
+    if (pl->queue_drop ? ring_try_push(&w->ring, pl->packets, ts, caplen, length, data, &full)
+                       : ring_push(&w->ring, pl->packets, ts, caplen, length, data))
+        return;
+    if (full)
+        pl->queue_dropped++;
+    else
         pl->oversize++; /* cannot happen below RING_BYTES / 2 = 8 MiB per frame */
 }
 
@@ -195,6 +205,7 @@ void pipeline_tick(struct pipeline *pl, uint64_t now_us)
     for (unsigned i = 0; i < pl->nworkers; i++)
         waits += pl->workers[i].ring.full_waits;
     atomic_store_explicit(&live_queue_waits, waits, memory_order_relaxed);
+    atomic_store_explicit(&live_queue_dropped, pl->queue_dropped, memory_order_relaxed);
 }
 
 uint64_t pipeline_packets(const struct pipeline *pl)
@@ -224,8 +235,10 @@ void pipeline_stop(struct pipeline *pl, struct decode_counters *c)
         if (c)
             add_counters(c, &w->counters);
     }
-    if (c)
+    if (c) {
         c->not_decoded += pl->oversize;
+        c->queue_dropped += pl->queue_dropped;
+    }
     if (pl->inline_worker)
         tick(&pl->workers[0], monotonic_us());
     free(pl);

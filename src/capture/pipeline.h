@@ -25,12 +25,13 @@ struct decode_counters {
     uint64_t truncated_packets, malformed_packets, unknown_linktype, not_decoded;
     uint64_t queue_full_waits; /* frames the reader held back while a worker's ring was full
                                   (back-pressure: nothing is dropped between reader and workers) */
+    uint64_t queue_dropped;    /* --queue-drop: frames dropped because a worker's ring was full */
 };
 
 /* Figures of the running pipeline for STATS, published by each worker when
  * it ticks; any thread. */
 struct pipeline_live {
-    uint64_t truncated_packets, malformed_packets, queue_full_waits;
+    uint64_t truncated_packets, malformed_packets, queue_full_waits, queue_dropped;
 };
 void pipeline_live(struct pipeline_live *out);
 
@@ -38,11 +39,13 @@ struct pipeline;
 
 /* Start nworkers (>= 1) over the given open sinks.  One worker runs on
  * the reader's thread unless reader_may_block (a pipe or FIFO, where the
- * reader waits inside libpcap and could not tick the sinks).  NULL on
- * failure. */
+ * reader waits inside libpcap and could not tick the sinks).  Each worker's
+ * ring holds queue_bytes (0: 16 MiB).  With
+ * queue_drop, a frame whose worker's ring is full is dropped and counted
+ * instead of making the reader wait.  NULL on failure. */
 struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *sinks,
                                 size_t nsinks, uint32_t tick_interval_ms, bool reader_may_block,
-                                char *err, size_t errlen);
+                                size_t queue_bytes, bool queue_drop, char *err, size_t errlen);
 
 /* One captured frame (called on the reader thread). */
 void pipeline_packet(struct pipeline *pl, uint64_t timestamp_us, uint32_t caplen,

@@ -60,10 +60,13 @@ static size_t used(const struct ring *r, size_t head, size_t tail)
     return head >= tail ? head - tail : r->size - tail + head;
 }
 
-bool ring_push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t caplen, uint32_t length,
-               const uint8_t *data)
+/* Copy one packet in; waits while the ring is full when block, else
+ * returns false with *full set. */
+static bool push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t caplen,
+                 uint32_t length, const uint8_t *data, bool block, bool *full)
 {
     size_t need = record_size(caplen);
+    *full = false;
     /* one record, a wrap marker, and a gap so that head never meets tail */
     if (need + 2 * sizeof(struct record_header) + RECORD_ALIGN >= r->size / 2)
         return false;
@@ -75,6 +78,10 @@ bool ring_push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t 
         size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
         if (used(r, head, tail) + total + RECORD_ALIGN < r->size)
             break;
+        if (!block) {
+            *full = true;
+            return false;
+        }
         if (spins == 0)
             r->full_waits++;
         backoff(&spins);
@@ -89,6 +96,19 @@ bool ring_push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t 
     memcpy(r->buf + head + sizeof h, data, caplen);
     atomic_store_explicit(&r->head, head + need, memory_order_release);
     return true;
+}
+
+bool ring_push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t caplen,
+               uint32_t length, const uint8_t *data)
+{
+    bool full;
+    return push(r, number, timestamp_us, caplen, length, data, true, &full);
+}
+
+bool ring_try_push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t caplen,
+                   uint32_t length, const uint8_t *data, bool *full)
+{
+    return push(r, number, timestamp_us, caplen, length, data, false, full);
 }
 
 void ring_close(struct ring *r)

@@ -41,6 +41,11 @@ void ring_free(struct ring *r);
  * false when the packet can never fit (larger than the ring). */
 bool ring_push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t caplen, uint32_t length,
                const uint8_t *data);
+/* Producer: as ring_push, but returns false at once when the ring is full
+ * (*full set) instead of waiting; *full is false when the packet can never
+ * fit. */
+bool ring_try_push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t caplen,
+                   uint32_t length, const uint8_t *data, bool *full);
 /* Producer: no more packets. */
 void ring_close(struct ring *r);
 

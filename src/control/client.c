@@ -30,16 +30,55 @@ struct query_opts {
     char control[CONF_PATH_MAX + 32];
     char db_path[CONF_PATH_MAX];
     bool raw;
+    bool prometheus;  /* STATS lines as Prometheus text exposition */
+    bool rows_typed;  /* the TYPE line of netsift_rows_total was written */
     int timeout_ms;
 };
 
+/* STATS figures that go up and down; every other one only grows. */
+static const char *const gauges[] = {"flows_active", "devices", "control_clients"};
+
+/* One "name value" STATS line as Prometheus text exposition (format
+ * 0.0.4, for node_exporter's textfile collector or any scraper that reads
+ * a file): netsift_<name>_total for counters, netsift_<name> for gauges,
+ * rows.<database>.<table> as netsift_rows_total{database=,table=}.  Lines
+ * that are not a name and a whole number are left out. */
+static void prometheus_line(struct query_opts *o, const char *line)
+{
+    char name[128], a[64], b[64];
+    unsigned long long v;
+    int n = 0;
+    if (sscanf(line, "%127s %llu%n", name, &v, &n) != 2 || line[n] != '\0')
+        return;
+    for (const char *p = name; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '.' ||
+              *p == '-'))
+            return;
+    if (sscanf(name, "rows.%63[^.].%63s", a, b) == 2) {
+        if (!o->rows_typed)
+            printf("# TYPE netsift_rows_total counter\n");
+        o->rows_typed = true;
+        printf("netsift_rows_total{database=\"%s\",table=\"%s\"} %llu\n", a, b, v);
+        return;
+    }
+    if (strchr(name, '.') || strchr(name, '-'))
+        return;
+    bool gauge = false;
+    for (size_t i = 0; i < sizeof gauges / sizeof gauges[0]; i++)
+        gauge |= strcmp(name, gauges[i]) == 0;
+    printf("# TYPE netsift_%s%s %s\nnetsift_%s%s %llu\n", name, gauge ? "" : "_total",
+           gauge ? "gauge" : "counter", name, gauge ? "" : "_total", v);
+}
+
 /* Where replies go: data lines to stdout; END is swallowed and FAIL goes
  * to stderr, unless --raw prints every line as received. */
-static int emit(const struct query_opts *o, const char *line)
+static int emit(struct query_opts *o, const char *line)
 {
     bool end = strcmp(line, "END") == 0, failed = strncmp(line, "FAIL", 4) == 0;
     if (o->raw)
         printf("%s\n", line);
+    else if (o->prometheus && !failed && !end)
+        prometheus_line(o, line);
     else if (failed)
         fprintf(stderr, "%s\n", line);
     else if (!end)
@@ -119,7 +158,7 @@ static int read_line(struct conn *c, char *line, size_t size, int timeout_ms)
     }
 }
 
-static int ask_socket(const struct query_opts *o, struct conn *c, const char *cmd)
+static int ask_socket(struct query_opts *o, struct conn *c, const char *cmd)
 {
     char line[FPQ_LINE_MAX + 64];
     size_t n = strlen(cmd);
@@ -140,7 +179,7 @@ static int ask_socket(const struct query_opts *o, struct conn *c, const char *cm
 
 /* ---- from the database --------------------------------------------- */
 
-static int ask_database(const struct query_opts *o, sqlite3 *db, const char *cmdline)
+static int ask_database(struct query_opts *o, sqlite3 *db, const char *cmdline)
 {
     struct control_cmd cmd;
     char why[512], line[FPQ_LINE_MAX + 8];
@@ -174,7 +213,7 @@ static int ask_database(const struct query_opts *o, sqlite3 *db, const char *cmd
 /* ---- commands ------------------------------------------------------ */
 
 struct target {
-    const struct query_opts *o;
+    struct query_opts *o;
     sqlite3 *db;     /* --db-path */
     struct conn conn; /* --control */
 };
@@ -217,7 +256,8 @@ static void usage(FILE *f)
             "NAME\n"
             "    netsift query - ask a running capture, or its database, about devices\n\n"
             "SYNOPSIS\n"
-            "    netsift query [--control PATH | --db-path DIR] [--raw] [--timeout S] [COMMAND]\n\n"
+            "    netsift query [--control PATH | --db-path DIR] [--raw | --prometheus]\n"
+            "                  [--timeout S] [COMMAND]\n\n"
             "DESCRIPTION\n"
             "    Sends COMMAND (the arguments joined by spaces), or each line of standard\n"
             "    input when there is none, to the control socket of a running `netsift\n"
@@ -240,6 +280,13 @@ static void usage(FILE *f)
             "        with or without a capture running (read-only).\n"
             "    --raw\n"
             "        Print every reply line as received, END and FAIL included.\n"
+            "    --prometheus\n"
+            "        Print the reply to STATS in Prometheus text exposition format:\n"
+            "        netsift_<name>_total counters (netsift_drops_kernel_total,\n"
+            "        netsift_queue_dropped_total, netsift_db_rows_lost_total, ...),\n"
+            "        gauges netsift_flows_active, netsift_devices, and\n"
+            "        netsift_rows_total{database,table}; for node_exporter's textfile\n"
+            "        collector, e.g. from cron into /var/lib/node_exporter/netsift.prom.\n"
             "    --timeout S\n"
             "        Seconds to wait for a reply line (default 30).\n"
             "    -h, --help\n"
@@ -253,7 +300,8 @@ static void usage(FILE *f)
             "EXAMPLES\n"
             "    netsift query 'QUERY_FINGERPRINT 84:e3:42:3a:cb:2f 0 >= all'\n"
             "    netsift query --db-path /var/lib/netsift 'QUERY_FINGERPRINT 84:e3:42:3a:cb:2f 0 >= DNS'\n"
-            "    printf 'PING\\nSTATS\\n' | netsift query --control /run/netsift.sock\n");
+            "    printf 'PING\\nSTATS\\n' | netsift query --control /run/netsift.sock\n"
+            "    netsift query --prometheus STATS > /var/lib/node_exporter/netsift.prom.tmp\n");
 }
 
 static int parse_args(int argc, char **argv, struct query_opts *o, char *cmd, size_t cmdsize)
@@ -261,6 +309,7 @@ static int parse_args(int argc, char **argv, struct query_opts *o, char *cmd, si
     static const struct option longopts[] = {
         {"control", required_argument, NULL, 'C'}, {"db-path", required_argument, NULL, 'd'},
         {"raw", no_argument, NULL, 'r'},           {"timeout", required_argument, NULL, 't'},
+        {"prometheus", no_argument, NULL, 'P'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     int ch;
@@ -272,6 +321,7 @@ static int parse_args(int argc, char **argv, struct query_opts *o, char *cmd, si
         case 'C': snprintf(o->control, sizeof o->control, "%s", optarg); break;
         case 'd': snprintf(o->db_path, sizeof o->db_path, "%s", optarg); break;
         case 'r': o->raw = true; break;
+        case 'P': o->prometheus = true; break;
         case 't': o->timeout_ms = atoi(optarg) > 0 ? atoi(optarg) * 1000 : 30000; break;
         case 'h': usage(stdout); return 1;
         default:
@@ -279,6 +329,10 @@ static int parse_args(int argc, char **argv, struct query_opts *o, char *cmd, si
                     argv[optind - 1]);
             return -1;
         }
+    }
+    if (o->raw && o->prometheus) {
+        fprintf(stderr, "netsift query: give --raw or --prometheus, not both\n");
+        return -1;
     }
     if (o->control[0] && o->db_path[0]) {
         fprintf(stderr, "netsift query: give --control or --db-path, not both\n");

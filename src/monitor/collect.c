@@ -177,13 +177,15 @@ bool collect_fingerprint(struct collector *c, struct fingerprint *fp)
     }
     if (!c->primary)
         return false;
-    fp->ja4[0] = '\0';
+    fp->ja4[0] = fp->ja3[0] = '\0';
     switch (c->kind) {
     case FP_DNS: fp_make_dns(fp, c->name); return true;
     case FP_DHCP: fp_make_dhcp(fp, c->part_a, c->part_b, c->name); return true;
     case FP_TLS:
-        fp_make_tls(fp, c->name, c->part_a, c->part_b);
+        fp_make_tls(fp, c->name, c->ja4, c->part_b);
         memcpy(fp->ja4, c->ja4, sizeof fp->ja4);
+        memcpy(fp->ja3, c->part_a, sizeof fp->ja3 - 1); /* part_a: the JA3, 32 hex digits */
+        fp->ja3[sizeof fp->ja3 - 1] = '\0';
         return true;
     case FP_HTTP: fp_make_http(fp, c->name, c->part_a); return true;
     case FP_SSH: fp_make_ssh(fp, c->name, c->part_a); return true;

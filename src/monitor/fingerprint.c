@@ -141,9 +141,9 @@ void fp_make_dns(struct fingerprint *fp, const char *qname)
     make(fp, FP_DNS, qname, parts, 1);
 }
 
-void fp_make_tls(struct fingerprint *fp, const char *sni, const char *ja3, const char *ja3s)
+void fp_make_tls(struct fingerprint *fp, const char *sni, const char *ja4, const char *ja3s)
 {
-    const char *parts[] = {sni, ja3, ja3s};
+    const char *parts[] = {sni, ja4, ja3s};
     make(fp, FP_TLS, sni, parts, 3);
 }
 

@@ -44,6 +44,7 @@ struct fingerprint {
     char hash[FP_HASH_LEN];         /* base64(SHA-256(input)), no padding */
     char query[FP_TEXT_MAX + 1];    /* the table's query column; "" for none */
     char ja4[FP_JA4_LEN];           /* TLS: the client's JA4; "" for none */
+    char ja3[FP_MD5_HEX_LEN];       /* TLS: the client's JA3; "" for none */
 };
 
 /* Lower-case name of a kind ("dns", "tls", ...). */
@@ -68,7 +69,9 @@ char *fp_cut(const char *in, size_t max, bool lower_case, char out[FP_TEXT_MAX +
 /* Build a fingerprint from its (already normalised) parts.  NULL parts
  * are empty. */
 void fp_make_dns(struct fingerprint *fp, const char *qname);
-void fp_make_tls(struct fingerprint *fp, const char *sni, const char *ja3, const char *ja3s);
+/* TLS: SNI, the client's JA4 (stable when a browser shuffles its extensions,
+ * unlike JA3) and the server's JA3S. */
+void fp_make_tls(struct fingerprint *fp, const char *sni, const char *ja4, const char *ja3s);
 void fp_make_http(struct fingerprint *fp, const char *host, const char *user_agent);
 void fp_make_ssh(struct fingerprint *fp, const char *client, const char *server);
 void fp_make_dhcp(struct fingerprint *fp, const char *params, const char *vendor_class,

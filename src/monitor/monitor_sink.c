@@ -106,6 +106,7 @@ static void provide_stats(void *arg, struct control_reply *r)
     control_reply_line(r, "drops_kernel %llu", (unsigned long long)cs.kernel_drops);
     control_reply_line(r, "drops_interface %llu", (unsigned long long)cs.interface_drops);
     control_reply_line(r, "queue_full_waits %llu", (unsigned long long)cs.queue_full_waits);
+    control_reply_line(r, "queue_dropped %llu", (unsigned long long)cs.queue_dropped);
     control_reply_line(r, "decode_truncated %llu", (unsigned long long)cs.truncated);
     control_reply_line(r, "decode_malformed %llu", (unsigned long long)cs.malformed);
     uint64_t lost_batches, lost_rows;

@@ -56,11 +56,12 @@ static const struct column flow_cols[] = {
     FLCOL("end_reason", COL_STR, end_reason, "why it ended: `idle`, `closed` (TCP FIN/RST), `evicted` (--max-flows), `reused`, `capture_end`"),
     FLCOL("fingerprint", COL_STR, fingerprint, "its fingerprint (as in the fingerprint table), NULL when none"),
     FLCOL("query", COL_STR, query, "its query (as in the fingerprint table), NULL when none"),
-    FLCOL("fingerprint_input", COL_STR, fingerprint_input, "the bytes hashed into its fingerprint: the parts of docs/fingerprints.md joined by newlines (`sni\\nja3\\nja3s` for TLS), NULL when none"),
+    FLCOL("fingerprint_input", COL_STR, fingerprint_input, "the bytes hashed into its fingerprint: the parts of docs/fingerprints.md joined by newlines (`sni\\nja4\\nja3s` for TLS), NULL when none"),
     FLCOL("community_id", COL_STR, community_id, "Community ID v1 of the flow, as the packets' (docs/interop.md); NULL for ICMP, ICMPv6 and SCTP flows, which the monitor keeps without ports (one monitor flow may span several Community ID flows)"),
     FLCOL("src_mac_local", COL_BOOL, src_mac_local, "1 when src_mac is locally administered (0x02 bit), 0 otherwise or without a MAC"),
     FLCOL("dst_mac_local", COL_BOOL, dst_mac_local, "1 when dst_mac is locally administered, 0 otherwise or without a MAC"),
     FLCOL("ja4", COL_STR, ja4, "TLS: JA4 of its client hello, NULL when none"),
+    FLCOL("ja3", COL_STR, ja3, "TLS: JA3 of its client hello (no longer part of the fingerprint input: a browser that shuffles its extensions changes it), NULL when none"),
     FLCOL("tcp_gaps", COL_U32, tcp_gaps, "TCP: segments that began beyond the highest byte seen in their direction (a packet lost before netsift: the kernel dropped it or the capture started late; or reordered); 0 when netsift saw every byte of the flow in order, always 0 for other protocols"),
     FLCOL("tcp_gap_bytes", COL_U64, tcp_gap_bytes, "TCP: bytes of sequence space those segments skipped"),
 };

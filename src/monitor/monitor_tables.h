@@ -53,6 +53,7 @@ struct flow_row {
     const char *community_id; /* NULL: none */
     bool src_mac_local, dst_mac_local; /* meaningful with the MAC */
     const char *ja4;          /* TLS: the client's JA4; NULL: none */
+    const char *ja3;          /* TLS: the client's JA3; NULL: none */
     uint32_t tcp_gaps;        /* TCP: holes in its sequence space */
     uint64_t tcp_gap_bytes;
 };

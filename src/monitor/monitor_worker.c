@@ -30,6 +30,7 @@ struct flow_fp {
     const char *query, *input;
     char hash[FP_HASH_LEN];
     char ja4[FP_JA4_LEN];
+    char ja3[FP_MD5_HEX_LEN];
     char text[]; /* query, then input */
 };
 
@@ -41,6 +42,7 @@ static struct flow_fp *keep_fingerprint(const struct fingerprint *fp)
         return NULL;
     memcpy(k->hash, fp->hash, sizeof k->hash);
     memcpy(k->ja4, fp->ja4, sizeof k->ja4);
+    memcpy(k->ja3, fp->ja3, sizeof k->ja3);
     memcpy(k->text, fp->query, q);
     memcpy(k->text + q, fp->input, i);
     k->query = k->text;
@@ -209,6 +211,7 @@ static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why
         .query = fp && fp->query[0] ? fp->query : NULL,
         .fingerprint_input = fp ? fp->input : NULL,
         .ja4 = fp && fp->ja4[0] ? fp->ja4 : NULL,
+        .ja3 = fp && fp->ja3[0] ? fp->ja3 : NULL,
         .tcp_gaps = f->tcp_gaps,
         .tcp_gap_bytes = f->tcp_gap_bytes,
         .community_id = flow_community_id(f, cid),

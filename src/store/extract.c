@@ -485,7 +485,7 @@ static void lose(struct pfile *f, const char *id, const char *why)
         snprintf(f->first_id, sizeof f->first_id, "%s", id ? id : "NULL");
     snprintf(f->last_id, sizeof f->last_id, "%s", id ? id : "NULL");
     if (why && !f->reason[0])
-        snprintf(f->reason, sizeof f->reason, "%s", why);
+        snprintf(f->reason, sizeof f->reason, "%.*s", (int)sizeof f->reason - 1, why);
 }
 
 static uint32_t get32(const uint8_t *p, bool swapped)
@@ -647,28 +647,45 @@ static const char QUERY_HEAD[] =
     " LEFT JOIN files AS f ON f.name = m.name WHERE coalesce(f.deleting, 0) = 0";
 static const char QUERY_ORDER[] = " ORDER BY m.timestamp, f.opened, m.name, m.file_offset";
 /* --sql: the meta rows of the selected header rows (temp.sel), found
- * through the timestamp index */
+ * through the timestamp index; %s: the frame condition (FRAME_MATCH, or
+ * nothing for a store written before meta had the frame column) */
 static const char QUERY_SELECTED[] =
     " AND m.rowid IN (SELECT m2.rowid FROM temp.sel AS s JOIN meta AS m2"
-    " ON m2.timestamp = s.ts AND m2.ethh_hash = s.ethh AND (s.frame IS NULL OR m2.frame = s.frame))";
+    " ON m2.timestamp = s.ts AND m2.ethh_hash = s.ethh%s)";
+static const char FRAME_MATCH2[] = " AND (s.frame IS NULL OR m2.frame = s.frame)";
 /* --sql: selected header rows with no packet in the store */
 static const char QUERY_NOT_STORED[] =
     "SELECT count(*) FROM temp.sel AS s WHERE NOT EXISTS (SELECT 1 FROM meta AS m"
     " LEFT JOIN files AS f ON f.name = m.name WHERE m.timestamp = s.ts AND m.ethh_hash = s.ethh"
-    " AND (s.frame IS NULL OR m.frame = s.frame) AND coalesce(f.deleting, 0) = 0)";
+    "%s AND coalesce(f.deleting, 0) = 0)";
+static const char FRAME_MATCH[] = " AND (s.frame IS NULL OR m.frame = s.frame)";
+
+/* True when meta has the frame column (stores written since it was added). */
+static bool meta_has_frame(sqlite3 *db)
+{
+    sqlite3_stmt *st;
+    bool has = false;
+    if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('meta') WHERE name = 'frame'", -1,
+                           &st, NULL) == SQLITE_OK) {
+        has = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_finalize(st);
+    }
+    return has;
+}
 
 /* The query for the arguments: fixed clauses, values bound, never pasted. */
 static sqlite3_stmt *prepare_query(struct extract *x)
 {
-    char sql[2048];
+    char sql[2048], selected[512];
     const struct args *a = &x->a;
+    snprintf(selected, sizeof selected, QUERY_SELECTED, meta_has_frame(x->db) ? FRAME_MATCH2 : "");
     snprintf(sql, sizeof sql, "%s%s%s%s%s%s%s%s%s", QUERY_HEAD,
              a->has_from ? " AND m.timestamp >= ?1" : "", a->has_to ? " AND m.timestamp <= ?2" : "",
              a->mac[0] ? " AND (m.src_mac = ?3 OR m.dst_mac = ?3)" : "",
              a->ip[0] ? " AND (m.src_ip = ?4 OR m.dst_ip = ?4)" : "",
              a->port >= 0 ? " AND (m.src_port = ?5 OR m.dst_port = ?5)" : "",
              a->community_id[0] ? " AND m.community_id = ?6" : "",
-             a->sql ? QUERY_SELECTED : "", QUERY_ORDER);
+             a->sql ? selected : "", QUERY_ORDER);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(x->db, sql, -1, &st, NULL) != SQLITE_OK)
         return NULL;
@@ -823,7 +840,9 @@ static int select_rows(struct extract *x)
         goto out;
     }
     sqlite3_stmt *cnt;
-    if (sqlite3_prepare_v2(x->db, QUERY_NOT_STORED, -1, &cnt, NULL) != SQLITE_OK) {
+    char count_sql[512];
+    snprintf(count_sql, sizeof count_sql, QUERY_NOT_STORED, meta_has_frame(x->db) ? FRAME_MATCH : "");
+    if (sqlite3_prepare_v2(x->db, count_sql, -1, &cnt, NULL) != SQLITE_OK) {
         fprintf(stderr, "netsift extract: meta database '%s': %s\n", x->db_file, sqlite3_errmsg(x->db));
         goto out;
     }

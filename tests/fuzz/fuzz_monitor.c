@@ -7,7 +7,9 @@
  * Input: one selector byte, then the data.  Checked besides memory
  * safety: a parsed command's fields are in their documented ranges; the
  * text outputs are NUL-terminated, at most FP_TEXT_MAX bytes, without
- * control bytes; a JA3 is 32 lower-case hex digits.
+ * control bytes; a JA3 is 32 lower-case hex digits; a JA4 has its
+ * fixed shape (t, version, d/i, two 2-digit counts, ALPN, '_', 12 hex
+ * digits, '_', 12 hex digits).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -45,6 +47,21 @@ static void hex32(const char *s)
         require((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f'));
 }
 
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+static void ja4_shape(const char *s)
+{
+    require(strlen(s) == FP_JA4_LEN - 1 && s[0] == 't' && (s[3] == 'd' || s[3] == 'i'));
+    for (int i = 4; i < 8; i++)
+        require(s[i] >= '0' && s[i] <= '9');
+    require(s[10] == '_' && s[23] == '_');
+    for (int i = 11; i < 36; i++)
+        require(i == 23 || is_hex(s[i]));
+}
+
 static void fuzz_command(const uint8_t *d, size_t n)
 {
     struct control_cmd c;
@@ -72,6 +89,7 @@ static void fuzz_tls(const uint8_t *d, size_t n)
         if (tls_parse_client_hello(msg, len, &ch) == 0) {
             clean_text(ch.sni, FP_TEXT_MAX);
             hex32(ch.ja3);
+            ja4_shape(ch.ja4);
         }
         if (tls_parse_server_hello(msg, len, &sh) == 0)
             hex32(sh.ja3s);
@@ -79,6 +97,7 @@ static void fuzz_tls(const uint8_t *d, size_t n)
     if (tls_parse_client_hello(d, n, &ch) == 0) {
         clean_text(ch.sni, FP_TEXT_MAX);
         hex32(ch.ja3);
+        ja4_shape(ch.ja4);
     }
     if (tls_parse_server_hello(d, n, &sh) == 0)
         hex32(sh.ja3s);

@@ -3,8 +3,8 @@
 
 netsift parses TLS hellos itself (src/monitor/tls_hello.c); nDPI does too.
 For every TLS flow both tools saw, the SNI, JA3 (client) and JA3S (server)
-that netsift hashed (flows.fingerprint_input, "sni\\nja3\\nja3s") must
-equal ndpiReader's Hostname/SNI, JA3C and JA3S, except where nDPI's fixed
+that netsift stored (flows.fingerprint_input, "sni\\nja4\\nja3s", and
+flows.ja3) must equal ndpiReader's Hostname/SNI, JA3C and JA3S, except where nDPI's fixed
 buffers cut the hello (KNOWN below).  Also checks that every stored
 fingerprint is base64(SHA-256(fingerprint_input)) without padding.
 Prints unexplained differences and a summary; exit status 1 on any.
@@ -61,7 +61,7 @@ def netsift(binary, path):
             return []
         con = sqlite3.connect(db)
         rows = con.execute("SELECT src_ip, src_port, dst_ip, dst_port, fingerprint, "
-                           "fingerprint_input FROM flows WHERE fingerprint IS NOT NULL").fetchall()
+                           "fingerprint_input, ja3 FROM flows WHERE fingerprint IS NOT NULL").fetchall()
         con.close()
         return rows
 
@@ -76,7 +76,7 @@ def main():
     for path in args.files:
         name = os.path.basename(path)
         theirs = ndpi(path)
-        for a, ap_, b, bp, fp, inp in netsift(args.netsift, path):
+        for a, ap_, b, bp, fp, inp, ja3 in netsift(args.netsift, path):
             want = base64.b64encode(hashlib.sha256(inp.encode()).digest()).decode().rstrip("=")
             counts["hash"][0] += 1
             counts["hash"][1] += fp == want
@@ -87,7 +87,7 @@ def main():
             k = endpoints(a, ap_, b, bp)
             if len(parts) != 3 or k not in theirs:
                 continue
-            for field, ours in zip(("sni", "ja3", "ja3s"), parts):
+            for field, ours in (("sni", parts[0]), ("ja3", ja3 or ""), ("ja3s", parts[2])):
                 t = theirs[k][field]
                 if not t or not ours:
                     continue

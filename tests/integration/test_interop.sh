@@ -158,6 +158,13 @@ check "refusals left the database alone" "$before" "$(sha256sum "$WORK/kx/header
 [ -e "$WORK/evil.sqlite" ] || [ -e WORKDIR ] && fail "ATTACH created a file" || pass
 "$N" extract -q -d "$WORK/kx" -w "$WORK/x.pcap" --community-id 'not-an-id' 2> "$WORK/err"
 check "bad --community-id: exit status" 2 $?
+check "bad --community-id: one line" 1 "$(wc -l < "$WORK/err")"
+"$N" capture -q -r "$SRC_DIR/sample/sample.pcap" -d "$WORK/bad" --community-id-seed 70000 2> "$WORK/err"
+check "--community-id-seed 70000: exit status" 2 $?
+grep -q "0 to 65535" "$WORK/err" && pass || fail "--community-id-seed 70000: $(cat "$WORK/err")"
+"$N" capture -q -r "$SRC_DIR/sample/sample.pcap" -d "$WORK/bad" --queue-size 10K 2> "$WORK/err"
+check "--queue-size 10K: exit status" 2 $?
+check "--queue-size 10K: one line" 1 "$(wc -l < "$WORK/err")"
 "$N" extract -q -d "$WORK/kx" -w "$WORK/x.pcap" --sql "SELECT * FROM tcp  -- trailing comment" 2> "$WORK/err"
 check "a trailing comment is fine" 0 $?
 finish

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -163,10 +164,17 @@ static void tls_ja3_sni_ja3s(void **state)
     assert_int_equal(tls_parse_server_hello(msg, len, &sh), 0);
     assert_string_equal(sh.ja3s, JA3S_EXAMPLE);
 
+    /* the input is SNI, JA4, JA3S (docs/fingerprints.md) */
     struct fingerprint fp;
-    fp_make_tls(&fp, ch.sni, ch.ja3, sh.ja3s);
-    assert_string_equal(fp.hash, "bRxuP9ND+KCJt9etjbmyj7GQ6JGABLwwEcNvBHcTguc");
+    char want[FP_INPUT_MAX], hash[FP_HASH_LEN];
+    fp_make_tls(&fp, ch.sni, ch.ja4, sh.ja3s);
+    snprintf(want, sizeof want, "www.example.com\n%s\n%s", ch.ja4, JA3S_EXAMPLE);
+    assert_string_equal(fp.input, want);
+    fp_sha256_b64(want, strlen(want), hash);
+    assert_string_equal(fp.hash, hash);
     assert_string_equal(fp.query, "www.example.com");
+    fp_make_tls(&fp, ch.sni, ch.ja3, sh.ja3s); /* the former input, JA3 in the middle */
+    assert_string_equal(fp.hash, "bRxuP9ND+KCJt9etjbmyj7GQ6JGABLwwEcNvBHcTguc");
     fp_make_tls(&fp, ch.sni, ch.ja3, ""); /* no ServerHello seen */
     assert_string_equal(fp.hash, "pNGgx5seaXtonDMUMZMT0dEjBTToZhB5tIFv9kKdae0");
 }
