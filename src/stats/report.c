@@ -504,14 +504,14 @@ void stats_write_text(FILE *f, const struct stats_snapshot *snaps, size_t n, uns
                     "tx bytes", "rx pkts", "rx bytes", "pkt/s 10s", "B/s 10s");
             for (uint32_t j = 0; j < m && (top == 0 || j < top); j++) {
                 const struct stats_entry *e = &snaps[w].entries[idx[j]];
-                char key[STATS_KEY_TEXT], v[6][16];
+                char key[STATS_KEY_TEXT], v[6][24];
                 stats_key_format(&e->key, key);
-                human(e->tx_packets, v[0], 16);
-                human(e->tx_bytes, v[1], 16);
-                human(e->rx_packets, v[2], 16);
-                human(e->rx_bytes, v[3], 16);
-                human(e->win_packets[1] / 10, v[4], 16);
-                human(e->win_bytes[1] / 10, v[5], 16);
+                human(e->tx_packets, v[0], sizeof v[0]);
+                human(e->tx_bytes, v[1], sizeof v[0]);
+                human(e->rx_packets, v[2], sizeof v[0]);
+                human(e->rx_bytes, v[3], sizeof v[0]);
+                human(e->win_packets[1] / 10, v[4], sizeof v[0]);
+                human(e->win_bytes[1] / 10, v[5], sizeof v[0]);
                 fprintf(f, "  %-40s %9s %9s %9s %9s %9s %9s\n", key, v[0], v[1], v[2], v[3], v[4],
                         v[5]);
             }
