@@ -375,6 +375,7 @@ static void streams_report(struct sink *s, struct report *r)
     report_u64(r, "transactions", ss->hs.transactions);
     report_u64(r, "unmatched_responses", ss->hs.unmatched_responses);
     report_u64(r, "with_gaps", ss->hs.gaps);
+    report_u64(r, "resyncs", ss->hs.resyncs);
     report_u64(r, "head_too_large", ss->hs.head_too_large);
     report_u64(r, "bad_chunk", ss->hs.bad_chunk);
     report_u64(r, "bad_content_length", ss->hs.bad_length);
