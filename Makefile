@@ -10,9 +10,9 @@ BUILD      ?= build
 TEST_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
-# make test fuzzes each harness too: 30 s in CI, 15 s on a developer's
-# machine (make fuzz runs them longer)
-TEST_FUZZ_SECONDS ?= $(if $(CI),30,15)
+# make test fuzzes each harness too (as many at once as there are cores):
+# 60 s in CI, 15 s on a developer's machine
+TEST_FUZZ_SECONDS ?= $(if $(CI),60,15)
 JOBS       ?= $(shell nproc)
 
 .PHONY: all deps test-deps build demo test fuzz bench docs clean
@@ -31,13 +31,17 @@ build: deps
 
 demo: build
 	@rm -rf demo-db
-	$(BUILD)/netsift capture -r sample/sample.pcap --db-path demo-db
+	$(BUILD)/netsift capture -r sample/sample.pcap --db-path demo-db --file-write --audit demo-db/audit
 	@echo
 	@echo "Stored in demo-db/headers.sqlite. Rows per table:"
-	@for t in eth arp ip4 ip6 tcp udp icmp4 icmp6 dns mdns dhcp; do \
+	@for t in eth arp ip4 ip6 tcp udp icmp4 icmp6 dns mdns dhcp http; do \
 	  printf '  %-6s %s\n' $$t "$$(sqlite3 demo-db/headers.sqlite "SELECT count(*) FROM $$t" 2>/dev/null || echo '?')"; \
 	done
+	@echo "Packets in demo-db/pcap/ ($$(sqlite3 demo-db/pcap-meta.sqlite 'SELECT count(*) FROM meta') indexed), devices in demo-db/fingerprint.sqlite,"
+	@echo "audit records in demo-db/audit/ ($$(ls demo-db/audit/*.ncap.gz | wc -l) record files)."
 	@echo "Try: sqlite3 demo-db/headers.sqlite 'SELECT qname, qtype FROM dns'"
+	@echo "     $(BUILD)/netsift dump demo-db/audit/DNS.ncap.gz"
+	@echo "     $(BUILD)/netsift query --db-path demo-db 'QUERY_FINGERPRINT 02:00:00:00:00:01 0 >= all'"
 
 PLAIN_BUILD ?= build-plain
 FIGURES    = $(abspath $(TEST_BUILD)/figures)

@@ -114,6 +114,22 @@ static const struct option_def options[] = {
      "Seconds of packet time without a packet that end a flow (default 0: 120 for UDP and other protocols, 300 for TCP; a closed TCP flow ends after 10)."},
     {"control", NULL, NULL, 0, OPT_STR, FIELD(control), 0, "PATH",
      "Unix socket answering PING, STATS, QUERY_FINGERPRINT, QUERY_FLOWS while the capture runs (default DB_PATH/control.sock; 'none': no socket). See netsift query --help."},
+    {"audit_dir", "audit", NULL, 0, OPT_STR, FIELD(audit_dir), 0, "DIR",
+     "Write audit records: one gzip file of length-delimited protobuf messages per record type, DIR/<Type>.ncap.gz, plus DIR/unknown.pcap, DIR/errors.pcap and DIR/errors.log (see docs/audit.md; read them with netsift dump)."},
+    {"payload", NULL, NULL, 0, OPT_BOOL, FIELD(payload), 0, NULL,
+     "Audit: keep each layer's payload bytes in its records (default off)."},
+    {"encoders", NULL, NULL, 0, OPT_BOOL, FIELD(encoders), 0, NULL,
+     "List the audit encoders (record types) and exit."},
+    {"include", NULL, NULL, 0, OPT_STR, FIELD(include), 0, "A,B",
+     "Audit: run only these encoders (comma-separated names from --encoders)."},
+    {"exclude", NULL, NULL, 0, OPT_STR, FIELD(exclude), 0, "A,B",
+     "Audit: do not run these encoders; excluding a layer also drops the records of every layer it encapsulates."},
+    {"audit_compression", NULL, NULL, 0, OPT_UINT, FIELD(audit_compression), 9, "LEVEL",
+     "Audit: gzip compression level, 0 (stored) to 9 (default 1: on network headers 6 saves about 5% of the size for 60% more CPU time)."},
+    {"audit_max_flows", NULL, NULL, 0, OPT_UINT, FIELD(audit_max_flows), 1u << 24, "N",
+     "Audit: entries per flow table (Flow and Connection: per worker; LinkFlow, NetworkFlow, TransportFlow: shared) (default 65536); a full table writes out all its records."},
+    {"audit_flow_timeout", NULL, NULL, 0, OPT_UINT, FIELD(audit_flow_timeout), 31536000, "S",
+     "Audit: seconds of packet time without a packet that end a Flow or Connection record, and the fixed window of a LinkFlow, NetworkFlow or TransportFlow record (default 120)."},
     {"http", NULL, NULL, 0, OPT_BOOL, FIELD(http), 0, NULL,
      "Reassemble TCP streams and store one row per HTTP/1.x transaction in headers.sqlite's http table (default on; --no-http to turn off). See docs/streams.md."},
     {"extract_files", NULL, NULL, 0, OPT_STR, FIELD(extract_files), 0, "DIR",
@@ -121,11 +137,13 @@ static const struct option_def options[] = {
     {"streams", NULL, NULL, 0, OPT_STR, FIELD(streams), 0, "DIR",
      "Write the reassembled bytes of each TCP connection to DIR, one file per direction named like tcpflow's (SRCIP.SRCPORT-DSTIP.DSTPORT); gaps are holes."},
     {"stream_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(stream_memcap), UINT64_MAX, "SIZE",
-     "Memory for TCP reassembly (connections, out-of-order data, HTTP heads), all workers together (default 512M); when full, the least recently seen connection is ended."},
+     "Memory for TCP reassembly (connections, out-of-order data, HTTP heads), all workers together (default 64M: with every other sink on, the whole process stays under 256 MiB); when full, the least recently seen connection is ended."},
     {"stream_conn_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(stream_conn_memcap), UINT32_MAX, "SIZE",
      "Out-of-order bytes buffered per connection direction (default 4M); beyond it the missing bytes are declared a gap."},
     {"stream_idle_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(stream_idle_timeout), UINT32_MAX, "DURATION",
      "End a TCP connection after DURATION of packet time without a segment (default 300)."},
+    {"community_id_seed", NULL, NULL, 0, OPT_UINT, FIELD(community_id_seed), 65535, "N",
+     "Seed (0-65535, default 0) of the Community ID v1 flow hash stored in the community_id columns; use the seed your Zeek/Suricata sensors use. See docs/interop.md."},
 };
 #define NOPTIONS (sizeof options / sizeof options[0])
 
@@ -148,8 +166,11 @@ void conf_defaults(struct netsift_conf *c)
     snprintf(c->synchronous, sizeof c->synchronous, "normal");
     c->pcap_rotate_size = 64ull << 20;
     c->pcap_rotate_time = 300;
+    c->audit_compression = 1;
+    c->audit_max_flows = 65536;
+    c->audit_flow_timeout = 120;
     c->http = true;
-    c->stream_memcap = 512ull << 20;
+    c->stream_memcap = 64ull << 20;
     c->stream_conn_memcap = 4ull << 20;
     c->stream_idle_timeout = 300;
 }
@@ -171,7 +192,7 @@ static const struct option_def *find_key(const char *key)
     return NULL;
 }
 
-static int parse_bool(const char *v, bool *out)
+int conf_parse_bool(const char *v, bool *out)
 {
     static const char *const yes[] = {"1", "true", "yes", "on"};
     static const char *const no[] = {"0", "false", "no", "off"};
@@ -263,7 +284,7 @@ static int set_value(struct netsift_conf *c, const struct option_def *o, const c
     char *field = (char *)c + o->offset;
     switch (o->type) {
     case OPT_BOOL:
-        if (parse_bool(value, (bool *)field) != 0) {
+        if (conf_parse_bool(value, (bool *)field) != 0) {
             fail(err, errlen, "%s: '%s' is not a boolean (use true/false, yes/no, on/off, 1/0)",
                  o->key, value);
             return -1;
@@ -294,7 +315,7 @@ int conf_set(struct netsift_conf *c, const char *key, const char *value, char *e
     return set_value(c, o, value, err, errlen);
 }
 
-static char *trim(char *s)
+char *conf_trim(char *s)
 {
     while (isspace((unsigned char)*s))
         s++;
@@ -321,7 +342,7 @@ int conf_load_file(struct netsift_conf *c, const char *path, char *err, size_t e
             rc = -1;
             break;
         }
-        char *s = trim(line);
+        char *s = conf_trim(line);
         if (*s == '\0' || *s == '#' || *s == ';' || *s == '[')
             continue;
         char *eq = strchr(s, '=');
@@ -331,7 +352,7 @@ int conf_load_file(struct netsift_conf *c, const char *path, char *err, size_t e
             break;
         }
         *eq = '\0';
-        char *key = trim(s), *value = trim(eq + 1);
+        char *key = conf_trim(s), *value = conf_trim(eq + 1);
         size_t n = strlen(value);
         if (n >= 2 && (value[0] == '"' || value[0] == '\'') && value[n - 1] == value[0]) {
             value[n - 1] = '\0';
@@ -365,7 +386,7 @@ static int conf_check(struct netsift_conf *c, char *err, size_t errlen)
         fail(err, errlen, "give either -i IFACE or -r FILE, not both");
         return -1;
     }
-    if (!c->interface[0] && !c->read_file[0]) {
+    if (!c->interface[0] && !c->read_file[0] && !c->encoders) {
         fail(err, errlen, "nothing to capture: give -i IFACE or -r FILE (see --help)");
         return -1;
     }

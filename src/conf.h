@@ -53,6 +53,7 @@ struct netsift_conf {
     uint32_t max_flows;        /* monitor: flows tracked at once, all workers */
     uint32_t flow_idle_timeout; /* monitor: seconds; 0: 120 UDP/other, 300 TCP */
     char control[CONF_PATH_MAX]; /* monitor: control socket path ("": DB_PATH/control.sock) */
+    uint32_t community_id_seed; /* Community ID v1 seed, 0-65535 */
     bool json;                 /* summary as JSON */
     bool quiet;                /* no progress bar */
     char config_file[CONF_PATH_MAX];
@@ -75,6 +76,16 @@ struct netsift_conf {
     char db_sync_password[CONF_HOST_MAX]; /* configuration file only; never printed */
     char db_sync_conninfo[CONF_PATH_MAX]; /* libpq connection string or URI; overrides the above */
     char db_sync_sslmode[16];             /* libpq sslmode */
+
+    /* audit records (src/audit/, docs/audit.md) */
+    char audit_dir[CONF_PATH_MAX]; /* "": no audit records */
+    bool payload;                  /* fill the records' Payload fields */
+    bool encoders;                 /* list the audit encoders and exit */
+    char include[1024];            /* audit encoders to run ("": all) */
+    char exclude[1024];            /* audit encoders not to run */
+    uint32_t audit_compression;    /* gzip level 0-9 */
+    uint32_t audit_max_flows;      /* entries per flow table */
+    uint32_t audit_flow_timeout;   /* seconds of packet time that end a flow record */
 
     /* not options: set by the capture once the source is open, for the
      * sinks that need them (the raw packet store writes pcap files of the
@@ -124,5 +135,11 @@ int conf_parse_size(const char *text, uint64_t *out);
 /* A duration in seconds: a whole number with an optional suffix s, m, h
  * or d, e.g. 300, 5m, 7d.  0, or -1. */
 int conf_parse_duration(const char *text, uint64_t *out);
+
+/* A boolean: 1/true/yes/on or 0/false/no/off, any case.  0, or -1. */
+int conf_parse_bool(const char *text, bool *out);
+
+/* Leading and trailing white space removed in place; returns the start. */
+char *conf_trim(char *s);
 
 #endif

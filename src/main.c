@@ -6,11 +6,15 @@
  *   netsift query ...     ask a running capture (control socket) or its database
  *   netsift schema ...    print the database tables (SQL or markdown)
  *   netsift sync ...      push the databases to PostgreSQL (sync/sync_cmd.c)
+ *   netsift dump ...      print audit records (audit/dump.c)
+ *   netsift daemon ...    statistics daemon: watchers, shared memory (stats/daemon.c)
+ *   netsift stats ...     read the daemon's counters (stats/stats_cmd.c)
  *   netsift version
  */
 #include <stdio.h>
 #include <string.h>
 
+#include "audit/dump.h"
 #include "capture/capture.h"
 #include "control/client.h"
 #include "monitor/monitor_tables.h"
@@ -19,6 +23,7 @@
 #include "store/databases.h"
 #include "store/schema.h"
 #include "sync/sync.h"
+#include "stats/stats.h"
 
 #ifndef NETSIFT_VERSION
 #define NETSIFT_VERSION "0.1.0"
@@ -36,6 +41,9 @@ static void usage(FILE *f)
             "    netsift query [--control PATH | --db-path DIR] [COMMAND]\n"
             "    netsift schema [--sql | --markdown]\n"
             "    netsift sync [-d DIR] [--sync-address HOST] [--sync-port PORT] [--status] ...\n"
+            "    netsift dump [--csv | --json] [--select FIELD,...] [--header] FILE.ncap.gz\n"
+            "    netsift daemon -c FILE [--pid-file PATH] [--metrics ADDR:PORT] ...\n"
+            "    netsift stats [--json] [--watch [SECONDS]] [WATCHER...]\n"
             "    netsift version\n"
             "    netsift help\n\n"
             "DESCRIPTION\n"
@@ -51,6 +59,12 @@ static void usage(FILE *f)
             "              default) or the column reference (--markdown, docs/schema.md).\n"
             "    sync      push the rows of every database that a central PostgreSQL does\n"
             "              not have yet, or show what is pending ('netsift sync --help').\n"
+            "    dump      print the records of an audit file written by capture --audit DIR\n"
+            "              as a table, CSV or JSON lines ('netsift dump --help').\n"
+            "    daemon    statistics daemon: watchers (interface + filter + handlers) count\n"
+            "              traffic per MAC, IP, interface, protocol, conversation and host into\n"
+            "              shared memory ('netsift daemon --help', docs/daemon.md).\n"
+            "    stats     show a running daemon's counters ('netsift stats --help').\n"
             "    version   print the version.\n");
 }
 
@@ -103,6 +117,12 @@ int main(int argc, char **argv)
         return schema_main(argc - 1, argv + 1);
     if (strcmp(cmd, "sync") == 0)
         return sync_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "dump") == 0)
+        return dump_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "daemon") == 0)
+        return daemon_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "stats") == 0)
+        return stats_main(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("netsift %s\n", NETSIFT_VERSION);
         return 0;

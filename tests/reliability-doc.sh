@@ -21,7 +21,6 @@ section "Whole corpus under the sanitizers (test_corpus.sh)" corpus.txt
 section "Bad input (test_bad_input.sh)" bad_input.txt
 section "kill -9 during capture (test_crash.sh)" crash.txt
 section "Raw packet store (test_raw_store.sh)" raw_store.txt
-section "Raw packet store round trip over the corpus (test_raw_corpus.sh)" raw_corpus.txt
 section "Live capture under load (test_live_load.sh)" live_load.txt
 section "valgrind memcheck (test_valgrind.sh)" valgrind.txt
 section "Fuzzing (make fuzz, tests/fuzz/run.sh)" fuzz.txt

@@ -23,6 +23,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../audit/encoders.h"
+#include "../decode/community_id.h"
 #include "../decode/packet.h"
 #include "../sink/sink.h"
 #include "../util/progress.h"
@@ -98,6 +100,11 @@ void capture_live_stats(struct capture_live_stats *out)
     out->packets = atomic_load_explicit(&live_packets, memory_order_relaxed);
     out->kernel_drops = atomic_load_explicit(&live_kernel_drops, memory_order_relaxed);
     out->interface_drops = atomic_load_explicit(&live_interface_drops, memory_order_relaxed);
+    struct pipeline_live pl;
+    pipeline_live(&pl);
+    out->truncated = pl.truncated_packets;
+    out->malformed = pl.malformed_packets;
+    out->queue_full_waits = pl.queue_full_waits;
 }
 
 /* Publish the figures of capture_live_stats(), at most once a second. */
@@ -203,6 +210,7 @@ static void print_summary(struct capture *cap)
     report_layers(&r, "malformed", c->malformed, false);
     report_u64(&r, "unknown_linktype", c->unknown_linktype);
     report_u64(&r, "payload_not_decoded", c->not_decoded);
+    report_u64(&r, "queue_full_waits", c->queue_full_waits);
     struct pcap_stat ps;
     if (cap->src.live && cap->src.pcap && pcap_stats(cap->src.pcap, &ps) == 0) {
         report_section(&r, "kernel");
@@ -303,6 +311,10 @@ int capture_main(int argc, char **argv)
         fprintf(stderr, "netsift capture: %s\n", err);
         return 2;
     }
+    if (conf.encoders) {
+        audit_list_encoders(stdout);
+        return 0;
+    }
 
     struct capture *cap = calloc(1, sizeof *cap);
     if (!cap) {
@@ -320,6 +332,7 @@ int capture_main(int argc, char **argv)
         return rc;
     }
     conf.source_linktype = cap->src.linktype;
+    community_id_set_seed((uint16_t)conf.community_id_seed);
     conf.source_snaplen = (uint32_t)pcap_snapshot(cap->src.pcap);
     if (conf.user[0] && drop_privileges(conf.user, err, sizeof err) != 0) {
         fprintf(stderr, "netsift capture: %s\n", err);

@@ -17,6 +17,8 @@ struct capture_live_stats {
     uint64_t packets;          /* packets read */
     uint64_t kernel_drops;     /* live capture: pcap_stats ps_drop */
     uint64_t interface_drops;  /* live capture: pcap_stats ps_ifdrop */
+    uint64_t truncated, malformed; /* packets the decoder found cut short / malformed */
+    uint64_t queue_full_waits; /* frames held back while a worker's ring was full */
 };
 void capture_live_stats(struct capture_live_stats *out);
 

@@ -6,6 +6,7 @@
 #include "pipeline.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@ struct worker {
     struct packet pkt;
     struct decode_counters counters;
     uint64_t last_tick_us;
+    uint64_t shown_truncated, shown_malformed; /* already added to the live figures */
 };
 
 struct pipeline {
@@ -61,20 +63,36 @@ static void count(struct decode_counters *c, const struct packet *pkt)
 }
 
 /* Decode one frame on worker w and give it to every sink. */
-static void process(struct worker *w, uint64_t ts, uint32_t caplen, uint32_t length,
-                    const uint8_t *data)
+static void process(struct worker *w, uint64_t number, uint64_t ts, uint32_t caplen,
+                    uint32_t length, const uint8_t *data)
 {
     struct pipeline *pl = w->pl;
     decode_packet(&w->pkt, pl->linktype, data, caplen, length, ts);
+    w->pkt.number = number;
     count(&w->counters, &w->pkt);
     for (size_t i = 0; i < pl->nsinks; i++)
         pl->sinks[i].ops->packet(&pl->sinks[i], w->index, &w->pkt);
+}
+
+static _Atomic uint64_t live_truncated, live_malformed, live_queue_waits;
+
+void pipeline_live(struct pipeline_live *out)
+{
+    out->truncated_packets = atomic_load_explicit(&live_truncated, memory_order_relaxed);
+    out->malformed_packets = atomic_load_explicit(&live_malformed, memory_order_relaxed);
+    out->queue_full_waits = atomic_load_explicit(&live_queue_waits, memory_order_relaxed);
 }
 
 static void tick(struct worker *w, uint64_t now_us)
 {
     struct pipeline *pl = w->pl;
     w->last_tick_us = now_us;
+    atomic_fetch_add_explicit(&live_truncated, w->counters.truncated_packets - w->shown_truncated,
+                              memory_order_relaxed);
+    atomic_fetch_add_explicit(&live_malformed, w->counters.malformed_packets - w->shown_malformed,
+                              memory_order_relaxed);
+    w->shown_truncated = w->counters.truncated_packets;
+    w->shown_malformed = w->counters.malformed_packets;
     for (size_t i = 0; i < pl->nsinks; i++)
         if (pl->sinks[i].ops->tick)
             pl->sinks[i].ops->tick(&pl->sinks[i], w->index, now_us);
@@ -88,7 +106,7 @@ static void *worker_main(void *arg)
         struct ring_packet p;
         bool done;
         if (ring_peek(&w->ring, &p, &done)) {
-            process(w, p.timestamp_us, p.caplen, p.length, p.data);
+            process(w, p.number, p.timestamp_us, p.caplen, p.length, p.data);
             ring_release(&w->ring);
             idle = 0;
             if (++since_tick < TICK_EVERY_PACKETS)
@@ -155,7 +173,7 @@ void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t
 {
     pl->packets++;
     if (pl->inline_worker) {
-        process(&pl->workers[0], ts, caplen, length, data);
+        process(&pl->workers[0], pl->packets, ts, caplen, length, data);
         return;
     }
     struct worker *w = &pl->workers[0];
@@ -163,14 +181,20 @@ void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t
         decode_packet(&pl->scratch, pl->linktype, data, caplen, length, ts);
         w = &pl->workers[packet_flow_hash(&pl->scratch) % pl->nworkers];
     }
-    if (!ring_push(&w->ring, ts, caplen, length, data))
+    if (!ring_push(&w->ring, pl->packets, ts, caplen, length, data))
         pl->oversize++; /* cannot happen below RING_BYTES / 2 = 8 MiB per frame */
 }
 
 void pipeline_tick(struct pipeline *pl, uint64_t now_us)
 {
-    if (pl->inline_worker)
+    if (pl->inline_worker) {
         tick(&pl->workers[0], now_us);
+        return;
+    }
+    uint64_t waits = 0;
+    for (unsigned i = 0; i < pl->nworkers; i++)
+        waits += pl->workers[i].ring.full_waits;
+    atomic_store_explicit(&live_queue_waits, waits, memory_order_relaxed);
 }
 
 uint64_t pipeline_packets(const struct pipeline *pl)
@@ -195,6 +219,7 @@ void pipeline_stop(struct pipeline *pl, struct decode_counters *c)
         struct worker *w = &pl->workers[i];
         if (w->started)
             pthread_join(w->thread, NULL);
+        w->counters.queue_full_waits = w->ring.full_waits;
         ring_free(&w->ring);
         if (c)
             add_counters(c, &w->counters);

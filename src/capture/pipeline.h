@@ -23,7 +23,16 @@ struct decode_counters {
     uint64_t packets, bytes;
     uint64_t decoded[LAYER_COUNT], truncated[LAYER_COUNT], malformed[LAYER_COUNT];
     uint64_t truncated_packets, malformed_packets, unknown_linktype, not_decoded;
+    uint64_t queue_full_waits; /* frames the reader held back while a worker's ring was full
+                                  (back-pressure: nothing is dropped between reader and workers) */
 };
+
+/* Figures of the running pipeline for STATS, published by each worker when
+ * it ticks; any thread. */
+struct pipeline_live {
+    uint64_t truncated_packets, malformed_packets, queue_full_waits;
+};
+void pipeline_live(struct pipeline_live *out);
 
 struct pipeline;
 

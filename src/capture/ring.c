@@ -13,6 +13,7 @@
 #define WRAP_MARKER UINT32_MAX
 
 struct record_header {
+    uint64_t number;
     uint64_t timestamp_us;
     uint32_t caplen, length;
 };
@@ -59,7 +60,7 @@ static size_t used(const struct ring *r, size_t head, size_t tail)
     return head >= tail ? head - tail : r->size - tail + head;
 }
 
-bool ring_push(struct ring *r, uint64_t timestamp_us, uint32_t caplen, uint32_t length,
+bool ring_push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t caplen, uint32_t length,
                const uint8_t *data)
 {
     size_t need = record_size(caplen);
@@ -74,14 +75,16 @@ bool ring_push(struct ring *r, uint64_t timestamp_us, uint32_t caplen, uint32_t 
         size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
         if (used(r, head, tail) + total + RECORD_ALIGN < r->size)
             break;
+        if (spins == 0)
+            r->full_waits++;
         backoff(&spins);
     }
     if (wrap) {
-        struct record_header marker = {0, WRAP_MARKER, 0};
+        struct record_header marker = {0, 0, WRAP_MARKER, 0};
         memcpy(r->buf + head, &marker, sizeof marker);
         head = 0;
     }
-    struct record_header h = {timestamp_us, caplen, length};
+    struct record_header h = {number, timestamp_us, caplen, length};
     memcpy(r->buf + head, &h, sizeof h);
     memcpy(r->buf + head + sizeof h, data, caplen);
     atomic_store_explicit(&r->head, head + need, memory_order_release);
@@ -110,6 +113,7 @@ bool ring_peek(struct ring *r, struct ring_packet *p, bool *done)
             atomic_store_explicit(&r->tail, 0, memory_order_release);
             continue;
         }
+        p->number = h.number;
         p->timestamp_us = h.timestamp_us;
         p->caplen = h.caplen;
         p->length = h.length;

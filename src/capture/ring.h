@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 struct ring_packet {
+    uint64_t number; /* position in the capture, from 1 */
     uint64_t timestamp_us;
     uint32_t caplen, length;
     const uint8_t *data; /* valid until ring_release() */
@@ -30,6 +31,7 @@ struct ring {
     _Atomic size_t tail; /* next read position (consumer) */
     _Atomic bool closed; /* producer is done */
     size_t pending;      /* consumer: bytes of the record being read */
+    uint64_t full_waits; /* producer: pushes that found the ring full and waited */
 };
 
 int ring_init(struct ring *r, size_t size);
@@ -37,7 +39,7 @@ void ring_free(struct ring *r);
 
 /* Producer: copy one packet in; waits while the ring is full.  Returns
  * false when the packet can never fit (larger than the ring). */
-bool ring_push(struct ring *r, uint64_t timestamp_us, uint32_t caplen, uint32_t length,
+bool ring_push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_t caplen, uint32_t length,
                const uint8_t *data);
 /* Producer: no more packets. */
 void ring_close(struct ring *r);

@@ -59,6 +59,7 @@ void decode_packet(struct packet *pkt, int linktype, const uint8_t *data,
     pkt->malformed = 0;
     pkt->unknown_linktype = false;
     pkt->not_decoded = false;
+    pkt->cid_state = 0;
     pkt->eth.linktype = (uint32_t)linktype;
     pkt->eth.vlan_count = 0;
 

@@ -144,6 +144,8 @@ struct packet {
     uint32_t caplen;    /* bytes captured */
     uint32_t length;    /* bytes on the wire */
     const uint8_t *data;
+    uint64_t number;    /* position in the capture, from 1 (tshark's frame.number when
+                           reading a file); set by the pipeline, 0 when unknown */
 
     /* which layers are present, truncated, malformed: bit (1u << layer) */
     uint32_t layers;
@@ -164,6 +166,11 @@ struct packet {
     struct icmp_fields icmp6;
     struct dns_fields dns; /* for LAYER_DNS or LAYER_MDNS */
     struct dhcp_fields dhcp;
+
+    /* Community ID cache (community_id.h: packet_community_id()):
+     * 0 not computed yet, 1 cid holds it, 2 the packet has none. */
+    uint8_t cid_state;
+    char cid[31];
 };
 
 static inline bool packet_has(const struct packet *pkt, enum layer l)

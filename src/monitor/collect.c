@@ -85,6 +85,7 @@ static enum tls_status parse_tls(struct collector *c, unsigned dir, const struct
             return TLS_BAD;
         memcpy(c->name, ch.sni, sizeof c->name);
         memcpy(c->part_a, ch.ja3, sizeof ch.ja3);
+        memcpy(c->ja4, ch.ja4, sizeof ch.ja4);
         c->primary = true;
     } else {
         struct tls_server_hello sh;
@@ -176,10 +177,14 @@ bool collect_fingerprint(struct collector *c, struct fingerprint *fp)
     }
     if (!c->primary)
         return false;
+    fp->ja4[0] = '\0';
     switch (c->kind) {
     case FP_DNS: fp_make_dns(fp, c->name); return true;
     case FP_DHCP: fp_make_dhcp(fp, c->part_a, c->part_b, c->name); return true;
-    case FP_TLS: fp_make_tls(fp, c->name, c->part_a, c->part_b); return true;
+    case FP_TLS:
+        fp_make_tls(fp, c->name, c->part_a, c->part_b);
+        memcpy(fp->ja4, c->ja4, sizeof fp->ja4);
+        return true;
     case FP_HTTP: fp_make_http(fp, c->name, c->part_a); return true;
     case FP_SSH: fp_make_ssh(fp, c->name, c->part_a); return true;
     case FP_QUIC: fp_make_quic(fp, c->name); return true;

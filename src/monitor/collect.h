@@ -29,6 +29,7 @@ struct collector {
     char name[FP_TEXT_MAX + 1];    /* the query: DNS name, SNI, Host, client banner, DHCP host */
     char part_a[FP_TEXT_MAX + 1];  /* JA3, User-Agent, server banner, DHCP option 55 */
     char part_b[FP_TEXT_MAX + 1];  /* JA3S, DHCP option 60 */
+    char ja4[FP_JA4_LEN];          /* TLS: the client's JA4 */
     bool have[2];                  /* the part from direction 0 / 1 was read (or given up) */
     bool primary;                  /* the identifying part was read (hello, request, ...) */
     struct stream_prefix dir[2];

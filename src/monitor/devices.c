@@ -135,8 +135,11 @@ void device_add_protocol(struct device *d, const char *name)
     snprintf(d->protocols + used, sizeof d->protocols - used, "%s%s", used ? "," : "", name);
 }
 
-void device_set_dhcp(struct device *d, const char *host_name, const char *vendor_class)
+void device_set_dhcp(struct device *d, const char *host_name, const char *vendor_class,
+                     const char *client_id)
 {
+    if (client_id && client_id[0])
+        snprintf(d->dhcp_client_id, sizeof d->dhcp_client_id, "%s", client_id);
     if (host_name && host_name[0])
         snprintf(d->dhcp_host_name, sizeof d->dhcp_host_name, "%s", host_name);
     if (vendor_class && vendor_class[0])
@@ -169,7 +172,7 @@ void device_merge(struct device *into, const struct device *from)
     into->fingerprints += from->fingerprints;
     for (uint8_t i = 0; i < from->nips; i++)
         device_add_ip(into, from->ips[i].family, from->ips[i].addr);
-    device_set_dhcp(into, from->dhcp_host_name, from->dhcp_vendor_class);
+    device_set_dhcp(into, from->dhcp_host_name, from->dhcp_vendor_class, from->dhcp_client_id);
     add_protocols(into, from->protocols);
 }
 
@@ -315,4 +318,21 @@ bool mac_parse(const char *text, uint8_t mac[6])
         mac[i] = (uint8_t)v;
     }
     return true;
+}
+
+bool mac_locally_administered(const uint8_t mac[6])
+{
+    return (mac[0] & 0x02) != 0;
+}
+
+void device_group(const struct device *d, char *out, size_t size)
+{
+    char mac[18];
+    mac_format(d->mac, mac);
+    if (mac_locally_administered(d->mac) && d->dhcp_client_id[0])
+        snprintf(out, size, "dhcp-client-id:%s", d->dhcp_client_id);
+    else if (mac_locally_administered(d->mac) && d->dhcp_host_name[0])
+        snprintf(out, size, "dhcp-host-name:%s", d->dhcp_host_name);
+    else
+        snprintf(out, size, "%s", mac);
 }

@@ -42,6 +42,7 @@ struct device {
     struct device_ip ips[DEVICE_MAX_IPS];
     char dhcp_host_name[DEVICE_NAME_MAX + 1];
     char dhcp_vendor_class[DEVICE_NAME_MAX + 1];
+    char dhcp_client_id[DEVICE_NAME_MAX + 1]; /* option 61, colon hex (first 16 bytes) */
     char protocols[DEVICE_LIST_MAX + 1];
 };
 
@@ -77,7 +78,16 @@ struct device *device_get(struct device_set *s, const uint8_t mac[6], uint64_t t
 void device_seen(struct device *d, uint64_t ts);
 void device_add_ip(struct device *d, uint8_t family, const uint8_t *addr);
 void device_add_protocol(struct device *d, const char *name);
-void device_set_dhcp(struct device *d, const char *host_name, const char *vendor_class);
+void device_set_dhcp(struct device *d, const char *host_name, const char *vendor_class,
+                     const char *client_id);
+/* True when a MAC is locally administered (the 0x02 bit of its first byte):
+ * randomized by the device (Android, iOS, Windows private addresses) or set
+ * by software, not burnt in by its vendor. */
+bool mac_locally_administered(const uint8_t mac[6]);
+/* What ties a device's traffic together across randomized MACs: for a
+ * locally administered MAC its DHCP client id ("dhcp-client-id:..."),
+ * else its DHCP host name ("dhcp-host-name:..."); otherwise the MAC. */
+void device_group(const struct device *d, char *out, size_t size);
 
 /* Fold device `from` into `into` (same MAC). */
 void device_merge(struct device *into, const struct device *from);

@@ -34,6 +34,7 @@
 #define FP_HASH_LEN 44      /* 43 base64 characters and the NUL */
 #define FP_INPUT_MAX (3 * (FP_TEXT_MAX + 1))
 #define FP_MD5_HEX_LEN 33   /* JA3, JA3S: 32 hex digits and the NUL */
+#define FP_JA4_LEN 37       /* JA4: "t13d1516h2_" + 12 + '_' + 12 hex digits and the NUL */
 
 enum fp_kind { FP_NONE, FP_DNS, FP_DHCP, FP_TLS, FP_HTTP, FP_SSH, FP_QUIC };
 
@@ -42,6 +43,7 @@ struct fingerprint {
     char input[FP_INPUT_MAX];       /* the hashed bytes (no NUL hashed) */
     char hash[FP_HASH_LEN];         /* base64(SHA-256(input)), no padding */
     char query[FP_TEXT_MAX + 1];    /* the table's query column; "" for none */
+    char ja4[FP_JA4_LEN];           /* TLS: the client's JA4; "" for none */
 };
 
 /* Lower-case name of a kind ("dns", "tls", ...). */

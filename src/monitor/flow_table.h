@@ -64,6 +64,10 @@ struct flow {
     bool has_mac[2];        /* [0] source (first sender), [1] destination */
     uint8_t mac[2][6];
     uint32_t ndpi_packets;  /* packets given to nDPI (its packet limits count these) */
+    bool seq_known[2];      /* TCP: next_seq[dir] is set */
+    uint32_t next_seq[2];   /* TCP: sequence number after the highest byte seen, per direction */
+    uint32_t tcp_gaps;      /* TCP: segments that began beyond next_seq (lost or reordered) */
+    uint64_t tcp_gap_bytes; /* TCP: bytes skipped by those segments */
     uint64_t packets, bytes;
     uint64_t first_seen, last_seen; /* packet time, microseconds */
     uint64_t moved;         /* last_seen when it was last moved to its list's tail */

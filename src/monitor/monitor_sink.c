@@ -105,9 +105,18 @@ static void provide_stats(void *arg, struct control_reply *r)
     control_reply_line(r, "packets_read %llu", (unsigned long long)cs.packets);
     control_reply_line(r, "drops_kernel %llu", (unsigned long long)cs.kernel_drops);
     control_reply_line(r, "drops_interface %llu", (unsigned long long)cs.interface_drops);
+    control_reply_line(r, "queue_full_waits %llu", (unsigned long long)cs.queue_full_waits);
+    control_reply_line(r, "decode_truncated %llu", (unsigned long long)cs.truncated);
+    control_reply_line(r, "decode_malformed %llu", (unsigned long long)cs.malformed);
+    uint64_t lost_batches, lost_rows;
+    writer_losses(&lost_batches, &lost_rows);
+    control_reply_line(r, "db_batches_failed %llu", (unsigned long long)lost_batches);
+    control_reply_line(r, "db_rows_lost %llu", (unsigned long long)lost_rows);
     control_reply_line(r, "flows_active %llu", (unsigned long long)c.flows_active);
     control_reply_line(r, "flows_total %llu", (unsigned long long)c.flows_total);
     control_reply_line(r, "flows_evicted %llu", (unsigned long long)c.evicted);
+    control_reply_line(r, "tcp_gaps %llu", (unsigned long long)c.tcp_gaps);
+    control_reply_line(r, "tcp_gap_bytes %llu", (unsigned long long)c.tcp_gap_bytes);
     control_reply_line(r, "fingerprints %llu", (unsigned long long)c.fingerprints);
     pthread_mutex_lock(&m->book.lock);
     control_reply_line(r, "devices %u", m->book.set.count);
@@ -156,7 +165,9 @@ static void device_to_row(void *arg, const struct device *d)
 {
     struct monitor_worker *w = arg;
     char mac[18], ips[DEVICE_MAX_IPS * ADDR_TEXT_MAX], protos[DEVICE_LIST_MAX + 1];
+    char group[DEVICE_NAME_MAX + 32];
     mac_format(d->mac, mac);
+    device_group(d, group, sizeof group);
     device_format_ips(d, ips, sizeof ips);
     device_format_protocols(d, protos);
     struct device_row row = {
@@ -164,6 +175,7 @@ static void device_to_row(void *arg, const struct device *d)
         d->dhcp_host_name[0] ? d->dhcp_host_name : NULL,
         d->dhcp_vendor_class[0] ? d->dhcp_vendor_class : NULL,
         protos[0] ? protos : NULL, d->flows, d->fingerprints,
+        mac_locally_administered(d->mac), d->dhcp_client_id[0] ? d->dhcp_client_id : NULL, group,
     };
     if (!w->batch || !batch_add(w->batch, MT_DEVICES, &row))
         w->c.rows_lost++;
@@ -178,7 +190,7 @@ static void load_devices(struct monitor_sink *m)
     sqlite3_stmt *st = NULL;
     if (!db || sqlite3_prepare_v2(db,
                                   "SELECT mac, first_seen, last_seen, ips, dhcp_host_name, "
-                                  "dhcp_vendor_class, protocols, flows, fingerprints FROM devices",
+                                  "dhcp_vendor_class, protocols, flows, fingerprints, dhcp_client_id FROM devices",
                                   -1, &st, NULL) != SQLITE_OK) {
         sqlite3_close(db);
         return;
@@ -193,7 +205,8 @@ static void load_devices(struct monitor_sink *m)
         d->last_seen = (uint64_t)sqlite3_column_int64(st, 2);
         device_parse_ips(d, (const char *)sqlite3_column_text(st, 3));
         device_set_dhcp(d, (const char *)sqlite3_column_text(st, 4),
-                        (const char *)sqlite3_column_text(st, 5));
+                        (const char *)sqlite3_column_text(st, 5),
+                        (const char *)sqlite3_column_text(st, 9));
         const char *protos = (const char *)sqlite3_column_text(st, 6);
         snprintf(d->protocols, sizeof d->protocols, "%s", protos ? protos : "");
         d->flows = (uint64_t)sqlite3_column_int64(st, 7);
@@ -364,7 +377,10 @@ static void monitor_report(struct sink *s, struct report *r)
     if (m->socket_path[0])
         report_str(r, "control_socket", m->socket_path);
     report_u64(r, "flows", c.flows_total);
+    report_u64(r, "packets", c.packets);
     report_u64(r, "flows_evicted", c.evicted);
+    report_u64(r, "tcp_gaps", c.tcp_gaps);
+    report_u64(r, "tcp_gap_bytes", c.tcp_gap_bytes);
     report_u64(r, "fingerprints", c.fingerprints);
     report_u64(r, "devices", m->book.set.count);
     report_section(r, "rows_stored");
@@ -372,6 +388,8 @@ static void monitor_report(struct sink *s, struct report *r)
         report_u64(r, monitor_tables[t].name, m->stats.stored[t]);
     report_end_section(r);
     report_u64(r, "fingerprint_keys_bumped", m->stats.bumped[MT_FINGERPRINT]);
+    report_u64(r, "db_batches_failed", m->stats.batches_failed);
+    report_u64(r, "db_rows_lost", m->stats.rows_lost);
     if (m->stats.duplicates[MT_FINGERPRINT]) /* only after SCHEMA_BUMP_TRIES taken keys */
         report_u64(r, "fingerprint_rows_dropped", m->stats.duplicates[MT_FINGERPRINT]);
     if (m->stats.duplicates[MT_FLOWS])

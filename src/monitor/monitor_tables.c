@@ -18,6 +18,9 @@ static const struct column fingerprint_cols[] = {
     FPCOL("fingerprint", COL_STR, fingerprint, "base64 (no padding) of SHA-256 over the flow's fingerprint input (docs/fingerprints.md)"),
     FPCOL("timestamp", COL_U64, timestamp, "microseconds since the epoch of the packet that completed nDPI's detection (DNS, mDNS, DHCP: the packet nDPI named the protocol on); when that microsecond is taken for this MAC, the next free one"),
     FPCOL("query", COL_STR, query, "DNS/mDNS question name, TLS or QUIC server name, HTTP Host, SSH client banner or DHCP host name; NULL when none"),
+    FPCOL("community_id", COL_STR, community_id, "Community ID v1 of the flow (docs/interop.md); NULL for ICMP, ICMPv6 and SCTP flows, which the monitor keeps without ports"),
+    FPCOL("mac_local", COL_BOOL, mac_local, "1 when `mac` is locally administered (0x02 bit: a randomized or software-set address)"),
+    FPCOL("ja4", COL_STR, ja4, "TLS: JA4 of the client hello (FoxIO's TLS client fingerprint, `t13d1516h2_8daaf6152771_d8a2da3f94cd`; docs/interop.md), NULL for other protocols"),
 };
 
 static const struct column device_cols[] = {
@@ -30,6 +33,9 @@ static const struct column device_cols[] = {
     DVCOL("protocols", COL_STR, protocols, "nDPI protocol names of its flows (Unknown left out), sorted, comma-separated (at most 255 bytes)"),
     DVCOL("flows", COL_U64, flows, "flows it took part in"),
     DVCOL("fingerprints", COL_U64, fingerprints, "rows of the fingerprint table for it"),
+    DVCOL("locally_administered", COL_BOOL, locally_administered, "1 when the MAC is locally administered (the 0x02 bit of its first byte): randomized by the device (private Wi-Fi addresses) or set by software"),
+    DVCOL("dhcp_client_id", COL_STR, dhcp_client_id, "DHCP option 61 of its latest DHCP request, colon hex (first 16 bytes), NULL when none"),
+    DVCOL("device_group", COL_STR, group, "what ties its traffic to one device across randomized MACs: for a locally administered MAC `dhcp-client-id:<hex>` or else `dhcp-host-name:<name>` when DHCP gave them, otherwise the MAC itself; `GROUP BY device_group` sums a device's MACs"),
 };
 
 static const struct column flow_cols[] = {
@@ -51,6 +57,12 @@ static const struct column flow_cols[] = {
     FLCOL("fingerprint", COL_STR, fingerprint, "its fingerprint (as in the fingerprint table), NULL when none"),
     FLCOL("query", COL_STR, query, "its query (as in the fingerprint table), NULL when none"),
     FLCOL("fingerprint_input", COL_STR, fingerprint_input, "the bytes hashed into its fingerprint: the parts of docs/fingerprints.md joined by newlines (`sni\\nja3\\nja3s` for TLS), NULL when none"),
+    FLCOL("community_id", COL_STR, community_id, "Community ID v1 of the flow, as the packets' (docs/interop.md); NULL for ICMP, ICMPv6 and SCTP flows, which the monitor keeps without ports (one monitor flow may span several Community ID flows)"),
+    FLCOL("src_mac_local", COL_BOOL, src_mac_local, "1 when src_mac is locally administered (0x02 bit), 0 otherwise or without a MAC"),
+    FLCOL("dst_mac_local", COL_BOOL, dst_mac_local, "1 when dst_mac is locally administered, 0 otherwise or without a MAC"),
+    FLCOL("ja4", COL_STR, ja4, "TLS: JA4 of its client hello, NULL when none"),
+    FLCOL("tcp_gaps", COL_U32, tcp_gaps, "TCP: segments that began beyond the highest byte seen in their direction (a packet lost before netsift: the kernel dropped it or the capture started late; or reordered); 0 when netsift saw every byte of the flow in order, always 0 for other protocols"),
+    FLCOL("tcp_gap_bytes", COL_U64, tcp_gap_bytes, "TCP: bytes of sequence space those segments skipped"),
 };
 
 const struct table_schema monitor_tables[MT_COUNT] = {

@@ -12,6 +12,7 @@
 #ifndef NETSIFT_MONITOR_TABLES_H
 #define NETSIFT_MONITOR_TABLES_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "../store/schema.h"
@@ -24,6 +25,9 @@ struct fingerprint_row {
     const char *fingerprint;
     uint64_t timestamp;
     const char *query; /* NULL: none */
+    const char *community_id; /* of the flow; NULL: none */
+    bool mac_local;    /* mac is locally administered */
+    const char *ja4;   /* TLS: the client's JA4; NULL: none */
 };
 
 struct device_row {
@@ -31,6 +35,8 @@ struct device_row {
     uint64_t first_seen, last_seen;
     const char *ips, *dhcp_host_name, *dhcp_vendor_class, *protocols;
     uint64_t flows, fingerprints;
+    bool locally_administered;
+    const char *dhcp_client_id, *group;
 };
 
 struct flow_row {
@@ -44,6 +50,11 @@ struct flow_row {
     uint64_t packets, bytes;
     const char *end_reason;
     const char *fingerprint, *query, *fingerprint_input; /* NULL: none */
+    const char *community_id; /* NULL: none */
+    bool src_mac_local, dst_mac_local; /* meaningful with the MAC */
+    const char *ja4;          /* TLS: the client's JA4; NULL: none */
+    uint32_t tcp_gaps;        /* TCP: holes in its sequence space */
+    uint64_t tcp_gap_bytes;
 };
 
 extern const struct table_schema monitor_tables[MT_COUNT];

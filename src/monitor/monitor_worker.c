@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../decode/community_id.h"
 #include "../util/text.h"
 #include "collect.h"
 #include "monitor_tables.h"
@@ -28,6 +29,7 @@ static const char *const end_names[] = {
 struct flow_fp {
     const char *query, *input;
     char hash[FP_HASH_LEN];
+    char ja4[FP_JA4_LEN];
     char text[]; /* query, then input */
 };
 
@@ -38,6 +40,7 @@ static struct flow_fp *keep_fingerprint(const struct fingerprint *fp)
     if (!k)
         return NULL;
     memcpy(k->hash, fp->hash, sizeof k->hash);
+    memcpy(k->ja4, fp->ja4, sizeof k->ja4);
     memcpy(k->text, fp->query, q);
     memcpy(k->text + q, fp->input, i);
     k->query = k->text;
@@ -119,7 +122,10 @@ static void note_link_protocols(struct monitor_worker *w, const struct packet *p
         char host[FP_TEXT_MAX + 1], vendor[FP_TEXT_MAX + 1];
         fp_text(d->host_name.p, d->host_name.len, DEVICE_NAME_MAX, false, host);
         fp_text(d->vendor_class.p, d->vendor_class.len, DEVICE_NAME_MAX, false, vendor);
-        device_set_dhcp(dev, host, vendor);
+        char client[DEVICE_NAME_MAX + 1] = "";
+        if (d->client_id.len)
+            format_hex_colon(d->client_id.p, d->client_id.len > 16 ? 16 : d->client_id.len, client);
+        device_set_dhcp(dev, host, vendor, client);
     } else if (d->msg_type == 5) { /* ACK: the address given to the client */
         device_add_ip(dev, 4, d->yiaddr);
     }
@@ -161,10 +167,23 @@ static const char *flow_ip_text(const struct flow *f, unsigned side, char out[AD
     return out;
 }
 
+/* The flow's Community ID into out; NULL for ICMP, ICMPv6 and SCTP (the
+ * flow key holds no ports for them, so the value would not be the
+ * packets'). */
+static const char *flow_community_id(const struct flow *f, char out[COMMUNITY_ID_SIZE])
+{
+    const struct flow_key *k = &f->key;
+    if (k->proto == 1 || k->proto == 58 || k->proto == 132)
+        return NULL;
+    bool ports = k->proto == 6 || k->proto == 17;
+    return community_id_v1(community_id_seed(), k->addr[0], k->addr[1], k->family == 4 ? 4 : 16,
+                           k->proto, ports, k->port[0], k->port[1], out) == 0 ? out : NULL;
+}
+
 static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why,
                      const struct flow_fp *fp)
 {
-    char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], smac[18], dmac[18];
+    char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX], smac[18], dmac[18], cid[COMMUNITY_ID_SIZE];
     unsigned s = f->init_side;
     if (f->has_mac[0])
         mac_format(f->mac[0], smac);
@@ -189,6 +208,12 @@ static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why
         .fingerprint = fp ? fp->hash : NULL,
         .query = fp && fp->query[0] ? fp->query : NULL,
         .fingerprint_input = fp ? fp->input : NULL,
+        .ja4 = fp && fp->ja4[0] ? fp->ja4 : NULL,
+        .tcp_gaps = f->tcp_gaps,
+        .tcp_gap_bytes = f->tcp_gap_bytes,
+        .community_id = flow_community_id(f, cid),
+        .src_mac_local = f->has_mac[0] && mac_locally_administered(f->mac[0]),
+        .dst_mac_local = f->has_mac[1] && mac_locally_administered(f->mac[1]),
     };
     add_row(w, MT_FLOWS, &row);
 }
@@ -216,7 +241,7 @@ static const struct classification *fp_moment(const struct flow *f, uint64_t *at
 /* The fingerprint rows of a flow: one per distinct unicast MAC. */
 static void fingerprint_rows(struct monitor_worker *w, struct flow *f, const struct fingerprint *fp)
 {
-    char mac[18];
+    char mac[18], cid[COMMUNITY_ID_SIZE];
     uint64_t at;
     const char *proto = classifier_name(w->cl, fp_moment(f, &at));
     for (int i = 0; i < 2; i++) {
@@ -224,7 +249,9 @@ static void fingerprint_rows(struct monitor_worker *w, struct flow *f, const str
             (i == 1 && f->has_mac[0] && !memcmp(f->mac[0], f->mac[1], 6)))
             continue;
         mac_format(f->mac[i], mac);
-        struct fingerprint_row row = {mac, proto, fp->hash, at, fp->query[0] ? fp->query : NULL};
+        struct fingerprint_row row = {mac, proto, fp->hash, at, fp->query[0] ? fp->query : NULL,
+                                      flow_community_id(f, cid), mac_locally_administered(f->mac[i]),
+                                      fp->ja4[0] ? fp->ja4 : NULL};
         add_row(w, MT_FINGERPRINT, &row);
         struct device *d = note(w, f->mac[i], at);
         if (d)
@@ -364,6 +391,39 @@ static void learn_macs(struct flow *f, const struct packet *pkt, unsigned dir)
     }
 }
 
+/* TCP sequence space: a segment that starts beyond the highest byte seen
+ * in its direction leaves a hole (a packet lost before netsift, or one
+ * still to come out of order): counted on the flow and the worker. */
+static void tcp_sequence(struct monitor_worker *w, struct flow *f, const struct packet *pkt,
+                         unsigned dir)
+{
+    int64_t seg;
+    if (packet_has(pkt, LAYER_IP4))
+        seg = (int64_t)pkt->ip4.len - pkt->ref[LAYER_IP4].len;
+    else
+        seg = (int64_t)pkt->ip6.plen - (pkt->ref[LAYER_IP6].len - 40);
+    seg -= (int64_t)pkt->tcp.doff * 4;
+    if (seg < 0)
+        seg = 0;
+    uint32_t seq = pkt->tcp.seq;
+    uint32_t end = seq + (uint32_t)seg + ((pkt->tcp.flags & TCP_SYN) ? 1 : 0) +
+                   ((pkt->tcp.flags & TCP_FIN) ? 1 : 0);
+    if (!f->seq_known[dir]) {
+        f->seq_known[dir] = true;
+        f->next_seq[dir] = end;
+        return;
+    }
+    int32_t hole = (int32_t)(seq - f->next_seq[dir]);
+    if (hole > 0) {
+        f->tcp_gaps++;
+        f->tcp_gap_bytes += (uint32_t)hole;
+        w->c.tcp_gaps++;
+        w->c.tcp_gap_bytes += (uint32_t)hole;
+    }
+    if ((int32_t)(end - f->next_seq[dir]) > 0)
+        f->next_seq[dir] = end;
+}
+
 /* TCP state: FIN both ways or RST closes the flow (it then lingers on
  * the closed list for late packets). */
 static enum flow_list tcp_list(struct flow *f, const struct packet *pkt, unsigned dir)
@@ -455,6 +515,8 @@ void monitor_packet(struct monitor_worker *w, const struct packet *pkt)
         f->last_seen = pkt->timestamp;
     learn_macs(f, pkt, dir);
     f->seen_dir[dir] = true;
+    if (packet_has(pkt, LAYER_TCP) && !(pkt->tcp.flags & TCP_RST))
+        tcp_sequence(w, f, pkt, dir);
     if (pkt->timestamp - f->device_touch >= DEVICE_TOUCH_US && pkt->timestamp > f->device_touch) {
         f->device_touch = pkt->timestamp;
         note_flow(w, f, false);

@@ -45,6 +45,7 @@ struct flow_view {
 struct monitor_counters {
     uint64_t packets, flows_total, flows_active, evicted, fingerprints;
     uint64_t collectors_skipped, rows_lost, ndpi_alloc_failed;
+    uint64_t tcp_gaps, tcp_gap_bytes; /* over all flows: segments past a hole, bytes missing */
 };
 
 struct monitor_worker {

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/sha.h>
+
 #include "../decode/cursor.h"
 
 #define TLS_RECORD_MAX (16384 + 2048) /* TLSCiphertext limit */
@@ -151,6 +153,158 @@ static void server_name(struct cursor ext, char sni[FP_TEXT_MAX + 1])
     }
 }
 
+/* ---- JA4 ----------------------------------------------------------- */
+
+/* At most this many ciphers / extensions / signature algorithms are kept
+ * for JA4 (a ClientHello of TLS_HANDSHAKE_MAX bytes could list more; the
+ * counts in JA4 stop at 99 anyway). */
+#define JA4_MAX_LIST 512
+
+struct u16_list {
+    uint16_t v[JA4_MAX_LIST];
+    size_t n;
+};
+
+static void list_add(struct u16_list *l, uint16_t v)
+{
+    if (l->n < JA4_MAX_LIST)
+        l->v[l->n++] = v;
+}
+
+/* The 2-byte values of c, GREASE left out. */
+static void list_read(struct u16_list *l, struct cursor c)
+{
+    uint16_t v;
+    while (cursor_get_be16(&c, &v))
+        if (!is_grease(v))
+            list_add(l, v);
+}
+
+static int cmp_u16(const void *a, const void *b)
+{
+    uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* "xxxx,xxxx,..." of the list into t. */
+static void put_hex_list(struct text *t, const struct u16_list *l)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < l->n; i++) {
+        if (i)
+            put_char(t, ',');
+        for (int s = 12; s >= 0; s -= 4)
+            put_char(t, hex[(l->v[i] >> s) & 15]);
+    }
+}
+
+/* First 12 hex digits of SHA-256 of t, or twelve zeros for empty input. */
+static void sha12(const struct text *t, char out[13])
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t d[SHA256_DIGEST_LENGTH];
+    if (t->used == 0) {
+        memcpy(out, "000000000000", 13);
+        return;
+    }
+    SHA256((const unsigned char *)t->s, t->used, d);
+    for (int i = 0; i < 6; i++) {
+        out[2 * i] = hex[d[i] >> 4];
+        out[2 * i + 1] = hex[d[i] & 15];
+    }
+    out[12] = '\0';
+}
+
+static const char *ja4_version(uint16_t v)
+{
+    static const struct {
+        uint16_t v;
+        const char *s;
+    } names[] = {{0x0304, "13"}, {0x0303, "12"}, {0x0302, "11"}, {0x0301, "10"},
+                 {0x0300, "s3"}, {0x0200, "s2"}, {0x0100, "s1"}, {0xfeff, "d1"},
+                 {0xfefd, "d2"}, {0xfefc, "d3"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (names[i].v == v)
+            return names[i].s;
+    return "00";
+}
+
+static bool alnum(uint8_t c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* The two ALPN characters: first and last of the first protocol name. */
+static void ja4_alpn(struct cursor ext, char out[3])
+{
+    static const char hex[] = "0123456789abcdef";
+    struct cursor list, name;
+    memcpy(out, "00", 3);
+    if (!get_vector(&ext, 2, &list) || !get_vector(&list, 1, &name) || name.left == 0)
+        return;
+    uint8_t first = name.p[0], last = name.p[name.left - 1];
+    if (alnum(first) && alnum(last)) {
+        out[0] = (char)first;
+        out[1] = (char)last;
+    } else {
+        out[0] = hex[first >> 4];
+        out[1] = hex[last & 15];
+    }
+}
+
+struct ja4_parts {
+    struct u16_list ciphers, exts, sigalgs;
+    uint16_t version;    /* highest supported_versions value, else the hello's */
+    unsigned ext_count;  /* extensions without GREASE, SNI and ALPN included */
+    bool sni;
+    char alpn[3];
+};
+
+static void ja4_format(struct ja4_parts *j, char out[FP_JA4_LEN])
+{
+    char buf[8 * JA4_MAX_LIST], b[13], c[13];
+    struct text t = {buf, 0, sizeof buf};
+    qsort(j->ciphers.v, j->ciphers.n, sizeof j->ciphers.v[0], cmp_u16);
+    put_hex_list(&t, &j->ciphers);
+    sha12(&t, b);
+    t.used = 0;
+    qsort(j->exts.v, j->exts.n, sizeof j->exts.v[0], cmp_u16);
+    put_hex_list(&t, &j->exts);
+    if (j->sigalgs.n) {
+        put_char(&t, '_');
+        put_hex_list(&t, &j->sigalgs);
+    }
+    sha12(&t, c);
+    size_t nc = j->ciphers.n > 99 ? 99 : j->ciphers.n;
+    unsigned ne = j->ext_count > 99 ? 99 : j->ext_count;
+    snprintf(out, FP_JA4_LEN, "t%s%c%02zu%02u%s_%s_%s", ja4_version(j->version), j->sni ? 'd' : 'i',
+             nc, ne, j->alpn, b, c);
+}
+
+/* One extension of the ClientHello, for JA4. */
+static void ja4_extension(struct ja4_parts *j, uint16_t type, struct cursor body)
+{
+    struct cursor list;
+    uint16_t v;
+    if (is_grease(type))
+        return;
+    j->ext_count++;
+    if (type == 0) {
+        j->sni = true;
+    } else if (type == 16) {
+        ja4_alpn(body, j->alpn);
+    } else {
+        list_add(&j->exts, type);
+        if (type == 13 && get_vector(&body, 2, &list)) {
+            list_read(&j->sigalgs, list);
+        } else if (type == 43 && get_vector(&body, 1, &list)) {
+            while (cursor_get_be16(&list, &v))
+                if (!is_grease(v) && v > j->version)
+                    j->version = v;
+        }
+    }
+}
+
 int tls_parse_client_hello(const uint8_t *msg, size_t len, struct tls_client_hello *out)
 {
     struct cursor c, session, ciphers, compression;
@@ -165,8 +319,14 @@ int tls_parse_client_hello(const uint8_t *msg, size_t len, struct tls_client_hel
         return -1;
     /* each input byte becomes at most 3 characters ("65535-" per 2 bytes) */
     struct text t = {NULL, 0, 3 * len + 64};
-    if (!(t.s = malloc(t.cap)))
+    struct ja4_parts *j = calloc(1, sizeof *j);
+    if (!j || !(t.s = malloc(t.cap))) {
+        free(j);
         return -1;
+    }
+    memcpy(j->alpn, "00", 3);
+    list_read(&j->ciphers, ciphers);
+    bool supported_versions = false;
     t.s[0] = '\0';
     put_num(&t, true, version);
     put_char(&t, ',');
@@ -178,6 +338,8 @@ int tls_parse_client_hello(const uint8_t *msg, size_t len, struct tls_client_hel
         struct cursor body;
         if (!cursor_get_be16(&e, &type) || !get_vector(&e, 2, &body))
             break;
+        ja4_extension(j, type, body);
+        supported_versions |= type == 43;
         if (type == 0)
             server_name(body, out->sni);
         else if (type == 10)
@@ -195,6 +357,10 @@ int tls_parse_client_hello(const uint8_t *msg, size_t len, struct tls_client_hel
     put_list(&t, formats, false);
     fp_md5_hex(t.s, t.used, out->ja3);
     free(t.s);
+    if (!supported_versions || j->version == 0)
+        j->version = version;
+    ja4_format(j, out->ja4);
+    free(j);
     return 0;
 }
 

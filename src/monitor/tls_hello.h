@@ -11,6 +11,17 @@
  * JA3 is MD5 of "version,ciphers,extensions,groups,point_formats" (decimal
  * values joined by '-', GREASE values left out), JA3S MD5 of
  * "version,cipher,extensions" (Salesforce's definitions).
+ *
+ * JA4 (FoxIO's TLS client fingerprint, BSD licence) is
+ * "t<version><d|i><ciphers:2><extensions:2><alpn:2>_<b>_<c>": the highest
+ * supported_versions value (else the hello's version) as 13/12/11/10/s3,
+ * d when a server_name extension is present, the counts of ciphers and
+ * extensions without GREASE (at most 99), the first and last character of
+ * the first ALPN value (hex digits when not alphanumeric, 00 without
+ * ALPN); b is the first 12 hex digits of SHA-256 over the sorted cipher
+ * list ("002f,0035,..."), c over the sorted extension list without SNI and
+ * ALPN, '_', and the signature algorithms in their order (no '_' when
+ * there are none).  An empty list hashes to twelve zeros.
  */
 #ifndef NETSIFT_TLS_HELLO_H
 #define NETSIFT_TLS_HELLO_H
@@ -34,6 +45,7 @@ enum tls_status tls_first_handshake(const uint8_t *stream, size_t n, uint8_t *ms
 struct tls_client_hello {
     char sni[FP_TEXT_MAX + 1];    /* server_name host_name, lower-cased; "" if none */
     char ja3[FP_MD5_HEX_LEN];
+    char ja4[FP_JA4_LEN];         /* TCP: 't' first (netsift reads TLS over TCP only) */
 };
 
 struct tls_server_hello {

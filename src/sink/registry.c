@@ -9,12 +9,14 @@ extern const struct sink_ops headers_sink_ops;
 extern const struct sink_ops raw_sink_ops;
 extern const struct sink_ops monitor_sink_ops;
 extern const struct sink_ops sync_sink_ops;
+extern const struct sink_ops audit_sink_ops;
 
 const struct sink_ops *const sink_registry[] = {
     &streams_sink_ops, /* before headers: its close adds http rows the headers close commits */
     &headers_sink_ops,
     &raw_sink_ops,
     &monitor_sink_ops,
+    &audit_sink_ops,
     &sync_sink_ops, /* keep last: its close pushes what the others committed in theirs */
 };
 

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../decode/community_id.h"
 #include "../util/text.h"
 
 void batch_init(struct batch *b, const struct table_schema *tables, size_t ntables)
@@ -75,7 +76,8 @@ static int64_t text_reserve(struct table_rows *t, size_t n)
 
 /* Format a text column's value into the arena; its TEXT_REF, or -1 on
  * allocation failure, -2 when the value is NULL. */
-static int64_t text_value(struct table_rows *t, const struct column *c, const void *field)
+static int64_t text_value(struct table_rows *t, const struct column *c, const void *record,
+                          const void *field)
 {
     char buf[DNS_NAME_MAX + 8];
     const struct bytes *bytes = field;
@@ -120,6 +122,11 @@ static int64_t text_value(struct table_rows *t, const struct column *c, const vo
         break;
     case COL_STR:
         str = *(const char *const *)field;
+        if (!str)
+            return -2;
+        break;
+    case COL_CID:
+        str = packet_community_id(record);
         if (!str)
             return -2;
         break;
@@ -177,7 +184,7 @@ bool batch_add(struct batch *b, size_t table, const void *record)
         }
         const void *field = base + c->offset;
         if (schema_col_is_text(c->kind)) {
-            int64_t ref = text_value(t, c, field);
+            int64_t ref = text_value(t, c, record, field);
             if (ref == -1) {
                 b->failed_alloc = true;
                 return false;
@@ -235,10 +242,15 @@ static bool sort_table(struct table_rows *t, unsigned key_cols, struct sort_key 
         *keys = k;
         *keys_cap = t->nrows;
     }
+    bool sorted = true;
     for (uint32_t i = 0; i < t->nrows; i++) {
         const int64_t *r = batch_row(t, i);
         (*keys)[i] = (struct sort_key){{r[0], key_cols > 1 ? r[1] : 0, key_cols > 2 ? r[2] : 0}, i};
+        if (sorted && i > 0 && cmp_key(&(*keys)[i - 1], &(*keys)[i]) > 0)
+            sorted = false;
     }
+    if (sorted)
+        return true; /* rows that arrive in key order (the raw index) */
     qsort(*keys, t->nrows, sizeof **keys, cmp_key);
     for (uint32_t i = 0; i < t->nrows; i++)
         t->order[i] = (*keys)[i].index;

@@ -31,11 +31,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../conf.h"
+#include "../decode/community_id.h"
 #include "../util/text.h"
 #include "pcap_store.h"
 
@@ -53,6 +55,8 @@ struct args {
     char mac[ADDR_TEXT_MAX];    /* as stored; "" when not given */
     char ip[ADDR_TEXT_MAX];
     int port;                   /* -1 when not given */
+    const char *sql;            /* --sql: a read-only query of headers.sqlite, or NULL */
+    char community_id[COMMUNITY_ID_SIZE]; /* --community-id, "" when not given */
     char filter[8192];
 };
 
@@ -93,6 +97,8 @@ struct extract {
     uint8_t *buf;
     size_t bufcap;
     uint64_t rows, written;
+    uint64_t selected;    /* --sql: header rows the query returned */
+    uint64_t not_stored;  /* --sql: of those, rows with no packet in the store */
 };
 
 /* ---- arguments ------------------------------------------------------ */
@@ -104,7 +110,7 @@ static void usage(FILE *f)
             "    netsift extract - write stored packets back out as one pcap file\n\n"
             "SYNOPSIS\n"
             "    netsift extract [-d DIR] [--from T] [--to T] [--mac M] [--ip A] [--port P]\n"
-            "                    -w FILE [BPF expression]\n\n"
+            "                    [--sql QUERY] [--community-id ID] -w FILE [BPF expression]\n\n"
             "DESCRIPTION\n"
             "    Reads the raw packet store that `netsift capture --file-write` fills (pcap\n"
             "    files in DIR/pcap/, indexed in DIR/pcap-meta.sqlite), chooses packets by\n"
@@ -125,6 +131,19 @@ static void usage(FILE *f)
             "        Only packets whose (outer) IPv4 or IPv6 source or destination is A.\n"
             "    --port P\n"
             "        Only TCP or UDP packets from or to port P.\n"
+            "    --sql QUERY\n"
+            "        Only the packets whose header rows QUERY selects: one read-only SELECT\n"
+            "        on DIR/headers.sqlite (any table, joins, WHERE, LIMIT) that returns the\n"
+            "        columns timestamp and ethh_hash, and frame when it can (SELECT * does;\n"
+            "        without frame, every stored packet with that timestamp and link header\n"
+            "        matches).  The query runs on a read-only connection that refuses\n"
+            "        anything but reading (INSERT, DROP, PRAGMA, ATTACH, a second\n"
+            "        statement: exit status 2).  Selected rows whose packet is no longer\n"
+            "        stored (its pcap file removed by retention) are counted in the\n"
+            "        summary, not an error.\n"
+            "    --community-id ID\n"
+            "        Only the packets of the flow with this Community ID (1:base64, as\n"
+            "        Zeek, Suricata and netsift's community_id columns show it).\n"
             "    -w, --write FILE\n"
             "        Write the packets to FILE; '-' writes to standard output, e.g.\n"
             "        | tcpdump -r -  or  | wireshark -k -i -.\n"
@@ -142,7 +161,9 @@ static void usage(FILE *f)
             "EXAMPLES\n"
             "    netsift extract -d /var/lib/netsift --from 2024-05-01T10:00:00 -w out.pcap\n"
             "    netsift extract -d db --ip 192.0.2.1 --port 53 -w - | tcpdump -nn -r -\n"
-            "    netsift extract -d db -w syn.pcap 'tcp[tcpflags] & tcp-syn != 0'\n");
+            "    netsift extract -d db -w syn.pcap 'tcp[tcpflags] & tcp-syn != 0'\n"
+            "    netsift extract -d db -w rst.pcap --sql 'SELECT * FROM tcp WHERE rst = 1'\n"
+            "    netsift extract -d db -w flow.pcap --community-id '1:wCb3OG7yAFWelaUydu0D+125CLM='\n");
 }
 
 /* Fraction digits after '.', as microseconds; end of the digits in *end. */
@@ -232,6 +253,18 @@ static int parse_port(const char *s, int *port)
     return 0;
 }
 
+/* "1:" and 28 base64 characters (a SHA-1), as community_id.h writes. */
+static int parse_community_id(const char *s, char out[COMMUNITY_ID_SIZE])
+{
+    if (strlen(s) != COMMUNITY_ID_SIZE - 1 || s[0] != '1' || s[1] != ':' || s[29] != '=')
+        return -1;
+    for (int i = 2; i < 29; i++)
+        if (!isalnum((unsigned char)s[i]) && s[i] != '+' && s[i] != '/')
+            return -1;
+    memcpy(out, s, COMMUNITY_ID_SIZE);
+    return 0;
+}
+
 /* One option's value into a; -1 with a reason in err. */
 static int set_arg(struct args *a, int ch, const char *v, char *err, size_t errlen)
 {
@@ -249,6 +282,8 @@ static int set_arg(struct args *a, int ch, const char *v, char *err, size_t errl
     case 'm': rc = parse_mac(v, a->mac); break;
     case 'i': rc = parse_ip(v, a->ip); break;
     case 'p': rc = parse_port(v, &a->port); break;
+    case 'S': a->sql = v; break;
+    case 'C': rc = parse_community_id(v, a->community_id); break;
     default:
         snprintf(err, errlen, "unknown option (see --help)");
         return -1;
@@ -256,7 +291,8 @@ static int set_arg(struct args *a, int ch, const char *v, char *err, size_t errl
     if (rc != 0)
         snprintf(err, errlen, "'%s' is not a valid %s", v,
                  ch == 'd' ? "path (too long)" : ch == 'F' || ch == 'T' ? "time" :
-                 ch == 'm' ? "MAC address" : ch == 'i' ? "IP address" : "port");
+                 ch == 'm' ? "MAC address" : ch == 'i' ? "IP address" :
+                 ch == 'C' ? "Community ID (1: and 28 base64 characters)" : "port");
     return rc;
 }
 
@@ -284,6 +320,7 @@ static int parse_args(struct args *a, int argc, char **argv, char *err, size_t e
         {"to", required_argument, NULL, 'T'},      {"mac", required_argument, NULL, 'm'},
         {"ip", required_argument, NULL, 'i'},      {"port", required_argument, NULL, 'p'},
         {"write", required_argument, NULL, 'w'},   {"quiet", no_argument, NULL, 'q'},
+        {"sql", required_argument, NULL, 'S'},     {"community-id", required_argument, NULL, 'C'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
     };
     snprintf(a->db_path, sizeof a->db_path, "netsift-db");
@@ -609,17 +646,29 @@ static const char QUERY_HEAD[] =
     "SELECT m.id, m.timestamp, m.name, m.caplen, m.length, m.file_offset FROM meta AS m"
     " LEFT JOIN files AS f ON f.name = m.name WHERE coalesce(f.deleting, 0) = 0";
 static const char QUERY_ORDER[] = " ORDER BY m.timestamp, f.opened, m.name, m.file_offset";
+/* --sql: the meta rows of the selected header rows (temp.sel), found
+ * through the timestamp index */
+static const char QUERY_SELECTED[] =
+    " AND m.rowid IN (SELECT m2.rowid FROM temp.sel AS s JOIN meta AS m2"
+    " ON m2.timestamp = s.ts AND m2.ethh_hash = s.ethh AND (s.frame IS NULL OR m2.frame = s.frame))";
+/* --sql: selected header rows with no packet in the store */
+static const char QUERY_NOT_STORED[] =
+    "SELECT count(*) FROM temp.sel AS s WHERE NOT EXISTS (SELECT 1 FROM meta AS m"
+    " LEFT JOIN files AS f ON f.name = m.name WHERE m.timestamp = s.ts AND m.ethh_hash = s.ethh"
+    " AND (s.frame IS NULL OR m.frame = s.frame) AND coalesce(f.deleting, 0) = 0)";
 
 /* The query for the arguments: fixed clauses, values bound, never pasted. */
 static sqlite3_stmt *prepare_query(struct extract *x)
 {
-    char sql[1024];
+    char sql[2048];
     const struct args *a = &x->a;
-    snprintf(sql, sizeof sql, "%s%s%s%s%s%s%s", QUERY_HEAD,
+    snprintf(sql, sizeof sql, "%s%s%s%s%s%s%s%s%s", QUERY_HEAD,
              a->has_from ? " AND m.timestamp >= ?1" : "", a->has_to ? " AND m.timestamp <= ?2" : "",
              a->mac[0] ? " AND (m.src_mac = ?3 OR m.dst_mac = ?3)" : "",
              a->ip[0] ? " AND (m.src_ip = ?4 OR m.dst_ip = ?4)" : "",
-             a->port >= 0 ? " AND (m.src_port = ?5 OR m.dst_port = ?5)" : "", QUERY_ORDER);
+             a->port >= 0 ? " AND (m.src_port = ?5 OR m.dst_port = ?5)" : "",
+             a->community_id[0] ? " AND m.community_id = ?6" : "",
+             a->sql ? QUERY_SELECTED : "", QUERY_ORDER);
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(x->db, sql, -1, &st, NULL) != SQLITE_OK)
         return NULL;
@@ -633,7 +682,160 @@ static sqlite3_stmt *prepare_query(struct extract *x)
         sqlite3_bind_text(st, 4, a->ip, -1, SQLITE_STATIC);
     if (a->port >= 0)
         sqlite3_bind_int(st, 5, a->port);
+    if (a->community_id[0])
+        sqlite3_bind_text(st, 6, a->community_id, -1, SQLITE_STATIC);
     return st;
+}
+
+/* ---- --sql: the user's query, read-only ------------------------------ */
+
+/* Authorizer of the user's connection: reading only.  Everything else
+ * (writes, schema changes, PRAGMA, ATTACH/DETACH, transactions) is
+ * refused when the statement is prepared. */
+static int read_only_authorizer(void *arg, int action, const char *a, const char *b,
+                                const char *c, const char *d)
+{
+    (void)arg, (void)a, (void)b, (void)c, (void)d;
+    switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_FUNCTION:
+    case SQLITE_RECURSIVE:
+        return SQLITE_OK;
+    default:
+        return SQLITE_DENY;
+    }
+}
+
+/* Index of the result column called name (any case), or -1. */
+static int column_index(sqlite3_stmt *st, const char *name)
+{
+    for (int i = 0; i < sqlite3_column_count(st); i++)
+        if (sqlite3_column_name(st, i) && strcasecmp(sqlite3_column_name(st, i), name) == 0)
+            return i;
+    return -1;
+}
+
+/* Prepare the user's query on a read-only connection to headers.sqlite
+ * and check it is one read-only SELECT returning the key columns.  The
+ * statement, or NULL with the reason printed (*usage set when it is the
+ * query's fault, not the database's). */
+static sqlite3_stmt *prepare_user_sql(struct extract *x, sqlite3 **hdb, int cols[3], bool *usage)
+{
+    char path[CONF_PATH_MAX + 32];
+    struct stat sb;
+    sqlite3_stmt *st = NULL, *next = NULL;
+    const char *tail = NULL;
+    *usage = false;
+    snprintf(path, sizeof path, "%s/headers.sqlite", x->a.db_path);
+    if (stat(path, &sb) != 0) {
+        fprintf(stderr, "netsift extract: --sql: cannot open '%s': %s\n", path, strerror(errno));
+        return NULL;
+    }
+    if (sqlite3_open_v2(path, hdb, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
+        fprintf(stderr, "netsift extract: --sql: cannot open '%s': %s\n", path, sqlite3_errmsg(*hdb));
+        return NULL;
+    }
+    sqlite3_busy_timeout(*hdb, 5000);
+    sqlite3_limit(*hdb, SQLITE_LIMIT_ATTACHED, 0);
+    sqlite3_db_config(*hdb, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
+    sqlite3_db_config(*hdb, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
+    sqlite3_set_authorizer(*hdb, read_only_authorizer, NULL);
+    *usage = true;
+    if (sqlite3_prepare_v2(*hdb, x->a.sql, -1, &st, &tail) != SQLITE_OK || !st) {
+        fprintf(stderr, "netsift extract: --sql refused: %s (only one read-only SELECT is run)\n",
+                st || sqlite3_errcode(*hdb) != SQLITE_OK ? sqlite3_errmsg(*hdb) : "no statement");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    /* whatever follows must be nothing but blanks, ';' and comments */
+    if (tail && *tail && sqlite3_prepare_v2(*hdb, tail, -1, &next, NULL) != SQLITE_OK) {
+        fprintf(stderr, "netsift extract: --sql refused: more than one statement\n");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    if (next) {
+        sqlite3_finalize(next);
+        fprintf(stderr, "netsift extract: --sql refused: more than one statement\n");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    if (!sqlite3_stmt_readonly(st) || sqlite3_column_count(st) == 0) {
+        fprintf(stderr, "netsift extract: --sql refused: not a read-only SELECT\n");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    cols[0] = column_index(st, "timestamp");
+    cols[1] = column_index(st, "ethh_hash");
+    cols[2] = column_index(st, "frame");
+    if (cols[0] < 0 || cols[1] < 0) {
+        fprintf(stderr, "netsift extract: --sql: the query must return the columns timestamp and "
+                        "ethh_hash (and frame), e.g. SELECT * FROM tcp WHERE ...\n");
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    *usage = false;
+    return st;
+}
+
+/* --sql: run the user's query and keep the keys of its rows in temp.sel
+ * on the meta connection.  0, 2 when the query is refused, 1 on a
+ * database failure (message printed). */
+static int select_rows(struct extract *x)
+{
+    sqlite3 *hdb = NULL;
+    sqlite3_stmt *st, *ins = NULL;
+    int cols[3];
+    bool usage;
+    int status = 1, rc = SQLITE_ERROR;
+    st = prepare_user_sql(x, &hdb, cols, &usage);
+    if (!st) {
+        sqlite3_close(hdb);
+        return usage ? 2 : 1;
+    }
+    if (sqlite3_exec(x->db, "CREATE TEMP TABLE sel (ts INTEGER, ethh INTEGER, frame INTEGER)",
+                     NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(x->db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(x->db, "INSERT INTO temp.sel VALUES (?1, ?2, ?3)", -1, &ins, NULL) !=
+            SQLITE_OK) {
+        fprintf(stderr, "netsift extract: meta database '%s': %s\n", x->db_file, sqlite3_errmsg(x->db));
+        goto out;
+    }
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        x->selected++;
+        for (int i = 0; i < 3; i++)
+            if (cols[i] < 0 || sqlite3_column_type(st, cols[i]) == SQLITE_NULL)
+                sqlite3_bind_null(ins, i + 1);
+            else
+                sqlite3_bind_int64(ins, i + 1, sqlite3_column_int64(st, cols[i]));
+        if (sqlite3_step(ins) != SQLITE_DONE) {
+            fprintf(stderr, "netsift extract: %s\n", sqlite3_errmsg(x->db));
+            goto out;
+        }
+        sqlite3_reset(ins);
+    }
+    if (rc != SQLITE_DONE) {
+        fprintf(stderr, "netsift extract: --sql: %s\n", sqlite3_errmsg(hdb));
+        goto out;
+    }
+    if (sqlite3_exec(x->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        fprintf(stderr, "netsift extract: %s\n", sqlite3_errmsg(x->db));
+        goto out;
+    }
+    sqlite3_stmt *cnt;
+    if (sqlite3_prepare_v2(x->db, QUERY_NOT_STORED, -1, &cnt, NULL) != SQLITE_OK) {
+        fprintf(stderr, "netsift extract: meta database '%s': %s\n", x->db_file, sqlite3_errmsg(x->db));
+        goto out;
+    }
+    if (sqlite3_step(cnt) == SQLITE_ROW)
+        x->not_stored = (uint64_t)sqlite3_column_int64(cnt, 0);
+    sqlite3_finalize(cnt);
+    status = 0;
+out:
+    sqlite3_finalize(ins);
+    sqlite3_finalize(st);
+    sqlite3_close(hdb);
+    return status;
 }
 
 /* The link type and snapshot length of the store's first file, for the
@@ -759,6 +961,10 @@ int extract_main(int argc, char **argv)
         cleanup(x);
         return 2;
     }
+    if (x->a.sql && (rc = select_rows(x)) != 0) {
+        cleanup(x);
+        return rc;
+    }
     int status = export_rows(x);
     if (status >= 0 && close_output(x) != 0)
         status = -1;
@@ -767,6 +973,10 @@ int extract_main(int argc, char **argv)
     if (!x->a.quiet && status >= 0)
         fprintf(stderr, "netsift extract: %" PRIu64 " packets written to '%s' (%" PRIu64
                 " rows matched)\n", x->written, x->a.out, x->rows);
+    if (!x->a.quiet && x->a.sql)
+        fprintf(stderr, "netsift extract: --sql selected %" PRIu64 " header rows; %" PRIu64
+                " of them have no packet in the store (removed by retention or not stored)\n",
+                x->selected, x->not_stored);
     cleanup(x);
     return status ? 1 : 0;
 }

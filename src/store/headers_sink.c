@@ -183,6 +183,8 @@ static void headers_report(struct sink *s, struct report *r)
     report_u64(r, "total", dups);
     report_end_section(r);
     report_u64(r, "transactions", h->stats.transactions);
+    report_u64(r, "db_batches_failed", h->stats.batches_failed);
+    report_u64(r, "db_rows_lost", h->stats.rows_lost);
 }
 
 static void headers_destroy(struct sink *s)

@@ -47,6 +47,8 @@ static const struct column meta_cols[] = {
     MCOL_IF("ip_proto", COL_U8, ip_proto, has_ip, "protocol after that header (6 TCP, 17 UDP, ...; IPv6: after the extension headers), NULL without IP"),
     MCOL_IF("src_port", COL_U16, src_port, has_ports, "TCP or UDP source port, NULL otherwise"),
     MCOL_IF("dst_port", COL_U16, dst_port, has_ports, "TCP or UDP destination port, NULL otherwise"),
+    MCOL("frame", COL_U64, frame, "the packet's number in the capture, from 1, as the `frame` column of headers.sqlite: (timestamp, ethh_hash, frame) joins a header row to its packet"),
+    MCOL("community_id", COL_STR, community_id, "Community ID v1 of the packet's flow (as the tcp/udp/icmp4/icmp6 tables; SCTP too), NULL without IP or when the transport header is missing; see docs/interop.md"),
 };
 
 static const struct column files_cols[] = {

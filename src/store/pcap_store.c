@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../decode/community_id.h"
 #include "../sink/sink.h"
 #include "../util/fsutil.h"
 #include "../util/progress.h"
@@ -39,6 +40,7 @@
 #include "sqlite_writer.h"
 
 #define FILE_BUFFER (1u << 20) /* stdio buffer of a pcap file */
+#define META_BATCH_ROWS 25000u /* index rows per batch, at most */
 #define SNAPLEN_MIN 262144u    /* snapshot length written in pcap file headers, at least */
 /* Index rows are appended (ids, timestamps and rowids grow): large pages
  * mean fewer writes; measured 30% less time than 4 KiB pages. */
@@ -337,6 +339,8 @@ static void write_packet(struct raw_sink *r, struct raw_worker *w, const struct 
     m.caplen = pkt->caplen;
     m.length = pkt->length;
     link_fields(&m, pkt);
+    m.frame = pkt->number;
+    m.community_id = packet_community_id(pkt);
     if (!batch_add(w->batch, PCAP_T_META, &m))
         atomic_store(&r->out_of_memory, true);
 }
@@ -451,7 +455,11 @@ static void configure(struct raw_sink *r, const struct netsift_conf *conf, unsig
      * more than its header's snapshot length, which readers such as tshark
      * would then cut (caplen-over-snaplen captures) */
     r->snaplen = conf->source_snaplen > SNAPLEN_MIN ? conf->source_snaplen : SNAPLEN_MIN;
-    r->batch_rows = conf->batch_rows / nworkers ? conf->batch_rows / nworkers : 1;
+    /* a meta row is about 300 bytes: at most META_BATCH_ROWS per batch
+     * keeps the queued batches' memory bounded (the commit per batch is
+     * cheap: rows arrive in time order) */
+    uint32_t rows = conf->batch_rows < META_BATCH_ROWS ? conf->batch_rows : META_BATCH_ROWS;
+    r->batch_rows = rows / nworkers ? rows / nworkers : 1;
     r->interval_us = (uint64_t)conf->process_interval * 1000;
     r->rotate_size = conf->pcap_rotate_size;
     r->rotate_time_us = conf->pcap_rotate_time * 1000000u;
@@ -479,7 +487,8 @@ static int raw_open(struct sink *s, const struct netsift_conf *conf, unsigned nw
                              .tables = pcap_meta_tables,
                              .ntables = PCAP_T_COUNT,
                              .synchronous = conf->synchronous,
-                             .cache_mib = conf->cache_mib,
+                             /* appends in time order: a small cache serves them */
+                             .cache_mib = conf->cache_mib < 16 ? conf->cache_mib : 16,
                              .batches = nworkers + 2,
                              .page_size = META_PAGE_SIZE,
                              .after_commit = raw_after_commit,
@@ -552,6 +561,8 @@ static void raw_report(struct sink *s, struct report *rep)
     report_u64(rep, "rotations", rotations);
     report_u64(rep, "packets_not_written", not_written);
     report_u64(rep, "rows_stored", r->stats.stored[PCAP_T_META]);
+    report_u64(rep, "db_batches_failed", r->stats.batches_failed);
+    report_u64(rep, "db_rows_lost", r->stats.rows_lost);
     report_section(rep, "recovered");
     report_u64(rep, "files_closed", r->recovery.files_closed);
     report_u64(rep, "rows_dropped", r->recovery.rows_dropped);

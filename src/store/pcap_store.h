@@ -53,6 +53,8 @@ struct meta_record {
     struct bytes src_mac, dst_mac, src_ip, dst_ip; /* len 0: absent */
     uint8_t ip_proto;      /* when has_ip */
     uint16_t src_port, dst_port; /* when has_ports (TCP or UDP) */
+    uint64_t frame;        /* the packet's number in the capture (packet.number) */
+    const char *community_id; /* Community ID v1 of its flow, NULL when none */
 };
 
 /* One row of `files`: the state of one pcap file (INSERT OR REPLACE: the

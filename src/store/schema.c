@@ -21,6 +21,16 @@
         "XXH32 (seed 0) of the frame's link-layer header; joins every table to eth.hash"),      \
     COL("caplen", COL_U32, caplen, "bytes captured of the frame"),                              \
     COL("length", COL_U32, length, "bytes of the frame on the wire")
+/* netsift's columns every header table ends with. */
+#define HEADER_FRAME                                                                             \
+    COL("frame", COL_U64, number,                                                                \
+        "the packet's number in the capture, from 1 (tshark's frame.number when reading one "    \
+        "file); with timestamp and ethh_hash it finds the packet in the raw store (meta.frame)")
+#define HEADER_CID                                                                               \
+    COL("community_id", COL_CID, number,                                                         \
+        "Community ID v1 of the packet's flow (`1:` + base64 SHA-1, the same in both "           \
+        "directions, as Zeek, Suricata and Wireshark compute it; seed --community-id-seed); "    \
+        "see docs/interop.md")
 #define HEADER_TABLE(l, text, covers, columns, n)                                              \
     {.name = #l, .doc = text, .hash_covers = covers, .cols = columns,                           \
      .ncols = sizeof columns / sizeof columns[0], .nspec = 5 + n,                               \
@@ -35,6 +45,7 @@ static const struct column eth_cols[] = {
     COL("payload_type", COL_U16, eth.payload_type, "EtherType after all VLAN tags"),
     COL_ARG("vlan_id", COL_VLAN, eth.vlan_id, 0, "outermost 802.1Q/802.1ad VLAN id, NULL when untagged"),
     COL_ARG("vlan_id2", COL_VLAN, eth.vlan_id, 1, "second (inner) VLAN id of a stacked frame, NULL otherwise"),
+    HEADER_FRAME,
 };
 
 static const struct column arp_cols[] = {
@@ -48,6 +59,7 @@ static const struct column arp_cols[] = {
     COL("arp_spa", COL_ADDR, arp.spa, "sender protocol address (dotted quad when 4 bytes)"),
     COL("arp_tha", COL_ADDR, arp.tha, "target hardware address"),
     COL("arp_tpa", COL_ADDR, arp.tpa, "target protocol address"),
+    HEADER_FRAME,
 };
 
 static const struct column ip4_cols[] = {
@@ -63,6 +75,7 @@ static const struct column ip4_cols[] = {
     COL("ip_sum", COL_U16, ip4.sum, "header checksum as captured (not verified)"),
     COL("ip_src", COL_IP4, ip4.src, "source address"),
     COL("ip_dst", COL_IP4, ip4.dst, "destination address"),
+    HEADER_FRAME,
 };
 
 static const struct column ip6_cols[] = {
@@ -76,6 +89,7 @@ static const struct column ip6_cols[] = {
     COL("ip6_dst", COL_IP6, ip6.dst, "destination address, RFC 5952 text"),
     COL("upper_nxt", COL_U8, ip6.upper, "protocol after the extension header chain"),
     COL("ext_count", COL_U8, ip6.ext_count, "extension headers walked (their bytes are part of the hashed header)"),
+    HEADER_FRAME,
 };
 
 static const struct column tcp_cols[] = {
@@ -98,6 +112,8 @@ static const struct column tcp_cols[] = {
     COL_ARG("ece", COL_BIT, tcp.flags, 0x40, "ECE flag"),
     COL_ARG("cwr", COL_BIT, tcp.flags, 0x80, "CWR flag"),
     COL("payload_len", COL_PAYLOAD, tcp.payload, "payload bytes captured after the header"),
+    HEADER_FRAME,
+    HEADER_CID,
 };
 
 static const struct column udp_cols[] = {
@@ -107,6 +123,8 @@ static const struct column udp_cols[] = {
     COL("len", COL_U16, udp.len, "length field (header + payload)"),
     COL("check_p", COL_U16, udp.check, "checksum as captured (not verified)"),
     COL("payload_len", COL_PAYLOAD, udp.payload, "payload bytes captured after the header"),
+    HEADER_FRAME,
+    HEADER_CID,
 };
 
 static const struct column icmp4_cols[] = {
@@ -115,6 +133,8 @@ static const struct column icmp4_cols[] = {
     COL("code", COL_U8, icmp4.code, "ICMP code"),
     COL("checksum", COL_U16, icmp4.checksum, "checksum as captured"),
     COL("gateway", COL_U32, icmp4.data32, "bytes 4-7 as one host-order integer (gateway, echo id<<16|seq, next-hop MTU, ...)"),
+    HEADER_FRAME,
+    HEADER_CID,
 };
 
 static const struct column icmp6_cols[] = {
@@ -123,6 +143,8 @@ static const struct column icmp6_cols[] = {
     COL("icmp6_code", COL_U8, icmp6.code, "ICMPv6 code"),
     COL("icmp6_cksum", COL_U16, icmp6.checksum, "checksum as captured"),
     COL("icmp6_un_data32", COL_U32, icmp6.data32, "bytes 4-7 as one host-order integer (echo id<<16|seq, MTU, pointer, ND flags)"),
+    HEADER_FRAME,
+    HEADER_CID,
 };
 
 /* DNS and mDNS share their shape (only the hashed layer differs). */
@@ -138,8 +160,8 @@ static const struct column icmp6_cols[] = {
     COL_IF("qclass", COL_U16, dns.qclass, dns.has_question, "first question's class (mDNS: top bit is unicast-response)"), \
     COL("over_tcp", COL_BOOL, dns.over_tcp, "1 when carried over TCP (after the 2-byte length prefix)")
 
-static const struct column dns_cols[] = {HEADER_COMMON(LAYER_DNS), DNS_COLUMNS};
-static const struct column mdns_cols[] = {HEADER_COMMON(LAYER_MDNS), DNS_COLUMNS};
+static const struct column dns_cols[] = {HEADER_COMMON(LAYER_DNS), DNS_COLUMNS, HEADER_FRAME};
+static const struct column mdns_cols[] = {HEADER_COMMON(LAYER_MDNS), DNS_COLUMNS, HEADER_FRAME};
 
 
 static const struct column dhcp_cols[] = {
@@ -162,6 +184,7 @@ static const struct column dhcp_cols[] = {
     COL("param_list", COL_DECLIST, dhcp.param_list, "option 55 parameter request list, comma-separated decimal codes"),
     COL("client_id", COL_HWADDR, dhcp.client_id, "option 61 client identifier, colon hex (first 16 bytes)"),
     COL("requested_ip", COL_ADDR, dhcp.requested_ip, "option 50 requested address"),
+    HEADER_FRAME,
 };
 
 /* The http table: one row per HTTP transaction (struct http_txn). */
@@ -259,7 +282,7 @@ int schema_col_is_text(enum col_kind k)
 {
     switch (k) {
     case COL_IP4: case COL_IP6: case COL_HWADDR: case COL_ADDR: case COL_TEXT:
-    case COL_DECLIST: case COL_CSTR: case COL_STR:
+    case COL_DECLIST: case COL_CSTR: case COL_STR: case COL_CID:
         return 1;
     default:
         return 0;

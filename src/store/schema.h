@@ -38,6 +38,7 @@ enum col_kind {
     COL_CSTR,      /* NUL-terminated char array; NULL when empty */
     COL_PAYLOAD,   /* struct bytes: its length */
     COL_STR,       /* const char *: the string as is ('' stays ''); NULL pointer: NULL */
+    COL_CID,       /* header tables only: the packet's Community ID (community_id.h), or NULL */
 };
 
 /* One column: where its value lives in the table's record struct (struct

@@ -42,6 +42,7 @@ struct writer {
     struct writer_stats published; /* stats as of the last commit; under lock */
     int bump_col[BATCH_MAX_TABLES]; /* index of the table's bump_column, or -1 */
     struct writer *next_open;       /* the list of open writers (writer_foreach_table) */
+    uint64_t lost_batches, lost_rows; /* batches not committed (lock) */
 };
 
 /* Every open writer, for live statistics. */
@@ -74,6 +75,27 @@ void writer_foreach_table(void (*fn)(void *arg, const char *db_path, const char 
             fn(arg, w->path, w->tables[l].name, st.stored[l]);
     }
     pthread_mutex_unlock(&open_lock);
+}
+
+void writer_losses(uint64_t *batches_failed, uint64_t *rows_lost)
+{
+    *batches_failed = *rows_lost = 0;
+    pthread_mutex_lock(&open_lock);
+    for (struct writer *w = open_writers; w; w = w->next_open) {
+        pthread_mutex_lock(&w->lock);
+        *batches_failed += w->lost_batches;
+        *rows_lost += w->lost_rows;
+        pthread_mutex_unlock(&w->lock);
+    }
+    pthread_mutex_unlock(&open_lock);
+}
+
+/* A batch that will not be committed: counted (w->lock held; the counts
+ * live outside w->stats, which only the writer's thread writes). */
+static void count_lost(struct writer *w, const struct batch *b)
+{
+    w->lost_batches++;
+    w->lost_rows += b->rows;
 }
 
 static void set_error(struct writer *w, const char *what)
@@ -293,6 +315,9 @@ static void write_batch(struct writer *w, struct batch *b)
     struct writer_stats before = w->stats;
     if (exec(w->db, "BEGIN") != SQLITE_OK) {
         set_error(w, "cannot begin transaction");
+        pthread_mutex_lock(&w->lock);
+        count_lost(w, b);
+        pthread_mutex_unlock(&w->lock);
         return;
     }
     for (size_t l = 0; l < w->ntables; l++) {
@@ -300,6 +325,9 @@ static void write_batch(struct writer *w, struct batch *b)
             set_error(w, "insert failed");
             exec(w->db, "ROLLBACK");
             w->stats = before;
+            pthread_mutex_lock(&w->lock);
+            count_lost(w, b);
+            pthread_mutex_unlock(&w->lock);
             return;
         }
     }
@@ -307,6 +335,9 @@ static void write_batch(struct writer *w, struct batch *b)
         set_error(w, "commit failed");
         exec(w->db, "ROLLBACK");
         w->stats = before;
+        pthread_mutex_lock(&w->lock);
+        count_lost(w, b);
+        pthread_mutex_unlock(&w->lock);
         return;
     }
     w->stats.transactions++;
@@ -330,6 +361,8 @@ static void *writer_main(void *arg)
         w->qhead = (w->qhead + 1) % WRITER_MAX_BATCHES;
         w->qlen--;
         bool failed = w->failed;
+        if (failed)
+            count_lost(w, b);
         pthread_mutex_unlock(&w->lock);
         if (!failed)
             write_batch(w, b);
@@ -401,6 +434,8 @@ void writer_submit(struct writer *w, struct batch *b)
     if (b->rows)
         batch_sort(b); /* on the producer's thread: the writer only inserts */
     pthread_mutex_lock(&w->lock);
+    if (b->rows && w->failed)
+        count_lost(w, b);
     if (b->rows == 0 || w->failed) {
         batch_reset(b);
         w->free_list[w->nfree++] = b;
@@ -441,8 +476,11 @@ int writer_close(struct writer *w, struct writer_stats *stats, char *err, size_t
     }
     if (rc != 0 && err)
         snprintf(err, errlen, "%s", w->error);
-    if (stats)
+    if (stats) {
         *stats = w->stats;
+        stats->batches_failed = w->lost_batches;
+        stats->rows_lost = w->lost_rows;
+    }
     for (unsigned i = 0; i < w->nbatches; i++)
         batch_free(&w->batches[i]);
     pthread_mutex_destroy(&w->lock);

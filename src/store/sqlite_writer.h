@@ -46,6 +46,9 @@ struct writer_stats {
     uint64_t duplicates[BATCH_MAX_TABLES]; /* rows whose key was already stored */
     uint64_t bumped[BATCH_MAX_TABLES];     /* rows stored with a bumped key (bump_column) */
     uint64_t transactions;
+    uint64_t batches_failed; /* batches not committed: the one that failed and every one
+                                handed over after it (the writer stops at its first error) */
+    uint64_t rows_lost;      /* rows of those batches */
 };
 
 struct writer;
@@ -75,5 +78,9 @@ int writer_close(struct writer *w, struct writer_stats *stats, char *err, size_t
 void writer_foreach_table(void (*fn)(void *arg, const char *db_path, const char *table,
                                      uint64_t stored),
                           void *arg);
+
+/* Batches not committed and their rows, summed over every open writer
+ * (as of now).  Any thread (STATS). */
+void writer_losses(uint64_t *batches_failed, uint64_t *rows_lost);
 
 #endif

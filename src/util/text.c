@@ -119,3 +119,12 @@ void format_addr(const uint8_t *in, size_t n, char out[ADDR_TEXT_MAX])
     else
         format_hex_colon(in, n > 16 ? 16 : n, out);
 }
+
+void copy_str(char *dst, size_t size, const char *src)
+{
+    if (size == 0)
+        return;
+    size_t n = strnlen(src, size - 1);
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}

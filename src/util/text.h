@@ -37,4 +37,8 @@ void format_ip6(const uint8_t addr[16], char out[ADDR_TEXT_MAX]);
  * IPv6, otherwise colon hex (at most 16 bytes shown). */
 void format_addr(const uint8_t *in, size_t n, char out[ADDR_TEXT_MAX]);
 
+/* Copy the string src into dst (size bytes), cut to fit, always
+ * NUL-terminated when size > 0. */
+void copy_str(char *dst, size_t size, const char *src);
+
 #endif

@@ -17,7 +17,7 @@ build=${1:?usage: run.sh BUILD_DIR SECONDS}
 seconds=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 bindir=$build/tests/fuzz
-harnesses=(fuzz_decode fuzz_dns_name fuzz_conf fuzz_monitor)
+harnesses=(fuzz_decode fuzz_dns_name fuzz_conf fuzz_monitor fuzz_dhcp fuzz_audit_reader fuzz_daemon_conf)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
@@ -50,10 +50,10 @@ if [ $failed -ne 0 ]; then
   exit 1
 fi
 
-# 2. fuzz
-summary=()
-for h in "${harnesses[@]}"; do
-  corpus=$work/corpus-$h
+# 2. fuzz: as many harnesses at once as there are cores, each for the
+# full time; each writes its one-line result to $work/<harness>.result
+fuzz_one() {
+  local h=$1 corpus=$work/corpus-$1 rc execs cov f sum crashes
   mkdir -p "$corpus" "$work/artifacts-$h"
   cp "$here/corpus/$h/"* "$corpus/" 2>/dev/null || true
   if [ "$h" = fuzz_decode ]; then
@@ -74,17 +74,29 @@ for h in "${harnesses[@]}"; do
       echo "$h: saved $(basename "$f") as tests/fuzz/regressions/$h/crash-$sum" >&2
     done
     grep -E 'ERROR|SUMMARY|runtime error|#[0-9]+ |Test unit written' "$work/$h.log" | head -60 >&2
-    summary+=("$h: CRASH after ${execs:-?} executions (exit $rc)")
-    failed=1
+    echo "$h: CRASH after ${execs:-?} executions (exit $rc)" > "$work/$h.result"
   else
-    summary+=("$h: ${execs:-?} executions, ${cov:-cov: ?}, no crash")
+    echo "$h: ${execs:-?} executions, ${cov:-cov: ?}, no crash" > "$work/$h.result"
   fi
+}
+
+parallel=$(nproc 2>/dev/null || echo 1)
+for h in "${harnesses[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n; done
+  fuzz_one "$h" &
+done
+wait
+summary=()
+for h in "${harnesses[@]}"; do
+  line=$(cat "$work/$h.result" 2>/dev/null || echo "$h: CRASH (no result)")
+  summary+=("$line")
+  case $line in *CRASH*) failed=$((failed + 1)) ;; esac
 done
 
 echo
 printf '%s\n' "${summary[@]}"
 if [ -n "${FIGURES_DIR:-}" ]; then
-  { echo "libFuzzer, ${seconds} s per harness, seeded from hand-built frames and the shared corpus:"
+  { echo "libFuzzer, ${seconds} s per harness ($parallel at a time), seeded from hand-built frames and the shared corpus:"
     echo; printf -- '- %s\n' "${summary[@]}"; } > "$FIGURES_DIR/fuzz.txt"
 fi
 passed=$(( ${#harnesses[@]} - failed ))

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""rawcheck.py - checks of the raw packet store (test_raw_store.sh).
+"""rawcheck.py - checks of the raw packet store (test_raw_store.sh; its
+compare() also serves corpus.py's round trip in test_corpus.sh).
 
   rawcheck.py frames PCAP
       one line per frame: timestamp (us), length, caplen, SHA-256 of the bytes
@@ -15,10 +16,6 @@
       file whose header matches the row; with --closed also every file is
       closed, its size is files.bytes, and the pcap folder holds exactly
       the files the index lists.  Prints "ok" or the problems.
-  rawcheck.py corpus --netsift N --corpus DIR [--jobs J] [--stride K] [--capture-args ARGS]
-      round trip over every capture libpcap reads to the end: what libpcap
-      reads (tcpdump -w) equals what `netsift extract` writes back after
-      `netsift capture --file-write`; every K-th file also through tshark.
 Exit status 1 when a check fails.
 """
 import argparse
@@ -188,46 +185,6 @@ def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, errors="replace", **kw)
 
 
-def corpus_one(netsift, path, tshark, extra=()):
-    """One capture: 'skip', 'ok', or a problem line."""
-    with tempfile.TemporaryDirectory(prefix="rawcheck.") as tmp:
-        ref = os.path.join(tmp, "ref.pcap")
-        cap = run([netsift, "capture", "-q", "-r", path, "-d", os.path.join(tmp, "db"),
-                   "--file-write", "--no-db-write", *extra], timeout=300)
-        if cap.returncode != 0:
-            return "skip"  # libpcap cannot read it to the end (test_corpus covers these)
-        if run(["tcpdump", "-r", path, "-w", ref], timeout=300).returncode != 0:
-            return "skip"
-        out = os.path.join(tmp, "out.pcap")
-        ext = run([netsift, "extract", "-q", "-d", os.path.join(tmp, "db"), "-w", out], timeout=300)
-        if ext.returncode != 0 or re.search(r"AddressSanitizer|runtime error", ext.stderr + cap.stderr):
-            return f"{path}: extract exit {ext.returncode}: {ext.stderr.strip()[:300]}"
-        problems = compare(ref, out, tshark=tshark, original=path)
-        return f"{path}: {'; '.join(problems)}" if problems else "ok"
-
-
-def corpus(args):
-    files = sorted(os.path.join(d, f) for d, _, fs in os.walk(args.corpus) for f in fs)
-    counts = {"ok": 0, "skip": 0, "fail": 0}
-    with concurrent.futures.ThreadPoolExecutor(args.jobs) as pool:
-        futs = [pool.submit(corpus_one, args.netsift, f, i % args.stride == 0,
-                            args.capture_args.split())
-                for i, f in enumerate(files)]
-        for fut in futs:
-            r = fut.result()
-            if r in counts:
-                counts[r] += 1
-            else:
-                counts["fail"] += 1
-                print("FAIL:", r)
-    print(f"{len(files)} captures: {counts['ok']} round trips equal, {counts['skip']} not readable "
-          f"to the end by libpcap (skipped), {counts['fail']} differ")
-    if counts["skip"] > counts["ok"]:
-        print("FAIL: most captures were skipped: is netsift capture failing?")
-        return 1
-    return 1 if counts["fail"] else 0
-
-
 def main():
     ap = argparse.ArgumentParser()
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -242,12 +199,6 @@ def main():
     p = sub.add_parser("store")
     p.add_argument("db_path")
     p.add_argument("--closed", action="store_true")
-    p = sub.add_parser("corpus")
-    p.add_argument("--netsift", required=True)
-    p.add_argument("--corpus", required=True)
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 2)
-    p.add_argument("--stride", type=int, default=8)
-    p.add_argument("--capture-args", default="", help="more arguments for netsift capture")
     a = ap.parse_args()
     if a.cmd == "frames":
         for f in read_pcap(a.pcap):
@@ -255,10 +206,8 @@ def main():
         return 0
     if a.cmd == "same":
         problems = compare(a.ref, a.out, a.order == "exact", a.tshark, ignore=a.ignore)
-    elif a.cmd == "store":
-        problems = store_problems(a.db_path, a.closed)
     else:
-        return corpus(a)
+        problems = store_problems(a.db_path, a.closed)
     for pr in problems:
         print(pr)
     if not problems:

@@ -96,8 +96,7 @@ if [ "$(id -u)" -eq 0 ] && mkdir -p "$W/full" && mount -t tmpfs -o size=512k tmp
   # copies of the sample, each shifted by a second, so no row is a duplicate
   shifted_copies 150 "$W/files/big.pcap"
   big="$W/files/big.pcap"
-  # (1000-row batches: the first commit must fit in the tmpfs beside the http table)
-  "$N" capture -r "$big" -d "$W/full/db" --batch-rows 1000 > /dev/null 2> "$W/err"
+  "$N" capture -r "$big" -d "$W/full/db" --batch-rows 500 > /dev/null 2> "$W/err"
   check "disk full: exit status" 1 $?
   if grep -qi "full" "$W/err"; then pass; else fail "disk full: error does not say so: $(cat "$W/err")"; fi
   check "disk full: one line" 1 "$(wc -l < "$W/err")"

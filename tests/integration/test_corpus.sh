@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # test_corpus.sh - every capture of the shared corpus through netsift with
-# every sink on: no crash, no hang, packet counts equal capinfos'.
+# every sink on: no crash, no hang, packet counts equal capinfos'; and the
+# raw store of each capture libpcap reads to the end read back by `netsift
+# extract` equal, frame by frame, to what libpcap reads (timestamp, length,
+# caplen, SHA-256 of the bytes); every RAW_TSHARK_STRIDE-th capture
+# (default 8) is also read by tshark on both sides.  One capture per file
+# serves both (corpus.py).
 source "$(dirname "$0")/lib.sh"
 if [ ! -d "$SHARED/pcaps/dev" ]; then
   echo "skip: $SHARED/pcaps/dev is absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0
@@ -8,4 +13,4 @@ fi
 fig=""
 [ -n "${FIGURES_DIR:-}" ] && { fig="$FIGURES_DIR/corpus.txt"; : > "$fig"; }
 exec python3 "$SRC_DIR/tests/integration/corpus.py" --netsift "$NETSIFT" --corpus "$SHARED/pcaps/dev" \
-  ${fig:+--figure "$fig"} -- --workers 2
+  ${fig:+--figure "$fig"} --round-trip --stride "${RAW_TSHARK_STRIDE:-8}" -- --workers 2 --file-write

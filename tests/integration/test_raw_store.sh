@@ -6,7 +6,7 @@
 #  - round trip: what libpcap reads from a capture (tcpdump -w) equals what
 #    extract writes back, frame by frame (timestamp, length, caplen,
 #    SHA-256 of the bytes; tshark agrees), on the sample (the shared
-#    corpus: test_raw_corpus.sh);
+#    corpus: test_corpus.sh);
 #  - extraction by BPF (peer: tcpdump with the same expression) and by
 #    --from/--to/--mac/--ip/--port (peer: tshark display filters);
 #  - rotation by size and by time, retention by size and by age;
