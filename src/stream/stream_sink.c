@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "../sink/sink.h"
@@ -35,7 +36,13 @@
 #include "http.h"
 #include "reasm.h"
 
-#define FD_SLOTS 64 /* stream files open at once, per worker */
+/* Stream files open at once, per worker: the file-descriptor limit
+ * (RLIMIT_NOFILE, raised to its hard limit) less a reserve, shared by the
+ * workers, between FD_SLOTS_MIN and FD_SLOTS_MAX.  Beyond it the least
+ * recently opened file is closed and reopened when it gets data again. */
+#define FD_SLOTS_MIN 16
+#define FD_SLOTS_MAX 4096
+#define FD_RESERVE 256
 
 struct stream_worker;
 
@@ -64,8 +71,8 @@ struct stream_worker {
     unsigned index;
     struct reasm *reasm;
     struct http_ctx http;
-    struct fd_slot slots[FD_SLOTS];
-    unsigned hand;
+    struct fd_slot *slots;
+    unsigned nslots, hand;
     uint64_t stream_files, stream_errors, rows_lost;
 };
 
@@ -140,7 +147,7 @@ static bool open_file(struct stream_worker *w, const struct reasm_conn *c, int d
     f->slot = (int)w->hand;
     s->app = app;
     s->dir = dir;
-    w->hand = (w->hand + 1) % FD_SLOTS;
+    w->hand = (w->hand + 1) % w->nslots;
     return true;
 }
 
@@ -266,6 +273,21 @@ static int streams_open(struct sink *s, const struct netsift_conf *conf, unsigne
         return -1;
     if (conf->streams[0] && (ss->streams_fd = open_dir(conf->streams, err, errlen)) < 0)
         return -1;
+    unsigned nslots = FD_SLOTS_MIN;
+    if (ss->streams_fd >= 0) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+            if (rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &rl);
+                getrlimit(RLIMIT_NOFILE, &rl);
+            }
+            if (rl.rlim_cur > FD_RESERVE + (rlim_t)nworkers * FD_SLOTS_MIN)
+                nslots = (unsigned)((rl.rlim_cur - FD_RESERVE) / nworkers);
+            if (nslots > FD_SLOTS_MAX)
+                nslots = FD_SLOTS_MAX;
+        }
+    }
     uint64_t share = conf->stream_memcap / nworkers;
     struct reasm_conf rc = {.memcap = share - share / 4,
                             .conn_memcap = (uint32_t)conf->stream_conn_memcap,
@@ -279,8 +301,10 @@ static int streams_open(struct sink *s, const struct netsift_conf *conf, unsigne
         w->http.memcap = share / 4;
         w->http.emit = on_txn;
         w->http.user = w;
+        w->nslots = nslots;
+        w->slots = calloc(nslots, sizeof *w->slots);
         w->reasm = reasm_new(&rc, &cb, w);
-        if (!w->reasm) {
+        if (!w->reasm || !w->slots) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
@@ -401,8 +425,10 @@ static void streams_destroy(struct sink *s)
     struct stream_sink *ss = s->state;
     if (!ss)
         return;
-    for (unsigned i = 0; i < ss->nworkers; i++)
+    for (unsigned i = 0; i < ss->nworkers; i++) {
         reasm_free(ss->w[i].reasm);
+        free(ss->w[i].slots);
+    }
     if (ss->extract_fd >= 0)
         close(ss->extract_fd);
     if (ss->streams_fd >= 0)
