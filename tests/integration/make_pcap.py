@@ -19,10 +19,10 @@ FRAME = bytes.fromhex(
 
 
 def pcap(snaplen, packets):
-    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1)
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1)]
     for i, data in enumerate(packets):
-        out += struct.pack("<IIII", 1700000000 + i, 0, len(data), len(data)) + data
-    return out
+        out.append(struct.pack("<IIII", 1700000000 + i, 0, len(data), len(data)) + data)
+    return b"".join(out)
 
 
 def block(btype, body):
