@@ -26,12 +26,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../sink/sink.h"
 #include "../store/headers_sink.h"
 #include "../store/schema.h"
-#include "../util/fsutil.h"
 #include "../util/text.h"
 #include "http.h"
 #include "reasm.h"
@@ -244,13 +244,16 @@ static bool streams_enabled(const struct netsift_conf *conf)
     return (conf->http && conf->db_write) || conf->extract_files[0] || conf->streams[0];
 }
 
-static int open_dir(const char *path, char *err, size_t errlen)
+/* Open (creating it if its parent exists) an output directory. */
+static int open_dir(const char *opt, const char *path, char *err, size_t errlen)
 {
-    if (ensure_dir(path, err, errlen) != 0)
+    if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "--%s: cannot create directory '%s': %s", opt, path, strerror(errno));
         return -1;
+    }
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "--%s: '%s': %s", opt, path, strerror(errno));
     return fd;
 }
 
@@ -269,9 +272,9 @@ static int streams_open(struct sink *s, const struct netsift_conf *conf, unsigne
     ss->rows = conf->http && conf->db_write;
     snprintf(ss->extract_dir, sizeof ss->extract_dir, "%s", conf->extract_files);
     snprintf(ss->streams_dir, sizeof ss->streams_dir, "%s", conf->streams);
-    if (conf->extract_files[0] && (ss->extract_fd = open_dir(conf->extract_files, err, errlen)) < 0)
+    if (conf->extract_files[0] && (ss->extract_fd = open_dir("extract-files", conf->extract_files, err, errlen)) < 0)
         return -1;
-    if (conf->streams[0] && (ss->streams_fd = open_dir(conf->streams, err, errlen)) < 0)
+    if (conf->streams[0] && (ss->streams_fd = open_dir("streams", conf->streams, err, errlen)) < 0)
         return -1;
     unsigned nslots = FD_SLOTS_MIN;
     if (ss->streams_fd >= 0) {
