@@ -49,6 +49,11 @@ struct http_conn {
     uint32_t next_depth;
 };
 
+size_t http_conn_size(void)
+{
+    return sizeof(struct http_conn);
+}
+
 struct http_conn *http_conn_new(struct http_ctx *ctx, const struct reasm_conn *c)
 {
     struct http_conn *h = calloc(1, sizeof *h);
@@ -743,6 +748,11 @@ void http_gap(struct http_ctx *ctx, struct http_conn *h, int dir, uint64_t n)
     case HS_STOP:
         break;
     }
+}
+
+bool http_conn_done(const struct http_conn *h)
+{
+    return h->not_http || (h->d[0].st == HS_STOP && h->d[1].st == HS_STOP);
 }
 
 void http_conn_end(struct http_ctx *ctx, struct http_conn *h)

@@ -109,6 +109,9 @@ struct http_ctx {
 
 struct http_conn;
 
+/* Bytes one http_conn takes (counted in ctx->memory while it lives). */
+size_t http_conn_size(void);
+
 /* NULL when out of memory. */
 struct http_conn *http_conn_new(struct http_ctx *ctx, const struct reasm_conn *c);
 /* Bytes of direction dir (reasm's: 0 client side as guessed).  False
@@ -116,6 +119,9 @@ struct http_conn *http_conn_new(struct http_ctx *ctx, const struct reasm_conn *c
 bool http_data(struct http_ctx *ctx, struct http_conn *h, int dir, const uint8_t *p, size_t n,
                uint64_t ts);
 void http_gap(struct http_ctx *ctx, struct http_conn *h, int dir, uint64_t n);
+/* True when neither direction will be parsed any more (not HTTP, or both
+ * stopped): the caller may end h at once to give its memory back. */
+bool http_conn_done(const struct http_conn *h);
 /* The connection ended: finish close-delimited bodies, emit every
  * pending transaction, free h. */
 void http_conn_end(struct http_ctx *ctx, struct http_conn *h);

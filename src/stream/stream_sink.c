@@ -57,7 +57,7 @@ struct sfile {
 
 struct conn_app {
     struct http_conn *http;
-    bool http_off[2]; /* the HTTP parser needs no more of this direction */
+    bool http_off[2]; /* no HTTP parsing (any more) for this direction */
     struct sfile f[2];
 };
 
@@ -181,8 +181,7 @@ static void on_open(void *user, struct reasm_conn *c)
     if (!app)
         return;
     app->f[0].fd = app->f[1].fd = -1;
-    if (w->sink->http)
-        app->http = http_conn_new(&w->http, c);
+    app->http_off[0] = app->http_off[1] = !w->sink->http;
 }
 
 static void on_data(void *user, struct reasm_conn *c, int dir, const uint8_t *p, size_t n,
@@ -196,8 +195,24 @@ static void on_data(void *user, struct reasm_conn *c, int dir, const uint8_t *p,
     }
     if (w->sink->streams_fd >= 0)
         write_stream(w, c, dir, p, n);
-    if (app->http && !app->http_off[dir] && !http_data(&w->http, app->http, dir, p, n, ts))
+    if (!app->http && !app->http_off[dir]) {
+        /* the parser starts with the first data byte (a flood of SYNs costs
+         * it nothing); its state counts against the HTTP share of the memcap */
+        if (w->http.memory + http_conn_size() <= w->http.memcap)
+            app->http = http_conn_new(&w->http, c);
+        if (!app->http) {
+            w->http.st.memcap_hits++;
+            app->http_off[0] = app->http_off[1] = true;
+        }
+    }
+    if (app->http && !app->http_off[dir] && !http_data(&w->http, app->http, dir, p, n, ts)) {
         app->http_off[dir] = true;
+        if (http_conn_done(app->http)) { /* not HTTP (most connections): free it now */
+            http_conn_end(&w->http, app->http);
+            app->http = NULL;
+            app->http_off[0] = app->http_off[1] = true;
+        }
+    }
     bool http_wants = app->http && !app->http_off[dir];
     if (w->sink->streams_fd < 0 && !http_wants)
         reasm_ignore(w->reasm, c, dir);
