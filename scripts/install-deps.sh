@@ -6,7 +6,7 @@ set -euo pipefail
 
 # build and runtime libraries
 packages=(gcc make cmake pkg-config libpcap-dev libsqlite3-dev libxxhash-dev libssl-dev libndpi-dev libpq-dev
-          zlib1g-dev libprotobuf-c-dev protobuf-c-compiler libpcre2-dev sqlite3)
+          zlib1g-dev libprotobuf-c-dev protobuf-c-compiler libpcre2-dev libjansson-dev sqlite3)
 if [ "${1:-}" = "--test" ]; then
   # tests, fuzzing, peers for differential tests and benchmarks
   packages+=(libcmocka-dev clang libclang-rt-14-dev tshark wireshark-common tcpdump

@@ -9,6 +9,7 @@
  *   netsift dump ...      print audit records (audit/dump.c)
  *   netsift daemon ...    statistics daemon: watchers, shared memory (stats/daemon.c)
  *   netsift stats ...     read the daemon's counters (stats/stats_cmd.c)
+ *   netsift label ...     label records with IDS alerts (label/label.c)
  *   netsift version
  */
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "audit/dump.h"
 #include "capture/capture.h"
 #include "control/client.h"
+#include "label/label.h"
 #include "monitor/monitor_tables.h"
 #include "store/extract.h"
 #include "store/pcap_store.h"
@@ -37,13 +39,14 @@ static void usage(FILE *f)
             "SYNOPSIS\n"
             "    netsift capture (-i IFACE | -r FILE) [options] [BPF expression]\n"
             "    netsift extract [-d DIR] [--from T] [--to T] [--mac M] [--ip A] [--port P]\n"
-            "                    -w FILE [BPF expression]\n"
+            "                    [--sql SELECT | --community-id ID] -w FILE [BPF expression]\n"
             "    netsift query [--control PATH | --db-path DIR] [COMMAND]\n"
             "    netsift schema [--sql | --markdown]\n"
             "    netsift sync [-d DIR] [--sync-address HOST] [--sync-port PORT] [--status] ...\n"
             "    netsift dump [--csv | --json] [--select FIELD,...] [--header] FILE.ncap.gz\n"
             "    netsift daemon -c FILE [--pid-file PATH] [--metrics ADDR:PORT] ...\n"
             "    netsift stats [--json] [--watch [SECONDS]] [WATCHER...]\n"
+            "    netsift label --alerts FILE... (--audit DIR | --db-path DIR) [--strict|--collect]\n"
             "    netsift version\n"
             "    netsift help\n\n"
             "DESCRIPTION\n"
@@ -65,6 +68,8 @@ static void usage(FILE *f)
             "              traffic per MAC, IP, interface, protocol, conversation and host into\n"
             "              shared memory ('netsift daemon --help', docs/daemon.md).\n"
             "    stats     show a running daemon's counters ('netsift stats --help').\n"
+            "    label     label audit records and database rows with Suricata/Snort alerts\n"
+            "              ('netsift label --help', docs/label.md).\n"
             "    version   print the version.\n");
 }
 
@@ -73,7 +78,19 @@ static int schema_main(int argc, char **argv)
     bool markdown = argc > 1 && strcmp(argv[1], "--markdown") == 0;
     if (argc > 1 && !markdown && strcmp(argv[1], "--sql") != 0) {
         if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-            printf("usage: netsift schema [--sql | --markdown]\n");
+            printf("NAME\n"
+                   "    netsift schema - print the tables of every netsift database\n\n"
+                   "SYNOPSIS\n"
+                   "    netsift schema [--sql | --markdown]\n\n"
+                   "DESCRIPTION\n"
+                   "    --sql       (default) the CREATE TABLE and CREATE INDEX statements of\n"
+                   "                every database netsift capture writes under --db-path\n"
+                   "                (headers.sqlite, pcap-meta.sqlite, fingerprint.sqlite, ...),\n"
+                   "                each database introduced by a '-- FILE' comment line.\n"
+                   "    --markdown  the column reference: every table and column with its\n"
+                   "                meaning (this is docs/schema.md).\n\n"
+                   "EXIT STATUS\n"
+                   "    0 success, 2 an unknown option.\n");
             return 0;
         }
         fprintf(stderr, "netsift schema: unknown option '%s' (use --sql or --markdown)\n", argv[1]);
@@ -123,6 +140,8 @@ int main(int argc, char **argv)
         return daemon_main(argc - 1, argv + 1);
     if (strcmp(cmd, "stats") == 0)
         return stats_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "label") == 0)
+        return label_main(argc - 1, argv + 1);
     if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
         printf("netsift %s\n", NETSIFT_VERSION);
         return 0;

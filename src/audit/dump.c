@@ -24,11 +24,6 @@ enum mode { MODE_TABLE, MODE_CSV, MODE_JSON };
 
 #define TABLE_SAMPLE 256 /* rows buffered to size the table's columns */
 
-struct sbuf {
-    char *p;
-    size_t len, cap;
-};
-
 static void sb_putn(struct sbuf *s, const char *p, size_t n)
 {
     if (s->len + n + 1 > s->cap) {
@@ -251,6 +246,26 @@ static void csv_cell(FILE *out, const char *v)
     fputc('"', out);
 }
 
+void dump_csv_header(FILE *out, const ProtobufCFieldDescriptor *const *fields, size_t nf)
+{
+    for (size_t i = 0; i < nf; i++) {
+        fputs(i ? "," : "", out);
+        csv_cell(out, fields[i]->name);
+    }
+}
+
+void dump_csv_record(FILE *out, const ProtobufCMessage *m, const ProtobufCFieldDescriptor *const *fields,
+                     size_t nf, struct sbuf *scratch)
+{
+    for (size_t i = 0; i < nf; i++) {
+        scratch->len = 0;
+        sb_puts(scratch, "");
+        format_field(scratch, m, fields[i], MODE_CSV);
+        fputs(i ? "," : "", out);
+        csv_cell(out, scratch->p);
+    }
+}
+
 struct table {
     size_t ncols;
     size_t *width;
@@ -440,10 +455,7 @@ int dump_main(int argc, char **argv)
         t.width[i] = strlen(names[i]);
     }
     if (mode == MODE_CSV) {
-        for (size_t i = 0; i < nf; i++) {
-            fputs(i ? "," : "", stdout);
-            csv_cell(stdout, names[i]);
-        }
+        dump_csv_header(stdout, fields, nf);
         fputc('\n', stdout);
     }
     const ProtobufCMessage *m;
@@ -464,23 +476,21 @@ int dump_main(int argc, char **argv)
             fputs(s.p, stdout);
             continue;
         }
+        if (mode == MODE_CSV) {
+            dump_csv_record(stdout, m, fields, nf, &s);
+            fputc('\n', stdout);
+            continue;
+        }
         char **row = t.cells + t.rows * nf;
         for (size_t i = 0; i < nf; i++) {
             s.len = 0;
             sb_puts(&s, "");
             format_field(&s, m, fields[i], mode);
-            if (mode == MODE_CSV) {
-                fputs(i ? "," : "", stdout);
-                csv_cell(stdout, s.p);
-                continue;
-            }
             row[i] = strdup(s.p);
             if (!t.sized && strlen(s.p) > t.width[i])
                 t.width[i] = strlen(s.p);
         }
-        if (mode == MODE_CSV) {
-            fputc('\n', stdout);
-        } else if (++t.rows == (t.sized ? 1 : TABLE_SAMPLE)) {
+        if (++t.rows == (t.sized ? 1 : TABLE_SAMPLE)) {
             table_flush(&t, stdout, names);
         }
     }

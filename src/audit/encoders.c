@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "../decode/cursor.h"
+#include "../monitor/tls_hello.h"
 #include "../util/text.h"
 
 #define BIT(r) (1u << (r))
@@ -269,12 +270,10 @@ static int enc_dns(const struct enc_ctx *e)
     const struct packet *pkt = e->pkt;
     const struct dns_fields *d = &pkt->dns;
     Netsift__DNS m = NETSIFT__DNS__INIT;
-    char name[DNS_NAME_MAX * 4];
-    /* the decoder's presentation form is escaped already; escape again
-     * only what is not valid UTF-8 (nothing, normally) */
-    if (text_escape((const uint8_t *)d->qname, strnlen(d->qname, DNS_NAME_MAX), name,
-                    sizeof name, false) == (size_t)-1)
-        name[sizeof name - 1] = '\0';
+    /* the decoder's presentation form: text_escape() output, valid UTF-8 */
+    char name[DNS_NAME_MAX];
+    memcpy(name, d->qname, sizeof name);
+    name[sizeof name - 1] = '\0';
     m.timestamp = (int64_t)pkt->timestamp;
     m.id = d->tid;
     m.qr = d->flags >> 15;
@@ -350,6 +349,74 @@ static int enc_dhcpv4(const struct enc_ctx *e)
     return e->emit(e->ctx, REC_DHCPV4, &m.base);
 }
 
+/* The TLS handshake type a TCP segment starts with (a handshake record,
+ * 1 ClientHello, 2 ServerHello), or 0. */
+static int tls_hello_type(const struct packet *pkt)
+{
+    struct cursor c = cursor_make(pkt->tcp.payload.p, pkt->tcp.payload.len);
+    uint8_t ct, major, hs;
+    if (!packet_has(pkt, LAYER_TCP) || !cursor_peek_u8(&c, 0, &ct) ||
+        !cursor_peek_u8(&c, 1, &major) || !cursor_peek_u8(&c, 5, &hs) || ct != 22 || major != 3)
+        return 0;
+    return hs == 1 || hs == 2 ? hs : 0;
+}
+
+struct tls_endpoints {
+    char src[ADDR_TEXT_MAX], dst[ADDR_TEXT_MAX];
+};
+
+/* The first handshake message of the segment, whole; 0 or -1. */
+static int tls_message(const struct packet *pkt, uint8_t *msg, size_t max, size_t *len,
+                       struct tls_endpoints *ep)
+{
+    if (tls_first_handshake(pkt->tcp.payload.p, pkt->tcp.payload.len, msg, max, len) != TLS_DONE)
+        return -1;
+    if (packet_has(pkt, LAYER_IP4)) {
+        format_ip4(pkt->ip4.src, ep->src);
+        format_ip4(pkt->ip4.dst, ep->dst);
+    } else if (packet_has(pkt, LAYER_IP6)) {
+        format_ip6(pkt->ip6.src, ep->src);
+        format_ip6(pkt->ip6.dst, ep->dst);
+    } else {
+        ep->src[0] = ep->dst[0] = '\0';
+    }
+    return 0;
+}
+
+static int enc_tls_client(const struct enc_ctx *e)
+{
+    static _Thread_local uint8_t msg[TLS_HANDSHAKE_MAX];
+    size_t len;
+    struct tls_endpoints ep;
+    struct tls_client_hello ch;
+    if (tls_hello_type(e->pkt) != 1 || tls_message(e->pkt, msg, sizeof msg, &len, &ep) != 0 ||
+        tls_parse_client_hello(msg, len, &ch) != 0)
+        return 0;
+    Netsift__TLSClientHello m = NETSIFT__TLSCLIENT_HELLO__INIT;
+    m.timestamp = (int64_t)e->pkt->timestamp;
+    m.srcip = ep.src, m.dstip = ep.dst;
+    m.srcport = e->pkt->tcp.source, m.dstport = e->pkt->tcp.dest;
+    m.sni = ch.sni, m.ja3 = ch.ja3, m.ja4 = ch.ja4;
+    return e->emit(e->ctx, REC_TLSCLIENTHELLO, &m.base);
+}
+
+static int enc_tls_server(const struct enc_ctx *e)
+{
+    static _Thread_local uint8_t msg[TLS_HANDSHAKE_MAX];
+    size_t len;
+    struct tls_endpoints ep;
+    struct tls_server_hello sh;
+    if (tls_hello_type(e->pkt) != 2 || tls_message(e->pkt, msg, sizeof msg, &len, &ep) != 0 ||
+        tls_parse_server_hello(msg, len, &sh) != 0)
+        return 0;
+    Netsift__TLSServerHello m = NETSIFT__TLSSERVER_HELLO__INIT;
+    m.timestamp = (int64_t)e->pkt->timestamp;
+    m.srcip = ep.src, m.dstip = ep.dst;
+    m.srcport = e->pkt->tcp.source, m.dstport = e->pkt->tcp.dest;
+    m.ja3s = sh.ja3s;
+    return e->emit(e->ctx, REC_TLSSERVERHELLO, &m.base);
+}
+
 /* One row per layer encoder: what it needs and what encapsulates it. */
 static const struct layer_encoder {
     enum audit_rec rec;
@@ -367,6 +434,8 @@ static const struct layer_encoder {
     {REC_ICMPV6, enc_icmpv6, LINK_BITS | NET_BITS},
     {REC_DNS, enc_dns, LINK_BITS | NET_BITS | TRANSPORT_BITS},
     {REC_DHCPV4, enc_dhcpv4, LINK_BITS | NET_BITS | TRANSPORT_BITS},
+    {REC_TLSCLIENTHELLO, enc_tls_client, LINK_BITS | NET_BITS | TRANSPORT_BITS},
+    {REC_TLSSERVERHELLO, enc_tls_server, LINK_BITS | NET_BITS | TRANSPORT_BITS},
 };
 #define NENCODERS (sizeof layer_encoders / sizeof layer_encoders[0])
 
@@ -387,6 +456,9 @@ uint32_t audit_layers_present(const struct packet *pkt)
             bits |= BIT(map[i].rec);
     if (packet_has(pkt, LAYER_ETH) && pkt->eth.vlan_count)
         bits |= BIT(REC_DOT1Q);
+    int tls = tls_hello_type(pkt);
+    if (tls)
+        bits |= BIT(tls == 1 ? REC_TLSCLIENTHELLO : REC_TLSSERVERHELLO);
     return bits;
 }
 

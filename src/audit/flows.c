@@ -56,7 +56,8 @@ struct flow_entry {
 
 struct flow_table {
     uint32_t cap, nbuckets, used;
-    int32_t free_head;
+    uint32_t fresh;    /* entries never used yet start here (untouched memory) */
+    int32_t free_head; /* entries used before and freed */
     int32_t *buckets;
     struct flow_entry *e;
     pthread_mutex_t lock; /* shared tables only */
@@ -86,9 +87,7 @@ static int table_init(struct flow_table *t, uint32_t cap)
     if (!t->buckets || !t->e)
         return -1;
     memset(t->buckets, 0xff, nb * sizeof *t->buckets);
-    for (uint32_t i = 0; i < cap; i++)
-        t->e[i].next = i + 1 < cap ? (int32_t)(i + 1) : -1;
-    t->free_head = 0;
+    t->free_head = -1;
     return 0;
 }
 
@@ -113,11 +112,16 @@ static struct flow_entry *table_find(struct flow_table *t, const uint8_t *key, u
 static struct flow_entry *table_insert(struct flow_table *t, const uint8_t *key, uint8_t len,
                                        uint32_t hash)
 {
-    if (t->free_head < 0)
+    int32_t i;
+    if (t->free_head >= 0) {
+        i = t->free_head;
+        t->free_head = t->e[i].next;
+    } else if (t->fresh < t->cap) {
+        i = (int32_t)t->fresh++;
+    } else {
         return NULL;
-    int32_t i = t->free_head;
+    }
     struct flow_entry *e = &t->e[i];
-    t->free_head = e->next;
     memset(e, 0, sizeof *e);
     e->used = true;
     e->hash = hash;
@@ -345,7 +349,7 @@ static int table_drain(struct flow_table *t, enum kind k, uint64_t before, audit
                        void *ctx)
 {
     int rc = 0;
-    for (uint32_t i = 0; i < t->cap && t->used; i++) {
+    for (uint32_t i = 0; i < t->fresh && t->used; i++) {
         struct flow_entry *e = &t->e[i];
         if (!e->used || (before != UINT64_MAX && e->expire >= before))
             continue;

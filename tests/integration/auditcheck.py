@@ -10,7 +10,9 @@ shares no code with netsift's C reader.  Subcommands:
                                 (bytes as hex, enums by name), as
                                 `netsift dump --json` prints them
   counts DESCSET DIR PCAP       records per type == tshark's frames per
-                                protocol (frame.protocols)
+                                protocol (frame.protocols); TLS hello
+                                records == tshark's hellos (port, SNI,
+                                JA3 / JA3S)
   conv DESCSET DIR PCAP         Connection records == tshark -z conv,tcp
                                 and conv,udp (frames per direction,
                                 exact byte counts where tshark prints them)
@@ -29,7 +31,7 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.descriptor import FieldDescriptor
 
 TYPES = ["Ethernet", "Dot1Q", "ARP", "IPv4", "IPv6", "TCP", "UDP", "ICMPv4", "ICMPv6",
-         "DNS", "DHCPv4", "Flow", "Connection", "LinkFlow", "NetworkFlow", "TransportFlow"]
+         "DNS", "DHCPv4", "TLSClientHello", "TLSServerHello", "Flow", "Connection", "LinkFlow", "NetworkFlow", "TransportFlow"]
 
 
 def load_classes(descset):
@@ -151,9 +153,37 @@ def tshark_counts(pcap):
     return counts
 
 
+# record type -> (tshark display filter, tshark fields, record fields)
+TLS_CHECKS = {
+    "TLSClientHello": ("tls.handshake.type == 1",
+                       ["tcp.srcport", "tls.handshake.extensions_server_name", "tls.handshake.ja3"],
+                       ["SrcPort", "SNI", "JA3"]),
+    "TLSServerHello": ("tls.handshake.type == 2", ["tcp.srcport", "tls.handshake.ja3s"],
+                       ["SrcPort", "JA3S"]),
+}
+
+
+def cmd_tls(classes, type_enum, d, pcap):
+    bad = 0
+    for rtype, (flt, tfields, rfields) in TLS_CHECKS.items():
+        cmd = ["tshark", "-n", "-r", pcap, "-Y", flt, "-T", "fields"]
+        for f in tfields:
+            cmd += ["-e", f]
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+        theirs = collections.Counter(tuple(line.split("\t")) for line in out.splitlines() if line)
+        _, _, recs = read_file(f"{d}/{rtype}.ncap.gz", classes, type_enum)
+        ours = collections.Counter(tuple(str(getattr(r, f)) for f in rfields) for r in recs)
+        if ours != theirs:
+            print(f"{pcap}: {rtype}: netsift {sum(ours.values())}, tshark {sum(theirs.values())}; "
+                  f"only netsift {list((ours - theirs).elements())[:3]}, "
+                  f"only tshark {list((theirs - ours).elements())[:3]}", file=sys.stderr)
+            bad = 1
+    return bad
+
+
 def cmd_counts(classes, type_enum, d, pcap):
     ts = tshark_counts(pcap)
-    bad = 0
+    bad = cmd_tls(classes, type_enum, d, pcap)
     for t in TSHARK_PROTOS.keys() | {"Dot1Q"}:
         _, _, recs = read_file(f"{d}/{t}.ncap.gz", classes, type_enum)
         if len(recs) != ts[t]:

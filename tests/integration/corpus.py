@@ -55,7 +55,8 @@ def run_one(netsift, extra, timeout, path, trip=False, tshark=False):
     with tempfile.TemporaryDirectory() as tmp:
         db = os.path.join(tmp, "db")
         try:
-            p = subprocess.run([netsift, "capture", "-q", "--json", "-r", path, "-d", db, *extra],
+            args = [a.replace("{DB}", db) for a in extra]
+            p = subprocess.run([netsift, "capture", "-q", "--json", "-r", path, "-d", db, *args],
                                capture_output=True, text=True, errors="replace", timeout=timeout)
         except subprocess.TimeoutExpired:
             return path, "fail", f"no answer within {timeout}s"
@@ -91,7 +92,8 @@ def main():
     ap.add_argument("--round-trip", action="store_true",
                     help="also read the raw store back (capture arguments with --file-write)")
     ap.add_argument("--stride", type=int, default=8, help="with --round-trip: every K-th file through tshark")
-    ap.add_argument("extra", nargs="*", help="more netsift capture arguments (after --)")
+    ap.add_argument("extra", nargs="*",
+                    help="more netsift capture arguments (after --); {DB} stands for the file's db path")
     args = ap.parse_args()
     files = sorted(os.path.join(r, n) for r, _, ns in os.walk(args.corpus) for n in ns
                    if not n.endswith((".md", ".txt")))
@@ -109,7 +111,8 @@ def main():
         print(f"libpcap cannot read to the end: {os.path.relpath(path, args.corpus)}: {detail}")
     for path, detail in results["fail"]:
         print(f"FAIL: {os.path.relpath(path, args.corpus)}: {detail}")
-    figure = (f"{len(files)} corpus captures through netsift capture {' '.join(args.extra)} under the test build: "
+    shown = " ".join(args.extra).replace("{DB}", "DB")
+    figure = (f"{len(files)} corpus captures through netsift capture -d DB {shown} under the test build: "
               f"{len(results['ok'])} read whole with capinfos' packet count ({packets} packets), "
               f"{len(results['libpcap'])} that libpcap cannot read to the end reported in one line, "
               f"{len(results['fail'])} failures"

@@ -2,7 +2,7 @@
 # test_audit.sh - audit records (capture --audit DIR, netsift dump).
 #
 # On a handful of corpus captures (Ethernet, VLAN and QinQ, Linux loopback,
-# ARP, IPv4, IPv6, TCP, UDP, ICMP, ICMPv6, DNS, DHCP):
+# ARP, IPv4, IPv6, TCP, UDP, ICMP, ICMPv6, DNS, DHCP, TLS hellos):
 #   - an independent reader (auditcheck.py: Python gzip + Google protobuf
 #     with classes built from proto/netsift.proto) reads every file, so
 #     every string is valid UTF-8 and the framing is the standard one;
@@ -11,6 +11,7 @@
 #   - netsift dump --json prints exactly what the Python reader reads;
 #   - --workers 1 and --workers 4 give the same records (multiset);
 # and dump's CSV/--select/--header, truncated, corrupt and foreign files,
+# files of a capture killed with SIGKILL,
 # --encoders/--include/--exclude, unknown.pcap, errors.pcap and errors.log.
 source "$(dirname "$0")/lib.sh"
 
@@ -65,7 +66,8 @@ done
 
 # 2. the C reader (netsift dump --json) and the Python reader agree on
 # every field of every record of every type (over all the captures)
-for t in Ethernet Dot1Q ARP IPv4 IPv6 TCP UDP ICMPv4 ICMPv6 DNS DHCPv4 Flow Connection LinkFlow NetworkFlow TransportFlow; do
+for t in Ethernet Dot1Q ARP IPv4 IPv6 TCP UDP ICMPv4 ICMPv6 DNS DHCPv4 TLSClientHello TLSServerHello \
+         Flow Connection LinkFlow NetworkFlow TransportFlow; do
   : >"$WORK/$t.c.json"
   for c in $(seq 1 ${#CAPTURES[@]}); do
     "$NETSIFT" dump --json "$WORK/c$c/$t.ncap.gz" >>"$WORK/$t.c.json" || fail "dump --json c$c/$t exit"
@@ -136,7 +138,7 @@ grep -q "offset 0" "$WORK/foreign2.err" || fail "gzipped foreign file message: $
 check "dump without a file exit" 2 $?
 
 # 6. encoder selection
-check "--encoders lists every record type" 16 "$("$NETSIFT" capture --encoders | grep -c '^+ ')"
+check "--encoders lists every record type" 18 "$("$NETSIFT" capture --encoders | grep -c '^+ ')"
 audit "${CAPTURES[0]}" "$WORK/inc" --include TCP,DNS
 check "--include: only those files" "DNS.ncap.gz TCP.ncap.gz" "$(cd "$WORK/inc" && echo *.ncap.gz)"
 audit "${CAPTURES[0]}" "$WORK/exc" --exclude IPv4
@@ -169,5 +171,27 @@ first_ts=$(sed -n 1p "$log")
 check "errors.log: first entry is the first bad packet" \
   "$(tshark -r "$WORK/err/errors.pcap" -c 1 -T fields -e frame.time_epoch 2>/dev/null | cut -c1-17)" \
   "$(date -u -d "${first_ts%Z}" +%s.%N | cut -c1-17)"
+
+# 8. a capture killed with SIGKILL (reading a FIFO that stays open): every
+# file stays readable, and what was flushed on the process_interval tick
+# (all packets, the capture having idled 3 s) is there
+mkfifo "$WORK/live.fifo"
+(cat "${CAPTURES[0]}"; sleep 30) >"$WORK/live.fifo" &
+writer=$!
+"$NETSIFT" capture -r "$WORK/live.fifo" --no-db-write --no-monitor -q --process-interval 200 \
+  --audit "$WORK/killed" >/dev/null 2>&1 &
+victim=$!
+sleep 3
+kill -9 "$victim"
+{ wait "$victim"; } 2>/dev/null
+kill "$writer" 2>/dev/null
+wait "$writer" 2>/dev/null
+bad=0
+for g in "$WORK"/killed/*.ncap.gz; do
+  "$NETSIFT" dump --csv "$g" >/dev/null 2>>"$WORK/killed.err" || bad=$((bad + 1))
+done
+check "killed capture: every file readable" 0 "$bad"
+check "killed capture: every packet's Ethernet record flushed" "$(tshark -r "${CAPTURES[0]}" 2>/dev/null | wc -l)" \
+  "$("$NETSIFT" dump --csv "$WORK/killed/Ethernet.ncap.gz" | tail -n +2 | wc -l)"
 
 finish

@@ -138,8 +138,33 @@ static void frame_dhcp(struct pb *b)
     build_udp4(b, 68, 67, m.d, m.len, &lay);
 }
 
-static void (*const frames[])(struct pb *) = {frame_dns, frame_vlan_ip6_tcp, frame_arp,
-                                              frame_icmp4, frame_icmp6, frame_dhcp};
+/* A TLS record with a ClientHello (SNI example.org) in one TCP segment. */
+static void frame_tls_client(struct pb *b)
+{
+    struct pb t;
+    struct layout lay;
+    pb_init(&t);
+    put_hex(&t, "16 0301 0043  01 00003f  0303");
+    put_fill(&t, 0x11, 32);
+    put_hex(&t, "00  0002 1301  01 00  0014  0000 0010 000e 00 000b");
+    put_bytes(&t, "example.org", 11);
+    build_tcp4(b, 50000, 443, 0x18, NULL, NULL, t.d, t.len, &lay);
+}
+
+static void frame_tls_server(struct pb *b)
+{
+    struct pb t;
+    struct layout lay;
+    pb_init(&t);
+    put_hex(&t, "16 0303 002c  02 000028  0303");
+    put_fill(&t, 0x22, 32);
+    put_hex(&t, "00  1301  00  0000");
+    build_tcp4(b, 443, 50000, 0x18, NULL, NULL, t.d, t.len, &lay);
+}
+
+static void (*const frames[])(struct pb *) = {frame_dns,   frame_vlan_ip6_tcp, frame_arp,
+                                              frame_icmp4, frame_icmp6,        frame_dhcp,
+                                              frame_tls_client, frame_tls_server};
 #define NFRAMES (sizeof frames / sizeof frames[0])
 
 /* Encode every frame with the given selection. */
@@ -223,6 +248,17 @@ static void test_layer_fields(void **state)
     assert_int_equal(i4->rest, 0x00010002);
     protobuf_c_message_free_unpacked(&i4->base, NULL);
 
+    Netsift__TLSClientHello *ch = (Netsift__TLSClientHello *)nth(&e, REC_TLSCLIENTHELLO, 0);
+    assert_string_equal(ch->sni, "example.org");
+    assert_int_equal(strlen(ch->ja3), 32);
+    assert_int_equal(ch->srcport, 50000);
+    assert_string_equal(ch->dstip, "192.168.200.254");
+    protobuf_c_message_free_unpacked(&ch->base, NULL);
+    Netsift__TLSServerHello *sh = (Netsift__TLSServerHello *)nth(&e, REC_TLSSERVERHELLO, 0);
+    assert_int_equal(strlen(sh->ja3s), 32);
+    assert_int_equal(sh->srcport, 443);
+    protobuf_c_message_free_unpacked(&sh->base, NULL);
+
     Netsift__DHCPv4 *d = (Netsift__DHCPv4 *)nth(&e, REC_DHCPV4, 0);
     assert_int_equal(d->messagetype, 1);
     assert_int_equal(d->xid, 0x3903f326);
@@ -257,14 +293,14 @@ static void test_include_exclude(void **state)
     assert_int_equal(count(&e, REC_ETHERNET), NFRAMES);
     assert_int_equal(count(&e, REC_ARP), 1);
     assert_int_equal(count(&e, REC_DOT1Q), 1);
-    for (int r = REC_IPV4; r <= REC_DHCPV4; r++) /* all encapsulated by IP */
+    for (int r = REC_IPV4; r <= REC_TLSSERVERHELLO; r++) /* all encapsulated by IP */
         assert_int_equal(count(&e, (enum audit_rec)r), 0);
     emitted_free(&e);
 
     assert_int_equal(audit_select("TCP,dns", "", &en, &ex, err, sizeof err), 0);
     encode_all(&e, en, ex, false);
-    assert_int_equal(e.n, 2);
-    assert_int_equal(count(&e, REC_TCP), 1);
+    assert_int_equal(e.n, 4);
+    assert_int_equal(count(&e, REC_TCP), 3);
     assert_int_equal(count(&e, REC_DNS), 1);
     emitted_free(&e);
 
