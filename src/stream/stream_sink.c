@@ -21,6 +21,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -389,6 +390,29 @@ static bool streams_degraded(struct sink *s)
     return ss && (ss->extract_errors || ss->stream_errors);
 }
 
+/* The summary's counters: name and place in the stats struct. */
+struct counter {
+    const char *name;
+    size_t offset;
+};
+#define RS(name, field) {name, offsetof(struct reasm_stats, field)}
+#define HS(name, field) {name, offsetof(struct http_stats, field)}
+static const struct counter reasm_counters[] = {
+    RS("bytes", bytes), RS("ignored_bytes", ignored_bytes),
+    RS("retransmitted_bytes", retrans_bytes), RS("overlap_conflicts", overlap_conflicts),
+    RS("out_of_order_segments", ooo_segments), RS("gaps", gaps), RS("gap_bytes", gap_bytes),
+    RS("memcap_gaps", memcap_gaps), RS("alloc_failures", alloc_failures),
+    RS("peak_memory", peak_memory),
+};
+static const struct counter http_counters[] = {
+    HS("connections", connections), HS("requests", requests), HS("responses", responses),
+    HS("transactions", transactions), HS("unmatched_responses", unmatched_responses),
+    HS("with_gaps", gaps), HS("resyncs", resyncs), HS("head_too_large", head_too_large),
+    HS("bad_chunk", bad_chunk), HS("bad_content_length", bad_length),
+    HS("pending_overflow", pending_overflow), HS("memcap_hits", memcap_hits),
+    HS("decode_errors", decode_errors),
+};
+
 static void streams_report(struct sink *s, struct report *r)
 {
     struct stream_sink *ss = s->state;
@@ -400,30 +424,13 @@ static void streams_report(struct sink *s, struct report *r)
     for (int i = 0; i < REASM_END_COUNT; i++)
         report_u64(r, reasm_end_name((enum reasm_end)i), st->ended[i]);
     report_end_section(r);
-    report_u64(r, "bytes", st->bytes);
-    report_u64(r, "ignored_bytes", st->ignored_bytes);
-    report_u64(r, "retransmitted_bytes", st->retrans_bytes);
-    report_u64(r, "overlap_conflicts", st->overlap_conflicts);
-    report_u64(r, "out_of_order_segments", st->ooo_segments);
-    report_u64(r, "gaps", st->gaps);
-    report_u64(r, "gap_bytes", st->gap_bytes);
-    report_u64(r, "memcap_gaps", st->memcap_gaps);
-    report_u64(r, "alloc_failures", st->alloc_failures);
-    report_u64(r, "peak_memory", st->peak_memory);
+    for (size_t i = 0; i < sizeof reasm_counters / sizeof reasm_counters[0]; i++)
+        report_u64(r, reasm_counters[i].name,
+                   *(const uint64_t *)((const char *)st + reasm_counters[i].offset));
     report_section(r, "http");
-    report_u64(r, "connections", ss->hs.connections);
-    report_u64(r, "requests", ss->hs.requests);
-    report_u64(r, "responses", ss->hs.responses);
-    report_u64(r, "transactions", ss->hs.transactions);
-    report_u64(r, "unmatched_responses", ss->hs.unmatched_responses);
-    report_u64(r, "with_gaps", ss->hs.gaps);
-    report_u64(r, "resyncs", ss->hs.resyncs);
-    report_u64(r, "head_too_large", ss->hs.head_too_large);
-    report_u64(r, "bad_chunk", ss->hs.bad_chunk);
-    report_u64(r, "bad_content_length", ss->hs.bad_length);
-    report_u64(r, "pending_overflow", ss->hs.pending_overflow);
-    report_u64(r, "memcap_hits", ss->hs.memcap_hits);
-    report_u64(r, "decode_errors", ss->hs.decode_errors);
+    for (size_t i = 0; i < sizeof http_counters / sizeof http_counters[0]; i++)
+        report_u64(r, http_counters[i].name,
+                   *(const uint64_t *)((const char *)&ss->hs + http_counters[i].offset));
     report_u64(r, "rows_lost", ss->rows_lost);
     report_end_section(r);
     if (ss->extract_dir[0]) {
