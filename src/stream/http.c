@@ -22,6 +22,7 @@ enum hstate {
     HS_CHUNK_CRLF, /* chunked: the line end after chunk data */
     HS_TRAILER,    /* chunked: trailer fields up to the empty line */
     HS_BODY_CLOSE, /* body delimited by the end of the connection */
+    HS_RESYNC,     /* after a gap that broke framing: waiting for a segment that starts a message */
     HS_STOP,       /* not parsed any further */
 };
 
@@ -47,6 +48,11 @@ struct http_conn {
     unsigned npend;
     uint32_t next_depth;
 };
+
+size_t http_conn_size(void)
+{
+    return sizeof(struct http_conn);
+}
 
 struct http_conn *http_conn_new(struct http_ctx *ctx, const struct reasm_conn *c)
 {
@@ -540,6 +546,35 @@ static void body_bytes(struct http_ctx *ctx, struct hdir *hd, const uint8_t *p, 
     body_data(&hd->body, p, n, &ctx->out);
 }
 
+/* True when p (a piece of data just after a gap, or a later piece)
+ * starts a message of the direction's kind. */
+static bool starts_message(const uint8_t *p, size_t n, bool request)
+{
+    static const char *const methods[] = {"GET ", "POST ", "HEAD ", "PUT ", "DELETE ",
+                                          "OPTIONS ", "PATCH ", "CONNECT ", "TRACE "};
+    if (!request)
+        return n >= 7 && memcmp(p, "HTTP/1.", 7) == 0;
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
+        size_t len = strlen(methods[i]);
+        if (n >= len && memcmp(p, methods[i], len) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* A gap broke the framing of direction dir: finish what it was reading
+ * (flagged) and wait for a piece that starts a new message. */
+static void resync(struct http_ctx *ctx, struct http_conn *h, int dir)
+{
+    struct hdir *hd = &h->d[dir];
+    if (hd->txn) {
+        add_flag(hd->txn, "gap");
+        finish_message(ctx, h, dir);
+    }
+    free_head(ctx, hd);
+    hd->st = HS_RESYNC;
+}
+
 bool http_data(struct http_ctx *ctx, struct http_conn *h, int dir, const uint8_t *p, size_t n,
                uint64_t ts)
 {
@@ -607,6 +642,14 @@ bool http_data(struct http_ctx *ctx, struct http_conn *h, int dir, const uint8_t
         case HS_BODY_CLOSE:
             body_bytes(ctx, hd, p, n);
             n = 0;
+            break;
+        case HS_RESYNC:
+            if (starts_message(p, n, dir == h->req_dir)) {
+                ctx->st.resyncs++;
+                hd->st = HS_HEAD;
+            } else {
+                n = 0; /* skip the piece */
+            }
             break;
         case HS_CHUNK_SIZE:
         case HS_CHUNK_CRLF:
@@ -678,7 +721,7 @@ void http_gap(struct http_ctx *ctx, struct http_conn *h, int dir, uint64_t n)
             hd->remaining = 0;
             finish_message(ctx, h, dir);
             if (lost_sync)
-                stop_dir(ctx, h, dir, "gap");
+                resync(ctx, h, dir);
         } else {
             hd->remaining -= n;
         }
@@ -692,18 +735,24 @@ void http_gap(struct http_ctx *ctx, struct http_conn *h, int dir, uint64_t n)
             free_head(ctx, hd);
             break;
         }
-        stop_dir(ctx, h, dir, "gap");
+        resync(ctx, h, dir);
         break;
     case HS_CHUNK_SIZE:
     case HS_CHUNK_DATA:
     case HS_CHUNK_CRLF:
     case HS_TRAILER:
         body_gap(&hd->body, n);
-        stop_dir(ctx, h, dir, "gap");
+        resync(ctx, h, dir);
         break;
+    case HS_RESYNC:
     case HS_STOP:
         break;
     }
+}
+
+bool http_conn_done(const struct http_conn *h)
+{
+    return h->not_http || (h->d[0].st == HS_STOP && h->d[1].st == HS_STOP);
 }
 
 void http_conn_end(struct http_ctx *ctx, struct http_conn *h)

@@ -19,6 +19,12 @@
  * neither a request nor a response line is not HTTP: http_data()
  * returns false and the connection is left alone.
  *
+ * A gap inside a Content-Length body only shortens what is left of it.
+ * A gap that breaks framing (in a head, a chunked body, or past the end of
+ * a body) finishes the message being read (flag gap) and the direction
+ * waits for a reassembled piece that starts with a request method or
+ * "HTTP/1." (as tshark picks up after lost segments).
+ *
  * Bounds (hostile input): a message head is at most HTTP_HEAD_MAX bytes,
  * a chunk-size line HTTP_LINE_MAX, at most HTTP_PENDING_MAX requests wait
  * for their responses (older ones are emitted unanswered), and head
@@ -89,6 +95,7 @@ struct http_stats {
     uint64_t unmatched_responses; /* responses without a pending request */
     uint64_t head_too_large, bad_chunk, bad_length, pending_overflow, memcap_hits;
     uint64_t gaps;            /* transactions with a gap in either body or head */
+    uint64_t resyncs;         /* messages found again after a gap broke framing */
     uint64_t decode_errors;
 };
 
@@ -102,6 +109,9 @@ struct http_ctx {
 
 struct http_conn;
 
+/* Bytes one http_conn takes (counted in ctx->memory while it lives). */
+size_t http_conn_size(void);
+
 /* NULL when out of memory. */
 struct http_conn *http_conn_new(struct http_ctx *ctx, const struct reasm_conn *c);
 /* Bytes of direction dir (reasm's: 0 client side as guessed).  False
@@ -109,6 +119,9 @@ struct http_conn *http_conn_new(struct http_ctx *ctx, const struct reasm_conn *c
 bool http_data(struct http_ctx *ctx, struct http_conn *h, int dir, const uint8_t *p, size_t n,
                uint64_t ts);
 void http_gap(struct http_ctx *ctx, struct http_conn *h, int dir, uint64_t n);
+/* True when neither direction will be parsed any more (not HTTP, or both
+ * stopped): the caller may end h at once to give its memory back. */
+bool http_conn_done(const struct http_conn *h);
 /* The connection ended: finish close-delimited bodies, emit every
  * pending transaction, free h. */
 void http_conn_end(struct http_ctx *ctx, struct http_conn *h);

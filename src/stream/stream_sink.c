@@ -21,21 +21,29 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../sink/sink.h"
 #include "../store/headers_sink.h"
 #include "../store/schema.h"
-#include "../util/fsutil.h"
 #include "../util/text.h"
 #include "http.h"
 #include "reasm.h"
 
-#define FD_SLOTS 64 /* stream files open at once, per worker */
+/* Stream files open at once, per worker: the file-descriptor limit
+ * (RLIMIT_NOFILE, raised to its hard limit) less a reserve, shared by the
+ * workers, between FD_SLOTS_MIN and FD_SLOTS_MAX.  Beyond it the least
+ * recently opened file is closed and reopened when it gets data again. */
+#define FD_SLOTS_MIN 16
+#define FD_SLOTS_MAX 4096
+#define FD_RESERVE 256
 
 struct stream_worker;
 
@@ -50,7 +58,7 @@ struct sfile {
 
 struct conn_app {
     struct http_conn *http;
-    bool http_off[2]; /* the HTTP parser needs no more of this direction */
+    bool http_off[2]; /* no HTTP parsing (any more) for this direction */
     struct sfile f[2];
 };
 
@@ -64,8 +72,8 @@ struct stream_worker {
     unsigned index;
     struct reasm *reasm;
     struct http_ctx http;
-    struct fd_slot slots[FD_SLOTS];
-    unsigned hand;
+    struct fd_slot *slots;
+    unsigned nslots, hand;
     uint64_t stream_files, stream_errors, rows_lost;
 };
 
@@ -140,7 +148,7 @@ static bool open_file(struct stream_worker *w, const struct reasm_conn *c, int d
     f->slot = (int)w->hand;
     s->app = app;
     s->dir = dir;
-    w->hand = (w->hand + 1) % FD_SLOTS;
+    w->hand = (w->hand + 1) % w->nslots;
     return true;
 }
 
@@ -174,8 +182,7 @@ static void on_open(void *user, struct reasm_conn *c)
     if (!app)
         return;
     app->f[0].fd = app->f[1].fd = -1;
-    if (w->sink->http)
-        app->http = http_conn_new(&w->http, c);
+    app->http_off[0] = app->http_off[1] = !w->sink->http;
 }
 
 static void on_data(void *user, struct reasm_conn *c, int dir, const uint8_t *p, size_t n,
@@ -189,8 +196,24 @@ static void on_data(void *user, struct reasm_conn *c, int dir, const uint8_t *p,
     }
     if (w->sink->streams_fd >= 0)
         write_stream(w, c, dir, p, n);
-    if (app->http && !app->http_off[dir] && !http_data(&w->http, app->http, dir, p, n, ts))
+    if (!app->http && !app->http_off[dir]) {
+        /* the parser starts with the first data byte (a flood of SYNs costs
+         * it nothing); its state counts against the HTTP share of the memcap */
+        if (w->http.memory + http_conn_size() <= w->http.memcap)
+            app->http = http_conn_new(&w->http, c);
+        if (!app->http) {
+            w->http.st.memcap_hits++;
+            app->http_off[0] = app->http_off[1] = true;
+        }
+    }
+    if (app->http && !app->http_off[dir] && !http_data(&w->http, app->http, dir, p, n, ts)) {
         app->http_off[dir] = true;
+        if (http_conn_done(app->http)) { /* not HTTP (most connections): free it now */
+            http_conn_end(&w->http, app->http);
+            app->http = NULL;
+            app->http_off[0] = app->http_off[1] = true;
+        }
+    }
     bool http_wants = app->http && !app->http_off[dir];
     if (w->sink->streams_fd < 0 && !http_wants)
         reasm_ignore(w->reasm, c, dir);
@@ -237,13 +260,16 @@ static bool streams_enabled(const struct netsift_conf *conf)
     return (conf->http && conf->db_write) || conf->extract_files[0] || conf->streams[0];
 }
 
-static int open_dir(const char *path, char *err, size_t errlen)
+/* Open (creating it if its parent exists) an output directory. */
+static int open_dir(const char *opt, const char *path, char *err, size_t errlen)
 {
-    if (ensure_dir(path, err, errlen) != 0)
+    if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, errlen, "--%s: cannot create directory '%s': %s", opt, path, strerror(errno));
         return -1;
+    }
     int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        snprintf(err, errlen, "--%s: '%s': %s", opt, path, strerror(errno));
     return fd;
 }
 
@@ -262,10 +288,25 @@ static int streams_open(struct sink *s, const struct netsift_conf *conf, unsigne
     ss->rows = conf->http && conf->db_write;
     snprintf(ss->extract_dir, sizeof ss->extract_dir, "%s", conf->extract_files);
     snprintf(ss->streams_dir, sizeof ss->streams_dir, "%s", conf->streams);
-    if (conf->extract_files[0] && (ss->extract_fd = open_dir(conf->extract_files, err, errlen)) < 0)
+    if (conf->extract_files[0] && (ss->extract_fd = open_dir("extract-files", conf->extract_files, err, errlen)) < 0)
         return -1;
-    if (conf->streams[0] && (ss->streams_fd = open_dir(conf->streams, err, errlen)) < 0)
+    if (conf->streams[0] && (ss->streams_fd = open_dir("streams", conf->streams, err, errlen)) < 0)
         return -1;
+    unsigned nslots = FD_SLOTS_MIN;
+    if (ss->streams_fd >= 0) {
+        struct rlimit rl;
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+            if (rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &rl);
+                getrlimit(RLIMIT_NOFILE, &rl);
+            }
+            if (rl.rlim_cur > FD_RESERVE + (rlim_t)nworkers * FD_SLOTS_MIN)
+                nslots = (unsigned)((rl.rlim_cur - FD_RESERVE) / nworkers);
+            if (nslots > FD_SLOTS_MAX)
+                nslots = FD_SLOTS_MAX;
+        }
+    }
     uint64_t share = conf->stream_memcap / nworkers;
     struct reasm_conf rc = {.memcap = share - share / 4,
                             .conn_memcap = (uint32_t)conf->stream_conn_memcap,
@@ -279,8 +320,10 @@ static int streams_open(struct sink *s, const struct netsift_conf *conf, unsigne
         w->http.memcap = share / 4;
         w->http.emit = on_txn;
         w->http.user = w;
+        w->nslots = nslots;
+        w->slots = calloc(nslots, sizeof *w->slots);
         w->reasm = reasm_new(&rc, &cb, w);
-        if (!w->reasm) {
+        if (!w->reasm || !w->slots) {
             snprintf(err, errlen, "out of memory");
             return -1;
         }
@@ -347,6 +390,29 @@ static bool streams_degraded(struct sink *s)
     return ss && (ss->extract_errors || ss->stream_errors);
 }
 
+/* The summary's counters: name and place in the stats struct. */
+struct counter {
+    const char *name;
+    size_t offset;
+};
+#define RS(name, field) {name, offsetof(struct reasm_stats, field)}
+#define HS(name, field) {name, offsetof(struct http_stats, field)}
+static const struct counter reasm_counters[] = {
+    RS("bytes", bytes), RS("ignored_bytes", ignored_bytes),
+    RS("retransmitted_bytes", retrans_bytes), RS("overlap_conflicts", overlap_conflicts),
+    RS("out_of_order_segments", ooo_segments), RS("gaps", gaps), RS("gap_bytes", gap_bytes),
+    RS("memcap_gaps", memcap_gaps), RS("alloc_failures", alloc_failures),
+    RS("peak_memory", peak_memory),
+};
+static const struct counter http_counters[] = {
+    HS("connections", connections), HS("requests", requests), HS("responses", responses),
+    HS("transactions", transactions), HS("unmatched_responses", unmatched_responses),
+    HS("with_gaps", gaps), HS("resyncs", resyncs), HS("head_too_large", head_too_large),
+    HS("bad_chunk", bad_chunk), HS("bad_content_length", bad_length),
+    HS("pending_overflow", pending_overflow), HS("memcap_hits", memcap_hits),
+    HS("decode_errors", decode_errors),
+};
+
 static void streams_report(struct sink *s, struct report *r)
 {
     struct stream_sink *ss = s->state;
@@ -358,29 +424,13 @@ static void streams_report(struct sink *s, struct report *r)
     for (int i = 0; i < REASM_END_COUNT; i++)
         report_u64(r, reasm_end_name((enum reasm_end)i), st->ended[i]);
     report_end_section(r);
-    report_u64(r, "bytes", st->bytes);
-    report_u64(r, "ignored_bytes", st->ignored_bytes);
-    report_u64(r, "retransmitted_bytes", st->retrans_bytes);
-    report_u64(r, "overlap_conflicts", st->overlap_conflicts);
-    report_u64(r, "out_of_order_segments", st->ooo_segments);
-    report_u64(r, "gaps", st->gaps);
-    report_u64(r, "gap_bytes", st->gap_bytes);
-    report_u64(r, "memcap_gaps", st->memcap_gaps);
-    report_u64(r, "alloc_failures", st->alloc_failures);
-    report_u64(r, "peak_memory", st->peak_memory);
+    for (size_t i = 0; i < sizeof reasm_counters / sizeof reasm_counters[0]; i++)
+        report_u64(r, reasm_counters[i].name,
+                   *(const uint64_t *)((const char *)st + reasm_counters[i].offset));
     report_section(r, "http");
-    report_u64(r, "connections", ss->hs.connections);
-    report_u64(r, "requests", ss->hs.requests);
-    report_u64(r, "responses", ss->hs.responses);
-    report_u64(r, "transactions", ss->hs.transactions);
-    report_u64(r, "unmatched_responses", ss->hs.unmatched_responses);
-    report_u64(r, "with_gaps", ss->hs.gaps);
-    report_u64(r, "head_too_large", ss->hs.head_too_large);
-    report_u64(r, "bad_chunk", ss->hs.bad_chunk);
-    report_u64(r, "bad_content_length", ss->hs.bad_length);
-    report_u64(r, "pending_overflow", ss->hs.pending_overflow);
-    report_u64(r, "memcap_hits", ss->hs.memcap_hits);
-    report_u64(r, "decode_errors", ss->hs.decode_errors);
+    for (size_t i = 0; i < sizeof http_counters / sizeof http_counters[0]; i++)
+        report_u64(r, http_counters[i].name,
+                   *(const uint64_t *)((const char *)&ss->hs + http_counters[i].offset));
     report_u64(r, "rows_lost", ss->rows_lost);
     report_end_section(r);
     if (ss->extract_dir[0]) {
@@ -400,8 +450,10 @@ static void streams_destroy(struct sink *s)
     struct stream_sink *ss = s->state;
     if (!ss)
         return;
-    for (unsigned i = 0; i < ss->nworkers; i++)
+    for (unsigned i = 0; i < ss->nworkers; i++) {
         reasm_free(ss->w[i].reasm);
+        free(ss->w[i].slots);
+    }
     if (ss->extract_fd >= 0)
         close(ss->extract_fd);
     if (ss->streams_fd >= 0)

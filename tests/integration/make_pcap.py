@@ -5,6 +5,11 @@
                                          packet has caplen 128 (libpcap accepts it)
   make_pcap.py pcapng-unknown-block OUT  pcapng with an unknown block type
                                          between two packets (must be skipped)
+  make_pcap.py hostile-http OUT          HTTP connections built to hurt a
+                                         reassembler: an endless head, endless
+                                         chunks, a bad chunk size, a bogus
+                                         Content-Length, conflicting
+                                         retransmissions, a half-open flood
 """
 import struct
 import sys
@@ -14,10 +19,10 @@ FRAME = bytes.fromhex(
 
 
 def pcap(snaplen, packets):
-    out = struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1)
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, 1)]
     for i, data in enumerate(packets):
-        out += struct.pack("<IIII", 1700000000 + i, 0, len(data), len(data)) + data
-    return out
+        out.append(struct.pack("<IIII", 1700000000 + i, 0, len(data), len(data)) + data)
+    return b"".join(out)
 
 
 def block(btype, body):
@@ -36,12 +41,94 @@ def pcapng_unknown_block():
     return shb + idb + epb(0) + block(0x0BAD0BAD, b"unknown block payload") + epb(1)
 
 
+class Tcp:
+    """Frames of one TCP connection (Ethernet, IPv4, TCP), client 10.1.x.y."""
+
+    def __init__(self, frames, n, sport, dport=80):
+        self.frames, self.sport, self.dport = frames, sport, dport
+        self.cli = bytes([10, 1, (n >> 8) & 255, n & 255])
+        self.srv = bytes([10, 2, 0, 1])
+        self.seq = [1000 + n * 7, 500000]
+
+    def send(self, side, flags, data=b"", seq=None):
+        src, dst = (self.cli, self.srv) if side == 0 else (self.srv, self.cli)
+        sp, dp = (self.sport, self.dport) if side == 0 else (self.dport, self.sport)
+        s = self.seq[side] if seq is None else seq
+        tcp = struct.pack(">HHIIBBHHH", sp, dp, s & 0xFFFFFFFF, 0, 5 << 4, flags, 65535, 0, 0)
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp) + len(data), 0, 0x4000, 64, 6, 0,
+                         src, dst)
+        mac = [b"\x02\0\0\0\0\x01", b"\x02\0\0\0\0\x02"]
+        self.frames.append(mac[1 - side] + mac[side] + b"\x08\x00" + ip + tcp + data)
+        if seq is None:
+            self.seq[side] += len(data) + (1 if flags & 3 else 0)
+
+    def open(self):
+        self.send(0, 0x02)
+        self.send(1, 0x12)
+
+    def stream(self, side, data, mss=1400):
+        for i in range(0, len(data), mss):
+            self.send(side, 0x18, data[i:i + mss])
+
+    def close(self):
+        self.send(0, 0x11)
+        self.send(1, 0x11)
+
+
+def hostile_http():
+    f = []
+    # an endless head: 100 KB of header fields without the empty line
+    a = Tcp(f, 1, 40001)
+    a.open()
+    a.stream(0, b"GET / HTTP/1.1\r\n" + b"X-Junk: " + b"a" * 100000)
+    a.close()
+    # endless chunks: 2000 chunks of 1000 bytes, then the last chunk
+    b = Tcp(f, 2, 40002)
+    b.open()
+    b.stream(0, b"GET /chunky HTTP/1.1\r\nHost: h\r\n\r\n")
+    body = b"".join(b"3e8\r\n" + bytes([65 + i % 26]) * 1000 + b"\r\n" for i in range(2000))
+    b.stream(1, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" + body + b"0\r\n\r\n")
+    b.close()
+    # a chunk size that is not hexadecimal
+    c = Tcp(f, 3, 40003)
+    c.open()
+    c.stream(0, b"GET /badchunk HTTP/1.1\r\nHost: h\r\n\r\n")
+    c.stream(1, b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nhello\r\n0\r\n\r\n")
+    c.close()
+    # a bogus Content-Length
+    d = Tcp(f, 4, 40004)
+    d.open()
+    d.stream(0, b"POST /len HTTP/1.1\r\nHost: h\r\nContent-Length: -5\r\n\r\n")
+    d.stream(1, b"HTTP/1.1 400 Bad\r\nContent-Length: 0\r\n\r\n")
+    d.close()
+    # conflicting retransmissions: the bytes that arrived first win
+    e = Tcp(f, 5, 40005)
+    e.open()
+    req = b"GET /ORIGINAL HTTP/1.1\r\nHost: h\r\n\r\n"
+    evil = b"GET /EVILEVIL HTTP/1.1\r\nHost: h\r\n\r\n"
+    s0 = e.seq[0]
+    e.send(0, 0x18, req[5:], seq=s0 + 5)
+    e.send(0, 0x18, evil[5:], seq=s0 + 5)
+    e.send(0, 0x18, req[:5], seq=s0)
+    e.seq[0] += len(req)
+    e.stream(1, b"HTTP/1.1 204 No Content\r\n\r\n")
+    e.close()
+    # a flood of half-open connections, each holding out-of-order bytes
+    for n in range(20000):
+        h = Tcp(f, 100 + n, 1024 + n % 60000, 8080)
+        h.send(0, 0x02)
+        h.send(0, 0x18, b"x" * 200, seq=h.seq[0] + 10)
+    return pcap(65535, f)
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     if kind == "caplen-over-snaplen":
         data = pcap(64, [FRAME + b"\0" * 86])
     elif kind == "pcapng-unknown-block":
         data = pcapng_unknown_block()
+    elif kind == "hostile-http":
+        data = hostile_http()
     else:
         sys.exit(f"unknown kind {kind}")
     with open(out, "wb") as f:

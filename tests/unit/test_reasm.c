@@ -137,12 +137,19 @@ static void run_order(const int *order, uint32_t isn, bool twice)
     reasm_free(r);
 }
 
+/* order[i] = (i * mul + add) mod NSEG: a permutation when mul is coprime
+ * with NSEG (1: in order; NSEG-1 with add NSEG-1: reversed; 17: spread) */
+static void fill_order(int *order, int mul, int add)
+{
+    for (int i = 0; i < NSEG; i++)
+        order[i] = (i * mul + add) % NSEG;
+}
+
 static void test_in_order(void **state)
 {
     (void)state;
     int order[NSEG];
-    for (int i = 0; i < NSEG; i++)
-        order[i] = i;
+    fill_order(order, 1, 0);
     run_order(order, 1000, false);
 }
 
@@ -150,8 +157,7 @@ static void test_reversed(void **state)
 {
     (void)state;
     int order[NSEG];
-    for (int i = 0; i < NSEG; i++)
-        order[i] = NSEG - 1 - i;
+    fill_order(order, NSEG - 1, NSEG - 1);
     run_order(order, 1000, false);
 }
 
@@ -160,8 +166,7 @@ static void test_shuffled(void **state)
     (void)state;
     for (unsigned seed = 1; seed <= 20; seed++) {
         int order[NSEG];
-        for (int i = 0; i < NSEG; i++)
-            order[i] = i;
+        fill_order(order, 1, 0);
         unsigned x = seed * 2654435761u;
         for (int i = NSEG - 1; i > 0; i--) {
             x = x * 1103515245u + 12345u;
@@ -178,8 +183,7 @@ static void test_duplicated(void **state)
 {
     (void)state;
     int order[NSEG];
-    for (int i = 0; i < NSEG; i++)
-        order[i] = i;
+    fill_order(order, 1, 0);
     run_order(order, 77, true);
 }
 
@@ -187,8 +191,7 @@ static void test_wraparound(void **state)
 {
     (void)state;
     int order[NSEG];
-    for (int i = 0; i < NSEG; i++)
-        order[i] = (i * 17) % NSEG; /* 17 is coprime with 40: a permutation */
+    fill_order(order, 17, 0); /* 17 is coprime with 40 */
     /* the stream crosses 2^32 in its middle */
     run_order(order, 0xffffffffu - (NSEG * SEGLEN) / 2, false);
     run_order(order, 0, false);

@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# test_http_streams.sh - TCP reassembly and HTTP on real captures:
+#  - the http table equals tshark's HTTP dissection per connection, and the
+#    bodies tshark --export-objects http writes equal netsift's extracted
+#    files by SHA-256 (httpdiff.py), on a set of HTTP captures of the corpus
+#    (keep-alive, pipelining, chunked, gzip, 100-continue, HEAD, IPv6,
+#    CONNECT, lost segments, a reply before its request);
+#  - --streams writes the same per-direction bytes as tcpflow -r
+#    (flowcmp.py: tcpflow's Ethernet-padding zeros aside);
+#  - hostile streams (an endless head, endless chunks, a bogus
+#    Content-Length, conflicting retransmissions, a flood of half-open
+#    connections) stay within the caps, are flagged, and never stall.
+source "$(dirname "$0")/lib.sh"
+here="$SRC_DIR/tests/integration"
+D="$SHARED/pcaps/dev"
+
+if ! command -v tshark >/dev/null || [ ! -d "$D" ]; then
+  echo "skip: needs tshark and $D"; echo "0 passed, 0 failed, 1 skipped"; exit 0
+fi
+
+captures=(
+  arkime/tests_pcap_http-content-gzip.pcap
+  arkime/tests_pcap_http-100-continue.pcap
+  arkime/tests_pcap_http-post-upload.pcap
+  arkime/tests_pcap_http-no-length.pcap
+  arkime/tests_pcap_http-500-head.pcap
+  arkime/tests_pcap_http-syn-ack.pcap
+  arkime/tests_pcap_http-tcp-seq-issue.pcap
+  arkime/tests_pcap_v6-http.pcap
+  arkime/tests_pcap_https-connect.pcap
+  ndpi/tests_cfgs_default_pcap_http.pcapng
+  ndpi/tests_cfgs_default_pcap_http_ipv6.pcap
+  ndpi/tests_cfgs_default_pcap_http-lines-split.pcap
+  ndpi/tests_cfgs_default_pcap_http_starting_with_reply.pcapng
+  ndpi/tests_cfgs_default_pcap_http_connect.pcap
+  pcapplusplus/Tests_ExamplesTest_pcap_examples_http-packets2.pcap
+  pcapplusplus/Tests_Pcap++Test_PcapExamples_four_ipv6_http_streams.pcap
+  tcpdump/tests_ipv4_tcp_http_xml_tso.pcap
+  # lost segments: tshark also exports what it could not reassemble
+  lossy:pcapplusplus/Tests_ExamplesTest_pcap_examples_http-packets.pcap
+)
+transactions=0
+for c in "${captures[@]}"; do
+  opt=""
+  case $c in lossy:*) opt=--lossy; c=${c#lossy:} ;; esac
+  name=$(basename "$c")
+  out="$WORK/$name"
+  mkdir -p "$out"
+  if ! "$NETSIFT" capture -r "$D/$c" -d "$out/db" --no-monitor --extract-files "$out/x" -q \
+       > "$out/summary" 2> "$out/err"; then
+    fail "$name: netsift failed: $(head -1 "$out/err")"; continue
+  fi
+  if python3 "$here/httpdiff.py" $opt "$D/$c" "$out/db/headers.sqlite" "$out/x" > "$out/diff"; then
+    pass
+  else
+    grep -v '^note' "$out/diff" | head -5; fail "$name: HTTP differs from tshark"
+  fi
+  transactions=$((transactions + $(sql "$out/db/headers.sqlite" 'SELECT count(*) FROM http')))
+done
+echo "$transactions HTTP transactions in ${#captures[@]} captures compared with tshark"
+check "transactions found" yes "$([ "$transactions" -gt 150 ] && echo yes)"
+
+# the table's content on one known capture: chunked + gzip body, decoded
+g="$WORK/tests_pcap_http-content-gzip.pcap/db/headers.sqlite"
+check "gzip response row" "GET|/crossdomain.xml|200|gzip|190|272|67f737adf804542ac15aedee7014ee7aee8f9ae2bd345fb5fa56a86f008a2b1e" \
+  "$(sql "$g" 'SELECT method, uri, status, resp_content_encoding, resp_body_len, resp_body_size, resp_body_sha256 FROM http')"
+c100="$WORK/tests_pcap_http-100-continue.pcap/db/headers.sqlite"
+check "100-continue is the interim status of its transaction" "1|100|404" \
+  "$(sql "$c100" 'SELECT count(*), interim_status, status FROM http')"
+
+# --streams against tcpflow: the same bytes per direction
+if command -v tcpflow >/dev/null; then
+  for c in arkime/tests_pcap_http-post-upload.pcap pcapplusplus/Tests_ExamplesTest_pcap_examples_http-packets2.pcap; do
+    name=$(basename "$c")
+    rm -rf "$WORK/s" "$WORK/tf"; mkdir -p "$WORK/tf"
+    "$NETSIFT" capture -r "$D/$c" -d "$WORK/sdb" --no-db-write --no-monitor --streams "$WORK/s" -q >/dev/null
+    (cd "$WORK/tf" && tcpflow -r "$D/$c" -o . >/dev/null 2>&1)
+    if python3 "$here/flowcmp.py" "$WORK/s" "$WORK/tf" > "$WORK/flowcmp.txt"; then pass; else
+      head -5 "$WORK/flowcmp.txt"; fail "--streams differs from tcpflow on $name"; fi
+  done
+else
+  echo "skip: tcpflow is not installed: --streams comparison not run"
+fi
+
+# hostile streams
+python3 "$here/make_pcap.py" hostile-http "$WORK/hostile.pcap"
+start=$(date +%s)
+"$NETSIFT" capture -r "$WORK/hostile.pcap" -d "$WORK/h" --no-monitor --json -q \
+  --stream-memcap 4M --stream-conn-memcap 64K --stream-idle-timeout 1d --extract-files "$WORK/hx" > "$WORK/h.json" 2> "$WORK/h.err"
+check "hostile: exit status 0" 0 $?
+check "hostile: finished quickly" yes "$([ $(( $(date +%s) - start )) -lt 60 ] && echo yes)"
+js() { python3 -c "import json,sys; d=json.load(open('$WORK/h.json'))['streams']; print(eval(sys.argv[1]))" "$1"; }
+check "hostile: peak memory within --stream-memcap" yes "$(js "'yes' if d['peak_memory'] <= 4*1024*1024 else d['peak_memory']")"
+check "hostile: half-open flood evicted" yes "$(js "'yes' if d['ended']['evicted'] > 0 else d['ended']")"
+check "hostile: conflicting retransmission counted" yes "$(js "'yes' if d['overlap_conflicts'] > 0 else 0")"
+check "hostile: endless head flagged" 1 "$(js "d['http']['head_too_large']")"
+check "hostile: bad chunk flagged" 1 "$(js "d['http']['bad_chunk']")"
+check "hostile: bogus Content-Length flagged" 1 "$(sql "$WORK/h/headers.sqlite" "SELECT count(*) FROM http WHERE flags LIKE '%bad_content_length%'")"
+check "hostile: endless chunks are one body" "1|1" \
+  "$(sql "$WORK/h/headers.sqlite" "SELECT count(*), resp_chunked FROM http WHERE resp_body_len = 2000000")"
+check "hostile: first data wins" "ORIGINAL" \
+  "$(sql "$WORK/h/headers.sqlite" "SELECT uri FROM http WHERE uri LIKE '/O%' OR uri LIKE '/E%'" | tr -d /)"
+finish
