@@ -16,6 +16,7 @@
 #include <string.h>
 #include <xxhash.h>
 
+#include "../decode/community_id.h"
 #include "../util/text.h"
 
 enum kind { K_FLOW, K_CONNECTION, K_LINK, K_NETWORK, K_TRANSPORT, K_COUNT };
@@ -52,6 +53,7 @@ struct flow_entry {
     uint64_t packets, bytes, payload;
     uint64_t srv_packets, srv_bytes, srv_payload; /* Connection: server to client */
     uint64_t flags[6];                           /* SYN FIN RST ACK PSH URG */
+    char community_id[COMMUNITY_ID_SIZE];        /* Flow, Connection: of the first packet */
 };
 
 struct flow_table {
@@ -297,6 +299,7 @@ static int emit_entry(enum kind k, const struct flow_entry *e, audit_emit_fn emi
         m.srcport = ep->sport, m.dstport = ep->dport;
         m.numpackets = (int64_t)e->packets, m.totalsize = (int64_t)e->bytes;
         m.apppayloadsize = (int64_t)e->payload, m.duration = dur;
+        m.communityid = (char *)e->community_id;
         return emit(ctx, REC_FLOW, &m.base);
     }
     case K_CONNECTION: {
@@ -315,6 +318,7 @@ static int emit_entry(enum kind k, const struct flow_entry *e, audit_emit_fn emi
         m.syncount = (int64_t)e->flags[0], m.fincount = (int64_t)e->flags[1];
         m.rstcount = (int64_t)e->flags[2], m.ackcount = (int64_t)e->flags[3];
         m.pshcount = (int64_t)e->flags[4], m.urgcount = (int64_t)e->flags[5];
+        m.communityid = (char *)e->community_id;
         return emit(ctx, REC_CONNECTION, &m.base);
     }
     case K_LINK: {
@@ -417,6 +421,10 @@ static int table_packet(struct audit_flows *f, struct flow_table *t, enum kind k
         }
         e->ep = *ep;
         e->first = e->last = pkt->timestamp;
+        if (k == K_FLOW || k == K_CONNECTION) {
+            const char *cid = packet_community_id(pkt);
+            snprintf(e->community_id, sizeof e->community_id, "%s", cid ? cid : "");
+        }
         reverse = false; /* the first packet's source is the client */
     } else if (k == K_CONNECTION) {
         /* client is the source of the first packet: same direction? */

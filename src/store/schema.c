@@ -227,6 +227,7 @@ static const struct column http_cols[] = {
     HT_IF("resp_gap", COL_BOOL, resp_gap, has_resp, "1 when bytes of the response were lost"),
     HT_IF("interim_status", COL_U16, interim, has_interim, "status of an interim 1xx response before the final one (100 Continue), NULL when none"),
     HT("flags", COL_CSTR, flags, "anomalies, comma-separated (docs/streams.md): no_request, no_response, resp_truncated, bad_chunk, head_too_large, tunnel, ..."),
+    HT("community_id", COL_CSTR, community_id, "Community ID v1 of the connection (docs/interop.md), as on its tcp rows"),
 };
 
 const struct table_schema header_tables[HEADER_TABLE_COUNT] = {

@@ -118,6 +118,9 @@ static void emit(struct http_ctx *ctx, struct http_conn *h, struct http_txn *t)
     format_side(c, !cs, t->server_ip);
     t->client_port = c->key.port[cs];
     t->server_port = c->key.port[!cs];
+    community_id_v1(community_id_seed(), c->key.addr[cs], c->key.addr[!cs],
+                    c->key.family == 6 ? 16 : 4, 6 /* TCP */, true, t->client_port,
+                    t->server_port, t->community_id);
     if (c->has_mac[cs])
         format_hex_colon(c->mac[cs], 6, t->client_mac);
     if (c->has_mac[!cs])

@@ -39,6 +39,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../decode/community_id.h"
 #include "http_body.h"
 #include "reasm.h"
 
@@ -56,6 +57,7 @@ struct http_txn {
     uint16_t client_port, server_port;
     char client_mac[18], server_mac[18];
     uint32_t depth;                 /* 0, 1, ...: transaction number in the connection */
+    char community_id[COMMUNITY_ID_SIZE]; /* Community ID v1 of the connection */
     /* request */
     bool has_req;
     uint64_t req_ts;                /* packet time of its first byte */

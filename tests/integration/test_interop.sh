@@ -84,6 +84,20 @@ check "flows: src_mac_local" 0 "$(sql "$WORK/smp/fingerprint.sqlite" \
 check "fingerprint: mac_local" 0 "$(sql "$WORK/smp/fingerprint.sqlite" \
   "SELECT count(*) FROM fingerprint AS f JOIN devices AS d ON d.mac = f.mac WHERE f.mac_local != d.locally_administered")"
 
+# http transactions and audit Connection/Flow records carry their packets' Community ID
+HT="$D/ndpi/tests_cfgs_default_pcap_http-manipulated.pcap"
+[ -f "$HT" ] || HT=$(ls "$D"/*/*http*.pcap | head -1)
+"$N" capture -q -r "$HT" -d "$WORK/ht" --no-monitor --audit "$WORK/ht-audit" > /dev/null 2>&1
+check "http capture exit status" 0 $?
+check "http rows: some" 1 "$(sql "$WORK/ht/headers.sqlite" 'SELECT count(*) > 0 FROM http')"
+check "every http row's community id is its connection's tcp rows'" 0 "$(sql "$WORK/ht/headers.sqlite" \
+  "SELECT count(*) FROM http WHERE community_id IS NULL OR community_id NOT IN (SELECT community_id FROM tcp WHERE (source = client_port AND dest = server_port) OR (source = server_port AND dest = client_port))")"
+"$N" dump --csv --select CommunityID "$WORK/ht-audit/Connection.ncap.gz" | tail -n +2 | sort -u > "$WORK/conn-cid.txt"
+"$N" dump --csv --select CommunityID,TransportProto "$WORK/ht-audit/Flow.ncap.gz" | grep -E ',(TCP|UDP)$' | cut -d, -f1 | sort -u > "$WORK/flow-cid.txt"
+sql "$WORK/ht/headers.sqlite" "SELECT community_id FROM tcp UNION SELECT community_id FROM udp" | sort -u > "$WORK/hdr-cid.txt"
+check "audit Connection records: the tcp/udp rows' community ids" "$(cat "$WORK/hdr-cid.txt")" "$(cat "$WORK/conn-cid.txt")"
+check "audit Flow records (TCP, UDP): the same community ids" "$(cat "$WORK/hdr-cid.txt")" "$(cat "$WORK/flow-cid.txt")"
+
 # ---- TCP gaps: packets lost before netsift, as tshark's lost_segment ----
 editcap "$KX" "$WORK/cut.pcap" $(seq 5 37 1600)
 for f in "$KX" "$WORK/cut.pcap"; do
