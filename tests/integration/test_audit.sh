@@ -99,7 +99,7 @@ check "every file is valid gzip" "" "$(for g in "$WORK"/w4/*.gz; do gzip -t "$g"
 f=$WORK/c1/Connection.ncap.gz
 n=$(grep -c . "$WORK/Connection.c.json")
 csv=$("$NETSIFT" dump --csv "$f")
-check "csv header" "TimestampFirst,TimestampLast,LinkProto,NetworkProto,TransportProto,SrcMAC,DstMAC,SrcIP,SrcPort,DstIP,DstPort,NumPackets,TotalSize,AppPayloadSize,Duration,ClientPackets,ServerPackets,ClientBytes,ServerBytes,ClientPayloadBytes,ServerPayloadBytes,SYNCount,FINCount,RSTCount,ACKCount,PSHCount,URGCount" "$(head -1 <<<"$csv")"
+check "csv header" "TimestampFirst,TimestampLast,LinkProto,NetworkProto,TransportProto,SrcMAC,DstMAC,SrcIP,SrcPort,DstIP,DstPort,NumPackets,TotalSize,AppPayloadSize,Duration,ClientPackets,ServerPackets,ClientBytes,ServerBytes,ClientPayloadBytes,ServerPayloadBytes,SYNCount,FINCount,RSTCount,ACKCount,PSHCount,URGCount,CommunityID" "$(head -1 <<<"$csv")"
 check "csv lines" "$((n + 1))" "$(wc -l <<<"$csv")"
 check "--select" "SrcIP,dstport" "$("$NETSIFT" dump --csv --select SrcIP,dstport "$f" | head -1 | sed 's/DstPort/dstport/')"
 first=$("$PY" -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print("%s,%d" % (r["SrcIP"], r["DstPort"]))' "$WORK/Connection.c.json")
