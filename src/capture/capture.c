@@ -27,6 +27,7 @@
 #include "../decode/community_id.h"
 #include "../decode/packet.h"
 #include "../sink/sink.h"
+#include "../util/fsutil.h"
 #include "../util/progress.h"
 #include "pipeline.h"
 #include "source.h"
@@ -255,8 +256,24 @@ static int drop_privileges(const char *user, char *err, size_t errlen)
     return 0;
 }
 
+/* True when dir is a folder directly inside db_path ("DB/files"). */
+static bool inside_db_path(const char *dir, const char *db_path)
+{
+    size_t n = strlen(db_path);
+    return dir[0] && n && strncmp(dir, db_path, n) == 0 && dir[n] == '/' && dir[n + 1] &&
+           !strchr(dir + n + 1, '/');
+}
+
 static int open_sinks(struct capture *cap, char *err, size_t errlen)
 {
+    /* output folders given inside the database folder (--audit DB/audit,
+     * --extract-files DB/files, --streams DB/flows) need it first, whichever
+     * sink opens first */
+    const struct netsift_conf *c = cap->conf;
+    if ((inside_db_path(c->audit_dir, c->db_path) || inside_db_path(c->extract_files, c->db_path) ||
+         inside_db_path(c->streams, c->db_path)) &&
+        ensure_dir(c->db_path, err, errlen) != 0)
+        return -1;
     for (size_t i = 0; i < sink_registry_count && cap->nsinks < MAX_SINKS; i++) {
         const struct sink_ops *ops = sink_registry[i];
         if (!ops->enabled(cap->conf))

@@ -70,6 +70,12 @@ fi
 "$NETSIFT" capture -r "$WORK/progress.pcap" -d "$WORK/pdb2" > /dev/null 2> "$WORK/notty.err"
 check "no progress output when stderr is not a terminal" 0 "$(wc -c < "$WORK/notty.err")"
 
+# output folders inside a database folder that does not exist yet
+"$NETSIFT" capture -q -r "$SRC_DIR/sample/sample.pcap" -d "$WORK/fresh" --audit "$WORK/fresh/audit" \
+  --extract-files "$WORK/fresh/files" --streams "$WORK/fresh/flows" > /dev/null
+check "audit, files and flows folders inside a new db path: exit status" 0 $?
+check "... all three made" "yes yes yes" "$(for d in audit files flows; do [ -d "$WORK/fresh/$d" ] && echo -n yes || echo -n no; [ $d != flows ] && echo -n ' '; done)"
+
 # the schema reference in docs/ is the one the binary generates
 "$NETSIFT" schema --markdown > "$WORK/schema.md"
 if cmp -s "$WORK/schema.md" "$SRC_DIR/docs/schema.md"; then pass; else fail "docs/schema.md is stale: run 'make docs'"; fi
