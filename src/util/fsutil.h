@@ -6,8 +6,9 @@
 
 #include <stddef.h>
 
-/* Create directory path (mode 0750) unless it exists; its parent must
- * exist.  0, or -1 with a one-line reason in err. */
+/* Create directory path (mode 0750; a database or output folder) unless
+ * it exists; its parent must exist.  0, or -1 with a one-line reason in
+ * err. */
 int ensure_dir(const char *path, char *err, size_t errlen);
 
 #endif

@@ -37,7 +37,7 @@ cut inside file header  | 1 | truncated dump file                | $N capture -r
 cut inside a packet     | 1 | truncated dump file                | $N capture -r $W/files/cut-packet.pcap -d $W/cutdb
 bad BPF expression      | 2 | bad filter expression              | $N capture -r $S -d $W/db 'tcp port nonsense'
 unknown interface       | 1 | no such interface                  | $N capture -i nsnotthere0 -d $W/db
-db parent missing       | 1 | cannot create database directory   | $N capture -r $S -d $W/no/such/dir
+db parent missing       | 1 | cannot create directory            | $N capture -r $S -d $W/no/such/dir
 db path is a file       | 1 | is not a directory                 | $N capture -r $S -d $W/a-file
 corrupt database        | 1 | not a database                     | $N capture -r $S -d $W/corrupt
 unknown config key      | 2 | bad-key.conf:2: unknown key        | $N capture -r $S -c $W/files/bad-key.conf
