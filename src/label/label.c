@@ -781,18 +781,22 @@ static int db_label_http(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins,
     return 0;
 }
 
-static sqlite3 *db_open(const char *dir)
+/* headers.sqlite of dir; NULL (said on stderr unless quiet) when it
+ * cannot be opened. */
+static sqlite3 *db_open(const char *dir, bool quiet)
 {
     char *path = path_join(dir, "headers", ".sqlite");
     sqlite3 *db = NULL;
     if (access(path, F_OK) != 0) {
-        fprintf(stderr, "netsift label: %s: no such database (capture with --db-path first)\n",
+        if (!quiet)
+            fprintf(stderr, "netsift label: %s: no such database (capture with --db-path first)\n",
                 path);
         free(path);
         return NULL;
     }
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
-        fprintf(stderr, "netsift label: %s: %s\n", path, sqlite3_errmsg(db));
+        if (!quiet)
+            fprintf(stderr, "netsift label: %s: %s\n", path, sqlite3_errmsg(db));
         sqlite3_close(db);
         db = NULL;
     } else {
@@ -802,9 +806,11 @@ static sqlite3 *db_open(const char *dir)
     return db;
 }
 
+/* The earliest packet time of dir's headers (the default year of fast.log
+ * lines); a database that cannot be opened is reported by label_db(). */
 static int64_t db_first_time(const char *dir)
 {
-    sqlite3 *db = db_open(dir);
+    sqlite3 *db = db_open(dir, true);
     int64_t min = INT64_MAX;
     sqlite3_stmt *st;
     if (db &&
@@ -819,7 +825,7 @@ static int64_t db_first_time(const char *dir)
 
 static int label_db(struct labeler *l, const char *dir)
 {
-    sqlite3 *db = db_open(dir);
+    sqlite3 *db = db_open(dir, false);
     if (!db)
         return -1;
     struct frame_map fm = {0};
