@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../util/text.h"
@@ -186,10 +187,27 @@ void stats_shm_close(struct stats_shm *s, bool unlink_it)
     s->entries = NULL;
 }
 
-#define READ_TRIES 10000
+/* A reader retries while the writer is inside a publish: spinning first,
+ * then in 1 ms naps (a writer preempted mid-publish on a loaded machine
+ * holds the sequence odd for a whole time slice), for READ_PATIENCE_MS
+ * in all. */
+#define READ_SPINS 64
+#define READ_PATIENCE_MS 2000
+
+static int read_once(const void *base, size_t size, struct stats_snapshot *out, char *err,
+                     size_t errlen);
 
 int stats_shm_read(const void *base, size_t size, struct stats_snapshot *out, char *err,
                    size_t errlen)
+{
+    int rc = read_once(base, size, out, err, errlen);
+    if (rc != 0)
+        stats_snapshot_free(out); /* nothing half-read is handed out */
+    return rc;
+}
+
+static int read_once(const void *base, size_t size, struct stats_snapshot *out, char *err,
+                     size_t errlen)
 {
     memset(out, 0, sizeof *out);
     const struct stats_shm_header *h = base;
@@ -213,7 +231,11 @@ int stats_shm_read(const void *base, size_t size, struct stats_snapshot *out, ch
     /* room for the entries in use now, grown when a copy shows more: a
      * segment's capacity may be far larger than what it holds */
     size_t room = 0;
-    for (int tries = 0; tries < READ_TRIES; tries++) {
+    for (int tries = 0; tries < READ_SPINS + READ_PATIENCE_MS; tries++) {
+        if (tries >= READ_SPINS) {
+            struct timespec nap = {0, 1000000};
+            nanosleep(&nap, NULL);
+        }
         size_t want = ((const volatile struct stats_shm_header *)h)->nentries;
         want = want > cap ? cap : want;
         if (!out->entries || want > room) {
