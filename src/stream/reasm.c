@@ -1,7 +1,8 @@
 /*
  * reasm.c - TCP stream reassembly engine (see reasm.h): connection
- * table, per-direction sequence tracking, out-of-order buffer with the
- * first-data-wins overlap policy, memory caps, idle expiry.
+ * table, TCP flags, the engine-wide memory cap, idle expiry.  Each
+ * direction's ordering (out-of-order buffer, first data wins, gaps) is
+ * reasm_stream.c.
  */
 #include "reasm.h"
 
@@ -11,20 +12,11 @@
 
 #include "../decode/packet.h"
 
-/* An out-of-order segment: data[0..len) holds sequence numbers
- * seq .. seq+len-1.  The list of a direction is sorted and its segments
- * never overlap (overlapping parts of later segments are dropped). */
-struct reasm_seg_buf {
-    struct reasm_seg_buf *next;
-    uint32_t seq, len;
-    uint64_t ts;
-    uint8_t data[];
-};
-
 struct reasm {
     struct reasm_conf conf;
     struct reasm_callbacks cb;
     void *user;
+    struct reasm_stream_env env; /* how connections' streams deliver (trampolines below) */
     struct reasm_conn **buckets;
     uint32_t nbuckets; /* power of two */
     struct reasm_conn *lru_head, *lru_tail; /* least recently seen first */
@@ -33,9 +25,12 @@ struct reasm {
     struct reasm_stats st;
 };
 
+static void on_stream_data(void *user, const uint8_t *p, size_t n, uint64_t ts);
+static void on_stream_gap(void *user, uint64_t n);
+static bool on_stream_room(void *user, uint64_t need);
+
 #define SWEEP_EVERY_US 1000000ull
 #define CONN_COST (sizeof(struct reasm_conn))
-#define SEG_COST(n) (sizeof(struct reasm_seg_buf) + (n))
 
 static const char *const end_names[REASM_END_COUNT] = {
     [REASM_END_FIN] = "fin",         [REASM_END_RST] = "rst",
@@ -57,6 +52,9 @@ struct reasm *reasm_new(const struct reasm_conf *conf, const struct reasm_callba
     r->conf = *conf;
     r->cb = *cb;
     r->user = user;
+    r->env = (struct reasm_stream_env){.cap = conf->conn_memcap, .st = &r->st,
+                                       .data = on_stream_data, .gap = on_stream_gap,
+                                       .room = on_stream_room};
     r->nbuckets = 1024;
     r->buckets = calloc(r->nbuckets, sizeof *r->buckets);
     if (!r->buckets) {
@@ -162,76 +160,40 @@ static void grow_table(struct reasm *r)
 
 /* ---- delivery ---- */
 
-static void free_ooo(struct reasm *r, struct reasm_dir *d)
+/* A stream call on one connection's direction: the `user` of the
+ * stream callbacks, which pass it on as the engine's callbacks. */
+struct dir_ref {
+    struct reasm *r;
+    struct reasm_conn *c;
+    int dir;
+};
+
+static void on_stream_data(void *user, const uint8_t *p, size_t n, uint64_t ts)
 {
-    struct reasm_seg_buf *s = d->ooo, *next;
-    for (; s; s = next) {
-        next = s->next;
-        r->st.memory -= SEG_COST(s->len);
-        free(s);
-    }
-    d->ooo = NULL;
-    d->buffered = 0;
+    struct dir_ref *x = user;
+    if (x->r->cb.data)
+        x->r->cb.data(x->r->user, x->c, x->dir, p, n, ts);
 }
 
-static void deliver(struct reasm *r, struct reasm_conn *c, int dir, const uint8_t *p, uint32_t n,
-                    uint64_t ts)
+static void on_stream_gap(void *user, uint64_t n)
 {
-    struct reasm_dir *d = &c->dir[dir];
-    d->next_seq += n;
-    if (d->ignore) {
-        r->st.ignored_bytes += n;
-        return;
-    }
-    d->delivered += n;
-    r->st.bytes += n;
-    if (r->cb.data && n)
-        r->cb.data(r->user, c, dir, p, n, ts);
+    struct dir_ref *x = user;
+    if (x->r->cb.gap)
+        x->r->cb.gap(x->r->user, x->c, x->dir, n);
 }
 
-static void declare_gap(struct reasm *r, struct reasm_conn *c, int dir, uint32_t n)
-{
-    struct reasm_dir *d = &c->dir[dir];
-    if (n == 0)
-        return;
-    d->next_seq += n;
-    d->gap_bytes += n;
-    r->st.gaps++;
-    r->st.gap_bytes += n;
-    if (!d->ignore && r->cb.gap)
-        r->cb.gap(r->user, c, dir, n);
-}
+static bool make_room(struct reasm *r, uint64_t need, const struct reasm_conn *keep);
 
-/* Deliver buffered segments that the delivered data has reached. */
-static void drain(struct reasm *r, struct reasm_conn *c, int dir)
+static bool on_stream_room(void *user, uint64_t need)
 {
-    struct reasm_dir *d = &c->dir[dir];
-    while (d->ooo && seq_diff(d->ooo->seq, d->next_seq) <= 0) {
-        struct reasm_seg_buf *s = d->ooo;
-        d->ooo = s->next;
-        d->buffered -= s->len;
-        r->st.memory -= SEG_COST(s->len);
-        int32_t skip = seq_diff(d->next_seq, s->seq);
-        if ((uint32_t)skip < s->len)
-            deliver(r, c, dir, s->data + skip, s->len - (uint32_t)skip, s->ts);
-        free(s);
-        if (d->ignore)
-            free_ooo(r, d);
-    }
-}
-
-/* Give up on the hole before the first buffered segment. */
-static void gap_to_first(struct reasm *r, struct reasm_conn *c, int dir)
-{
-    struct reasm_dir *d = &c->dir[dir];
-    declare_gap(r, c, dir, (uint32_t)seq_diff(d->ooo->seq, d->next_seq));
-    drain(r, c, dir);
+    struct dir_ref *x = user;
+    return make_room(x->r, need, x->c);
 }
 
 static void check_done(struct reasm_conn *c, int dir)
 {
     struct reasm_dir *d = &c->dir[dir];
-    if (d->fin && !d->done && seq_diff(d->next_seq, d->fin_seq) >= 0)
+    if (d->fin && !d->done && seq_diff(d->s.next_seq, d->fin_seq) >= 0)
         d->done = true;
 }
 
@@ -239,10 +201,10 @@ static void check_done(struct reasm_conn *c, int dir)
 static void flush_dir(struct reasm *r, struct reasm_conn *c, int dir)
 {
     struct reasm_dir *d = &c->dir[dir];
-    while (d->ooo)
-        gap_to_first(r, c, dir);
-    if (d->fin && seq_diff(d->fin_seq, d->next_seq) > 0)
-        declare_gap(r, c, dir, (uint32_t)seq_diff(d->fin_seq, d->next_seq));
+    struct dir_ref x = {r, c, dir};
+    reasm_stream_flush(&r->env, &x, &d->s);
+    if (d->fin && seq_diff(d->fin_seq, d->s.next_seq) > 0)
+        reasm_stream_gap(&r->env, &x, &d->s, (uint32_t)seq_diff(d->fin_seq, d->s.next_seq));
     check_done(c, dir);
 }
 
@@ -259,8 +221,8 @@ static void end_conn(struct reasm *r, struct reasm_conn *c, enum reasm_end why)
     if (*pp)
         *pp = c->hnext;
     lru_unlink(r, c);
-    free_ooo(r, &c->dir[0]);
-    free_ooo(r, &c->dir[1]);
+    reasm_stream_free(&r->env, &c->dir[0].s);
+    reasm_stream_free(&r->env, &c->dir[1].s);
     r->st.memory -= CONN_COST;
     r->st.active--;
     free(c);
@@ -279,149 +241,6 @@ static bool make_room(struct reasm *r, uint64_t need, const struct reasm_conn *k
         end_conn(r, victim, REASM_END_EVICTED);
     }
     return true;
-}
-
-/* Buffer [seq, seq+n) after `prev` (NULL: at the head). */
-static struct reasm_seg_buf *buffer_piece(struct reasm *r, struct reasm_dir *d,
-                                          struct reasm_seg_buf *prev, uint32_t seq,
-                                          const uint8_t *p, uint32_t n, uint64_t ts)
-{
-    struct reasm_seg_buf *s = malloc(SEG_COST(n));
-    if (!s) {
-        r->st.alloc_failures++;
-        return NULL;
-    }
-    s->seq = seq;
-    s->len = n;
-    s->ts = ts;
-    memcpy(s->data, p, n);
-    if (prev) {
-        s->next = prev->next;
-        prev->next = s;
-    } else {
-        s->next = d->ooo;
-        d->ooo = s;
-    }
-    d->buffered += n;
-    mem_add(r, SEG_COST(n));
-    return s;
-}
-
-/* Insert a segment beyond next_seq into the sorted list; bytes already
- * buffered are kept (first data wins), differing ones counted. */
-static void insert_ooo(struct reasm *r, struct reasm_dir *d, uint32_t seq, const uint8_t *p,
-                       uint32_t n, uint64_t ts)
-{
-    uint32_t cur = seq, end = seq + n;
-    struct reasm_seg_buf *prev = NULL, *e = d->ooo;
-    r->st.ooo_segments++;
-    while (seq_diff(end, cur) > 0) {
-        while (e && seq_diff(e->seq + e->len, cur) <= 0) {
-            prev = e;
-            e = e->next;
-        }
-        if (!e || seq_diff(e->seq, end) >= 0) {
-            buffer_piece(r, d, prev, cur, p + (cur - seq), end - cur, ts);
-            return;
-        }
-        if (seq_diff(e->seq, cur) > 0) {
-            struct reasm_seg_buf *s =
-                buffer_piece(r, d, prev, cur, p + (cur - seq), e->seq - cur, ts);
-            if (!s)
-                return;
-            prev = s;
-            cur = e->seq;
-        }
-        /* e->seq <= cur < e->seq + e->len: the overlap keeps e's bytes */
-        uint32_t oend = seq_diff(e->seq + e->len, end) < 0 ? e->seq + e->len : end;
-        const uint8_t *mine = p + (cur - seq), *theirs = e->data + (cur - e->seq);
-        uint32_t olen = oend - cur;
-        r->st.retrans_bytes += olen;
-        if (memcmp(mine, theirs, olen) != 0)
-            for (uint32_t i = 0; i < olen; i++)
-                r->st.overlap_conflicts += mine[i] != theirs[i];
-        cur = oend;
-    }
-}
-
-/* In-order data about to be delivered: count its bytes that differ from
- * buffered segments it overlaps (those arrived first and win). */
-static void count_overlaps(struct reasm *r, const struct reasm_dir *d, uint32_t seq,
-                           const uint8_t *p, uint32_t n)
-{
-    for (const struct reasm_seg_buf *e = d->ooo; e && seq_diff(e->seq, seq + n) < 0; e = e->next) {
-        uint32_t from = e->seq, to = e->seq + e->len;
-        if (seq_diff(to, seq + n) > 0)
-            to = seq + n;
-        if (seq_diff(to, from) <= 0)
-            continue;
-        const uint8_t *a = p + (from - seq), *b = e->data;
-        for (uint32_t i = 0; i < to - from; i++)
-            r->st.overlap_conflicts += a[i] != b[i];
-    }
-}
-
-/* The payload of one segment of direction dir, starting at seq.
- * missing: bytes of the segment after the payload that were not
- * captured (snap length). */
-static void add_data(struct reasm *r, struct reasm_conn *c, int dir, uint32_t seq,
-                     const uint8_t *p, uint32_t n, uint32_t missing, uint64_t ts)
-{
-    struct reasm_dir *d = &c->dir[dir];
-    for (;;) {
-        if (d->ignore) {
-            free_ooo(r, d);
-            uint32_t end = seq + n + missing;
-            if (seq_diff(end, d->next_seq) > 0) {
-                r->st.ignored_bytes += (uint32_t)seq_diff(end, d->next_seq);
-                d->next_seq = end;
-            }
-            return;
-        }
-        int32_t rel = seq_diff(seq, d->next_seq);
-        if (rel < 0) {
-            uint64_t old = (uint64_t)-(int64_t)rel;
-            if (old >= n) {
-                r->st.retrans_bytes += n;
-                return;
-            }
-            r->st.retrans_bytes += old;
-            p += old;
-            n -= (uint32_t)old;
-            seq = d->next_seq;
-            rel = 0;
-        }
-        if (rel == 0) {
-            count_overlaps(r, d, seq, p, n);
-            if (d->ooo && seq_diff(d->ooo->seq, seq + n) < 0) {
-                /* buffered bytes came first: deliver up to them, then them,
-                 * then go on with what is left of this segment */
-                uint32_t upto = d->ooo->seq - seq;
-                deliver(r, c, dir, p, upto, ts);
-                drain(r, c, dir);
-                seq += upto, p += upto, n -= upto;
-                continue;
-            }
-            deliver(r, c, dir, p, n, ts);
-            if (missing)
-                declare_gap(r, c, dir, missing);
-            drain(r, c, dir);
-            return;
-        }
-        /* beyond the next expected byte: buffer, within the caps */
-        uint64_t need = SEG_COST(n);
-        bool fits = d->buffered + n <= r->conf.conn_memcap && make_room(r, need, c);
-        if (fits) {
-            insert_ooo(r, d, seq, p, n, ts);
-            return;
-        }
-        r->st.memcap_gaps++;
-        if (d->ooo) {
-            gap_to_first(r, c, dir); /* then try again: next_seq moved */
-            continue;
-        }
-        declare_gap(r, c, dir, (uint32_t)rel); /* nothing to hold: skip to this segment */
-    }
 }
 
 /* ---- segments ---- */
@@ -476,7 +295,7 @@ void reasm_segment(struct reasm *r, const struct reasm_seg *s)
     for (; c; c = c->hnext)
         if (c->hash == hash && (dir = side_of(c, s)) >= 0)
             break;
-    if (c && syn && !ack && c->dir[dir].started &&
+    if (c && syn && !ack && c->dir[dir].s.started &&
         !(c->dir[dir].syn && c->dir[dir].isn == s->seq)) {
         end_conn(r, c, REASM_END_REUSED); /* a new connection on the same ports */
         c = NULL;
@@ -516,22 +335,18 @@ void reasm_segment(struct reasm *r, const struct reasm_seg *s)
     struct reasm_dir *d = &c->dir[dir];
     uint32_t seq = s->seq;
     if (syn) {
-        if (!d->started) {
-            d->started = true;
-            d->next_seq = seq + 1;
-        }
+        reasm_stream_start(&d->s, seq + 1);
         if (!d->syn) {
             d->syn = true;
             d->isn = seq;
         }
         seq++;
     }
-    if (!d->started) {
-        d->started = true; /* picked up mid-stream */
-        d->next_seq = seq;
+    reasm_stream_start(&d->s, seq); /* picked up mid-stream */
+    if (s->len || s->missing) {
+        struct dir_ref x = {r, c, dir};
+        reasm_stream_add(&r->env, &x, &d->s, seq, s->payload, s->len, s->missing, s->ts);
     }
-    if (s->len || s->missing)
-        add_data(r, c, dir, seq, s->payload, s->len, s->missing, s->ts);
     if (fin && !d->fin) {
         d->fin = true;
         d->fin_seq = seq + s->len + s->missing;
@@ -539,15 +354,15 @@ void reasm_segment(struct reasm *r, const struct reasm_seg *s)
     check_done(c, dir);
     if (c->dir[0].done && c->dir[1].done)
         end_conn(r, c, REASM_END_FIN);
-    else if (d->done && !c->dir[!dir].started)
+    else if (d->done && !c->dir[!dir].s.started)
         end_conn(r, c, REASM_END_FIN); /* one side only ever seen */
 }
 
-void reasm_packet(struct reasm *r, const struct packet *pkt)
+bool reasm_seg_of(const struct packet *pkt, struct reasm_seg *seg)
 {
     if (!packet_has(pkt, LAYER_TCP) || (pkt->malformed & (1u << LAYER_TCP)) ||
         (pkt->truncated & (1u << LAYER_TCP)))
-        return;
+        return false;
     struct reasm_seg s = {0};
     if (packet_has(pkt, LAYER_IP4)) {
         s.family = 4;
@@ -558,7 +373,7 @@ void reasm_packet(struct reasm *r, const struct packet *pkt)
         s.src = pkt->ip6.src;
         s.dst = pkt->ip6.dst;
     } else {
-        return;
+        return false;
     }
     s.sport = pkt->tcp.source;
     s.dport = pkt->tcp.dest;
@@ -579,7 +394,15 @@ void reasm_packet(struct reasm *r, const struct packet *pkt)
         s.src_mac = pkt->eth.src.p;
         s.dst_mac = pkt->eth.dst.p;
     }
-    reasm_segment(r, &s);
+    *seg = s;
+    return true;
+}
+
+void reasm_packet(struct reasm *r, const struct packet *pkt)
+{
+    struct reasm_seg s;
+    if (reasm_seg_of(pkt, &s))
+        reasm_segment(r, &s);
 }
 
 void reasm_expire(struct reasm *r, uint64_t now_us)
@@ -597,7 +420,7 @@ void reasm_flush(struct reasm *r)
 void reasm_ignore(struct reasm *r, struct reasm_conn *c, int dir)
 {
     (void)r;
-    c->dir[dir].ignore = true; /* the buffer is freed at the next segment or the end */
+    c->dir[dir].s.ignore = true; /* the buffer is freed at the next segment or the end */
 }
 
 void reasm_free(struct reasm *r)

@@ -24,6 +24,11 @@
  * connection picked up mid-stream, the side with the higher port, or
  * the first sender on a tie), direction 1 the server.
  *
+ * The ordering of each direction (out-of-order buffer, overlaps, gaps,
+ * the per-direction cap) is the stream layer of reasm_stream.h, which
+ * the device monitor also uses on its own flow table; this engine adds
+ * the connection table, TCP flags, the engine-wide memcap and expiry.
+ *
  * Policy on overlaps: first data wins.  A byte already delivered or
  * already buffered is never replaced by a later segment covering the
  * same sequence number; differing later bytes are counted as
@@ -48,17 +53,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct packet;
+#include "reasm_stream.h"
 
-enum reasm_end {
-    REASM_END_FIN,      /* both directions finished */
-    REASM_END_RST,      /* reset */
-    REASM_END_IDLE,     /* idle timeout (packet time) */
-    REASM_END_EVICTED,  /* memory cap: least recently seen connection ended */
-    REASM_END_REUSED,   /* a new SYN on the same addresses and ports */
-    REASM_END_FLUSH,    /* end of capture */
-    REASM_END_COUNT
-};
+struct packet;
 
 const char *reasm_end_name(enum reasm_end r);
 
@@ -83,21 +80,15 @@ struct reasm_seg {
     const uint8_t *src_mac, *dst_mac; /* 6 bytes each, or NULL */
 };
 
-struct reasm_seg_buf; /* an out-of-order segment (reasm.c) */
-
+/* One direction: its bytes in order (the stream layer, reasm_stream.h)
+ * and the TCP state around them. */
 struct reasm_dir {
-    bool started;            /* next_seq is known */
+    struct reasm_stream s;   /* next_seq, out-of-order segments, delivered, gap_bytes */
     bool fin;                /* FIN seen; fin_seq is the sequence number after the last byte */
     bool done;               /* every byte up to the FIN delivered */
-    bool ignore;             /* the analyzer wants no more data of this direction */
     bool syn;                /* a SYN was seen; isn is its sequence number */
     uint32_t isn;
-    uint32_t next_seq;       /* sequence number of the next byte to deliver */
     uint32_t fin_seq;
-    uint64_t delivered;      /* bytes delivered */
-    uint64_t gap_bytes;      /* bytes declared lost */
-    uint32_t buffered;       /* out-of-order bytes held */
-    struct reasm_seg_buf *ooo; /* out-of-order segments, sorted, not overlapping */
 };
 
 struct reasm_conn {
@@ -129,24 +120,6 @@ struct reasm_conf {
     uint64_t idle_us;        /* end a connection after this much packet time without a segment */
 };
 
-struct reasm_stats {
-    uint64_t segments;        /* TCP segments fed */
-    uint64_t connections;     /* connections created */
-    uint64_t midstream;       /* of those, picked up without a SYN */
-    uint64_t ended[REASM_END_COUNT];
-    uint64_t bytes;           /* bytes delivered */
-    uint64_t retrans_bytes;   /* payload bytes already delivered or buffered (dropped) */
-    uint64_t overlap_conflicts; /* of those, bytes that differed from the first copy */
-    uint64_t ooo_segments;    /* segments buffered out of order */
-    uint64_t gaps, gap_bytes; /* holes declared lost */
-    uint64_t memcap_gaps;     /* of those, declared because a direction's buffer was full */
-    uint64_t alloc_failures;  /* segments dropped: out of memory */
-    uint64_t ignored_bytes;   /* bytes of directions the analyzer stopped (not buffered) */
-    uint64_t peak_memory;     /* highest memory in use */
-    uint64_t memory;          /* in use now */
-    uint64_t active;          /* connections open now */
-};
-
 struct reasm;
 
 /* NULL when out of memory. */
@@ -158,6 +131,10 @@ void reasm_free(struct reasm *r);
 /* Feed the TCP segment of a decoded packet (other packets are ignored). */
 void reasm_packet(struct reasm *r, const struct packet *pkt);
 void reasm_segment(struct reasm *r, const struct reasm_seg *s);
+
+/* The TCP segment of a decoded packet (pointers into it); false for
+ * packets without a well-formed, whole TCP header. */
+bool reasm_seg_of(const struct packet *pkt, struct reasm_seg *seg);
 
 /* End connections idle since before now_us - idle_us (packet time); also
  * done from reasm_segment() as packet time advances. */
@@ -171,11 +148,5 @@ void reasm_flush(struct reasm *r);
 void reasm_ignore(struct reasm *r, struct reasm_conn *c, int dir);
 
 const struct reasm_stats *reasm_stats(const struct reasm *r);
-
-/* Serial-number comparison (RFC 1982) of 32-bit sequence numbers. */
-static inline int32_t seq_diff(uint32_t a, uint32_t b)
-{
-    return (int32_t)(a - b);
-}
 
 #endif
