@@ -382,6 +382,8 @@ static void monitor_report(struct sink *s, struct report *r)
     report_u64(r, "flows_evicted", c.evicted);
     report_u64(r, "tcp_gaps", c.tcp_gaps);
     report_u64(r, "tcp_gap_bytes", c.tcp_gap_bytes);
+    report_u64(r, "fingerprint_segments_reordered", c.stream_ooo_segments);
+    report_u64(r, "fingerprint_stream_gaps", c.stream_gaps);
     report_u64(r, "fingerprints", c.fingerprints);
     report_u64(r, "devices", m->book.set.count);
     report_section(r, "rows_stored");

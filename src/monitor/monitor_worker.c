@@ -440,23 +440,27 @@ static enum flow_list tcp_list(struct flow *f, const struct packet *pkt, unsigne
     return FLOW_LIST_TCP;
 }
 
+/* seq: the flow's TCP sequence space before this packet (collect.h). */
 static void collect(struct monitor_worker *w, struct flow *f, const struct packet *pkt,
-                    unsigned dir)
+                    unsigned dir, const struct collect_seq *seq)
 {
     if (f->collector) {
         collect_packet(f->collector, pkt, dir);
+        if (collect_abandoned(f->collector))
+            drop_collector(w, f); /* its first bytes identified nothing */
         return;
     }
     if (f->detected || f->packets > FP_CANDIDATE_PACKETS)
         return;
-    enum fp_kind kind = collect_candidate(pkt);
-    if (kind == FP_NONE)
+    bool pending;
+    enum fp_kind kind = collect_candidate(pkt, seq, dir, &pending);
+    if (kind == FP_NONE && !pending)
         return;
     if (!take_collector(w, f)) {
         w->c.collectors_skipped++;
         return;
     }
-    collect_start(f->collector, kind, pkt, dir);
+    collect_start(f->collector, kind, pkt, dir, seq, &w->streams);
 }
 
 static void classify(struct monitor_worker *w, struct flow *f, const struct packet *pkt)
@@ -518,6 +522,7 @@ void monitor_packet(struct monitor_worker *w, const struct packet *pkt)
         f->last_seen = pkt->timestamp;
     learn_macs(f, pkt, dir);
     f->seen_dir[dir] = true;
+    struct collect_seq seq = {{f->seq_known[0], f->seq_known[1]}, {f->next_seq[0], f->next_seq[1]}};
     if (packet_has(pkt, LAYER_TCP) && !(pkt->tcp.flags & TCP_RST))
         tcp_sequence(w, f, pkt, dir);
     if (pkt->timestamp - f->device_touch >= DEVICE_TOUCH_US && pkt->timestamp > f->device_touch) {
@@ -526,7 +531,7 @@ void monitor_packet(struct monitor_worker *w, const struct packet *pkt)
     }
     flow_table_touch(w->flows, f, tcp_list(f, pkt, dir));
     if (!f->fingerprinted)
-        collect(w, f, pkt, dir);
+        collect(w, f, pkt, dir, &seq);
     classify(w, f, pkt);
     maybe_fingerprint(w, f);
 }
@@ -553,6 +558,8 @@ static void snapshot_one(void *arg, const struct flow *f)
 void monitor_publish(struct monitor_worker *w)
 {
     w->c.flows_active = flow_table_count(w->flows);
+    w->c.stream_ooo_segments = w->streams.ooo_segments;
+    w->c.stream_gaps = w->streams.memcap_gaps;
     const uint64_t *src = (const uint64_t *)&w->c;
     for (size_t i = 0; i < sizeof w->c / sizeof(uint64_t); i++)
         atomic_store_explicit(&w->pub[i], src[i], memory_order_relaxed);

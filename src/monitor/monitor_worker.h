@@ -22,6 +22,7 @@
 
 #include "../decode/packet.h"
 #include "../store/batch.h"
+#include "../stream/reasm_stream.h"
 #include "classify.h"
 #include "devices.h"
 #include "flow_table.h"
@@ -46,6 +47,8 @@ struct monitor_counters {
     uint64_t packets, flows_total, flows_active, evicted, fingerprints;
     uint64_t collectors_skipped, rows_lost, ndpi_alloc_failed;
     uint64_t tcp_gaps, tcp_gap_bytes; /* over all flows: segments past a hole, bytes missing */
+    uint64_t stream_ooo_segments; /* fingerprint inputs: TCP segments held until earlier bytes came */
+    uint64_t stream_gaps;         /* of those streams, holes given up on (out-of-order cap reached) */
 };
 
 struct monitor_worker {
@@ -60,6 +63,7 @@ struct monitor_worker {
     bool flow_log;               /* rows of the flows table */
     struct batch *batch;         /* rows go here (NULL: the writer failed; rows are lost) */
     struct monitor_counters c;   /* the worker's own */
+    struct reasm_stats streams;  /* collectors' TCP streams (src/stream/reasm_stream.h) */
     _Atomic uint64_t pub[sizeof(struct monitor_counters) / sizeof(uint64_t)]; /* published */
     pthread_mutex_t snap_lock;
     struct flow_view snap[MONITOR_SNAPSHOT_MAX];

@@ -2,7 +2,8 @@
  * fuzz_monitor.c - libFuzzer harness for the bytes the device monitor
  * and the control socket read from outside: the control command parser,
  * TLS hello reassembly and parsing (JA3/JA3S/SNI), HTTP request heads and
- * SSH banners, and the in-order stream prefix that feeds them.
+ * SSH banners, and the stream layer (src/stream/reasm_stream.h) that
+ * puts their segments in order.
  *
  * Input: one selector byte, then the data.  Checked besides memory
  * safety: a parsed command's fields are in their documented ranges; the
@@ -19,7 +20,7 @@
 
 #include "control/protocol.h"
 #include "monitor/cleartext.h"
-#include "monitor/stream_prefix.h"
+#include "stream/reasm_stream.h"
 #include "monitor/tls_hello.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -116,22 +117,53 @@ static void fuzz_cleartext(const uint8_t *d, size_t n)
     }
 }
 
-/* Segments: 2-byte length, 4-byte sequence offset, then the bytes. */
-static void fuzz_prefix(const uint8_t *d, size_t n)
+/* What a fuzzed stream delivered. */
+struct delivered {
+    uint64_t bytes, gaps;
+};
+
+static void on_data(void *user, const uint8_t *p, size_t n, uint64_t ts)
 {
-    struct stream_prefix s = {.max = 4096};
-    size_t total = 0;
+    struct delivered *d = user;
+    (void)ts;
+    require(n > 0 && p != NULL);
+    d->bytes += n;
+}
+
+static void on_gap(void *user, uint64_t n)
+{
+    struct delivered *d = user;
+    d->gaps += n;
+}
+
+/* Segments: 2-byte length, 4-byte sequence number, then the bytes.
+ * Checked: the caps hold, every byte up to next_seq was delivered or
+ * declared a gap exactly once, and the memory count returns to 0. */
+static void fuzz_stream(const uint8_t *d, size_t n)
+{
+    struct reasm_stats st = {0};
+    struct reasm_stream_env e = {.cap = 4096, .max_segs = 8, .st = &st, .data = on_data,
+                                 .gap = on_gap};
+    struct reasm_stream s = {0};
+    struct delivered got = {0};
+    uint32_t first = 0;
     while (n >= 6) {
         size_t len = (size_t)d[0] << 8 | d[1];
         uint32_t seq = (uint32_t)d[2] << 24 | (uint32_t)d[3] << 16 | (uint32_t)d[4] << 8 | d[5];
         d += 6, n -= 6;
         if (len > n)
             len = n;
-        total += stream_prefix_add(&s, seq, d, len);
-        require(s.len == total && s.len <= s.max);
+        if (!s.started)
+            first = seq;
+        reasm_stream_add(&e, &got, &s, seq, d, (uint32_t)len, 0, 0);
+        require(s.buffered <= e.cap && s.nsegs <= 2 * e.max_segs + 1); /* one segment may fill many holes */
+        require((uint32_t)(got.bytes + got.gaps) == s.next_seq - first);
         d += len, n -= len;
     }
-    stream_prefix_free(&s);
+    reasm_stream_flush(&e, &got, &s);
+    require(s.ooo == NULL && s.buffered == 0 && st.memory == 0);
+    require(got.bytes == s.delivered && got.gaps == s.gap_bytes);
+    reasm_stream_free(&e, &s);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -144,7 +176,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     case 0: fuzz_command(d, n); break;
     case 1: fuzz_tls(d, n); break;
     case 2: fuzz_cleartext(d, n); break;
-    default: fuzz_prefix(d, n); break;
+    default: fuzz_stream(d, n); break;
     }
     return 0;
 }

@@ -9,7 +9,11 @@
 #   5. with ../shared: per-flow protocol against ndpiReader 4.2 on the nDPI
 #      corpus (ndpidiff.py, allow-list ndpi-allow.txt, report
 #      docs/ndpi-agreement.md) and TLS/SSH/QUIC inputs against nDPI's
-#      (ja3diff.py).
+#      (ja3diff.py);
+#   6. with ../shared and tshark: SNI, JA3 and DNS-over-TCP names read from
+#      TCP streams against tshark's, on the captures whose ClientHellos span
+#      segments, also replayed reversed and with a retransmission
+#      (tcpinputs.py).
 source "$(dirname "$0")/lib.sh"
 here="$SRC_DIR/tests/integration"
 sample="$SRC_DIR/sample/sample.pcap"
@@ -137,5 +141,27 @@ SSH-2.0-OpenSSH_5.3|SSH-2.0-OpenSSH_5.6" \
   capture_file "$SHARED/pcaps/dev/ndpi/tests_cfgs_default_pcap_quic-29.pcap"
   check "QUIC fingerprint (SNI from nDPI)" "QUIC|SZYN5YgOjGh0NBcPZHZgW4/krrmihjLHmVzzuoMdl2M|localhost" \
     "$(sql "$WORK/c/fingerprint.sqlite" "SELECT DISTINCT protocol, fingerprint, query FROM fingerprint")"
+fi
+
+# ---- 6. inputs read from TCP streams against tshark ------------------------
+# the corpus's ClientHellos over several segments (tshark -Y 'tls.handshake.type
+# == 1 && tcp.segments') and its DNS over TCP (tcp port 53 with data)
+dev="$SHARED/pcaps/dev"
+streams=(arkime/tests_pcap_tls-split-client-hello.pcap ndpi/tests_cfgs_default_pcap_codm.pcap
+         ndpi/tests_cfgs_default_pcap_dingtalk.pcap ndpi/tests_cfgs_default_pcap_gaijin_mobile_mixed.pcap
+         ndpi/tests_cfgs_default_pcap_tls_with_huge_ch.pcapng arkime/tests_pcap_dns-tcp.pcap
+         arkime/tests_pcap_arkime_synthetic.pcap ndpi/tests_cfgs_default_pcap_dns_fragmented.pcap
+         ndpi/tests_cfgs_default_pcap_portable_executable.pcap tcpdump/tests_dns_tcp.pcap)
+if ! command -v tshark > /dev/null || [ ! -d "$dev" ]; then
+  echo "skip: tshark or $dev is absent: TCP stream inputs not compared"
+else
+  mkdir -p "$WORK/tcp"
+  if python3 "$here/tcpinputs.py" --netsift "$NETSIFT" --shuffle --work "$WORK/tcp" \
+       "${streams[@]/#/$dev/}" > "$WORK/tcp.txt" 2>&1; then
+    pass
+  else
+    cat "$WORK/tcp.txt"; fail "SNI/JA3/DNS names read from TCP streams differ from tshark's"
+  fi
+  tail -1 "$WORK/tcp.txt"
 fi
 finish

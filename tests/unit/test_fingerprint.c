@@ -4,6 +4,11 @@
  * hellos, GREASE left out, records split), HTTP, SSH, DHCP, QUIC, and
  * the normalisation every input goes through (escaping, lower case,
  * cutting at fixed lengths without splitting a character or escape).
+ * The collector (monitor/collect.c) on hand-built TCP segments: a
+ * ClientHello over three segments in every order, with an overlapping
+ * retransmission of different bytes (first data wins), a lost segment,
+ * and DNS over TCP with two messages in a segment and a message over two
+ * segments that arrive reversed.
  * Expected hashes were computed independently (Python hashlib).
  */
 #include <setjmp.h>
@@ -15,11 +20,11 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <pcap/dlt.h>
 
 #include "monitor/cleartext.h"
 #include "monitor/collect.h"
 #include "monitor/fingerprint.h"
-#include "monitor/stream_prefix.h"
 #include "monitor/tls_hello.h"
 #include "pktbuild.h"
 
@@ -193,14 +198,6 @@ static void tls_hello_in_many_records_and_segments(void **state)
     assert_int_equal(tls_first_handshake(rec.d, rec.len, msg, sizeof msg, &len), TLS_DONE);
     assert_int_equal(tls_parse_client_hello(msg, len, &ch), 0);
     assert_string_equal(ch.ja3, JA3_EXAMPLE);
-
-    /* the same bytes through a stream prefix, out of order: a gap fails */
-    struct stream_prefix sp = {.max = 64};
-    assert_int_equal(stream_prefix_add(&sp, 1000, rec.d, 10), 10);
-    assert_int_equal(stream_prefix_add(&sp, 1005, rec.d + 5, 10), 5); /* overlap */
-    assert_int_equal(stream_prefix_add(&sp, 1030, rec.d + 30, 10), 0); /* gap */
-    assert_true(sp.failed);
-    stream_prefix_free(&sp);
 }
 
 static void tls_rejects_what_is_not_a_hello(void **state)
@@ -215,6 +212,203 @@ static void tls_rejects_what_is_not_a_hello(void **state)
     assert_int_equal(tls_first_handshake(huge, sizeof huge, msg, sizeof msg, &len), TLS_BAD);
     const uint8_t cut[] = {0x01, 0x00, 0x00, 0x10, 0x03, 0x03};
     assert_int_equal(tls_parse_client_hello(cut, sizeof cut, &ch), -1);
+}
+
+/* ---- the collector on TCP segments ------------------------------------ */
+
+#define CLI_ISN 0xfffffe00u /* the client's stream wraps around 2^32 */
+#define SRV_ISN 0x10000000u
+
+/* A flow as the monitor sees it (monitor_worker.c): a collector started
+ * by the first packet that calls for one, and what the flow knew of its
+ * sequence space before each packet. */
+struct tflow {
+    struct collector c;
+    bool started;
+    struct collect_seq seq;
+    struct reasm_stats st;
+    uint16_t port[2]; /* direction 0's source port, direction 1's */
+};
+
+static void tflow_init(struct tflow *f, uint16_t client_port, uint16_t server_port)
+{
+    memset(f, 0, sizeof *f);
+    f->port[0] = client_port;
+    f->port[1] = server_port;
+}
+
+static void tseg(struct tflow *f, unsigned dir, uint8_t flags, uint32_t seq, const void *p,
+                 size_t n)
+{
+    struct pb b;
+    struct layout lay;
+    struct packet pkt;
+    build_tcp4(&b, f->port[dir], f->port[dir ^ 1], flags, NULL, NULL, p, n, &lay);
+    set_be16(&b, lay.l4 + 4, (uint16_t)(seq >> 16));
+    set_be16(&b, lay.l4 + 6, (uint16_t)seq);
+    uint8_t *d = decode_pb(&pkt, DLT_EN10MB, &b, b.len);
+    if (f->started) {
+        collect_packet(&f->c, &pkt, dir);
+    } else {
+        bool pending;
+        enum fp_kind k = collect_candidate(&pkt, &f->seq, dir, &pending);
+        if (k != FP_NONE || pending) {
+            collect_start(&f->c, k, &pkt, dir, &f->seq, &f->st);
+            f->started = true;
+        }
+    }
+    uint32_t end = seq + (uint32_t)n + ((flags & 0x02) ? 1 : 0);
+    if (!f->seq.known[dir] || (int32_t)(end - f->seq.next[dir]) > 0)
+        f->seq.next[dir] = end;
+    f->seq.known[dir] = true;
+    free(d);
+}
+
+/* SYN, SYN-ACK, ACK. */
+static void handshake(struct tflow *f)
+{
+    tseg(f, 0, 0x02, CLI_ISN - 1, NULL, 0);
+    tseg(f, 1, 0x12, SRV_ISN - 1, NULL, 0);
+    tseg(f, 0, 0x10, CLI_ISN, NULL, 0);
+}
+
+/* The ClientHello (in records of 100 bytes) over three segments sent in
+ * `order` (1-based piece numbers; 0 ends); the ServerHello over two
+ * segments, reversed.  Then the collector must hold SNI, JA3, JA3S. */
+static void hello_in_order(const int *order, bool garbage_retransmission)
+{
+    struct pb m, ch, sh;
+    client_hello(&m);
+    records(&ch, &m, 100);
+    server_hello(&m);
+    records(&sh, &m, 4096);
+    size_t cut[4] = {0, ch.len / 3, 2 * ch.len / 3, ch.len};
+    struct tflow f;
+    tflow_init(&f, 40000, 443);
+    handshake(&f);
+    for (const int *o = order; *o; o++) {
+        int i = *o - 1;
+        tseg(&f, 0, 0x18, CLI_ISN + (uint32_t)cut[i], ch.d + cut[i], cut[i + 1] - cut[i]);
+        assert_false(collect_complete(&f.c) && o[1]); /* not before the last piece */
+    }
+    if (garbage_retransmission) {
+        /* piece 2 again from 10 bytes into piece 1 to 10 bytes into
+         * piece 3, those 20 bytes different: piece 1's were delivered,
+         * piece 3's buffered, and the first copy wins */
+        uint8_t again[PB_MAX];
+        size_t from = cut[1] - 10, n = cut[2] + 10 - from;
+        memcpy(again, ch.d + from, n);
+        memset(again, 0xee, 10);
+        memset(again + n - 10, 0xee, 10);
+        tseg(&f, 0, 0x18, CLI_ISN + (uint32_t)from, again, n);
+        assert_int_equal(f.st.retrans_bytes, 20);
+        assert_int_equal(f.st.overlap_conflicts, 10);
+    }
+    assert_true(f.started);
+    assert_int_equal(f.c.kind, FP_TLS);
+    size_t half = sh.len / 2;
+    tseg(&f, 1, 0x18, SRV_ISN + (uint32_t)half, sh.d + half, sh.len - half);
+    tseg(&f, 1, 0x18, SRV_ISN, sh.d, half);
+    assert_true(collect_complete(&f.c));
+    struct fingerprint fp;
+    assert_true(collect_fingerprint(&f.c, &fp));
+    assert_string_equal(fp.query, "www.example.com");
+    assert_string_equal(fp.ja3, JA3_EXAMPLE);
+    assert_non_null(strstr(fp.input, JA3S_EXAMPLE));
+    collect_free(&f.c);
+    assert_int_equal(f.st.memory, 0); /* every held segment freed */
+}
+
+static void collector_hello_over_segments_in_any_order(void **state)
+{
+    (void)state;
+    static const int in_order[] = {1, 2, 3, 0}, reversed[] = {3, 2, 1, 0}, mixed[] = {1, 3, 2, 0};
+    static const int retrans[] = {1, 3, 0};
+    hello_in_order(in_order, false);
+    hello_in_order(reversed, false);
+    hello_in_order(mixed, false);
+    hello_in_order(retrans, true); /* 1, 3, then 2 retransmitted over part of 1 */
+}
+
+static void collector_gives_up_on_a_lost_segment(void **state)
+{
+    (void)state;
+    struct pb m, ch;
+    client_hello(&m);
+    records(&ch, &m, 100);
+    struct tflow f;
+    tflow_init(&f, 40000, 443);
+    handshake(&f);
+    size_t third = ch.len / 3;
+    tseg(&f, 0, 0x18, CLI_ISN, ch.d, third);
+    tseg(&f, 0, 0x18, CLI_ISN + 2 * (uint32_t)third, ch.d + 2 * third, ch.len - 2 * third);
+    assert_false(collect_complete(&f.c));
+    assert_true(f.c.dir[0].rs.buffered > 0); /* the third piece is held */
+    struct fingerprint fp;
+    assert_false(collect_fingerprint(&f.c, &fp)); /* the hello never became whole */
+    collect_free(&f.c);
+    assert_int_equal(f.st.memory, 0);
+}
+
+/* A DNS query for `name` ("www.example.com") with a 2-byte length prefix;
+ * qdcount 0 gives a message without a question. */
+static void dns_tcp_message(struct pb *b, const char *name, uint16_t qdcount)
+{
+    struct pb msg;
+    pb_init(&msg);
+    put_hex(&msg, "1234 0100");
+    put_be16(&msg, qdcount);
+    put_hex(&msg, "0000 0000 0000");
+    for (const char *l = name; qdcount && *l;) {
+        const char *dot = strchr(l, '.');
+        size_t n = dot ? (size_t)(dot - l) : strlen(l);
+        put_u8(&msg, (uint8_t)n);
+        put_bytes(&msg, l, n);
+        l += n + (dot ? 1 : 0);
+    }
+    if (qdcount)
+        put_hex(&msg, "00 0001 0001");
+    put_be16(b, (uint16_t)msg.len);
+    put_bytes(b, msg.d, msg.len);
+}
+
+static void collector_dns_over_tcp(void **state)
+{
+    (void)state;
+    struct fingerprint fp;
+    struct tflow f;
+    struct pb s;
+    /* two messages in one segment: the first without a question */
+    pb_init(&s);
+    dns_tcp_message(&s, "", 0);
+    dns_tcp_message(&s, "Second.Example.org", 1);
+    tflow_init(&f, 40000, 53);
+    handshake(&f);
+    tseg(&f, 0, 0x18, CLI_ISN, s.d, s.len);
+    assert_true(f.c.dns_tcp);
+    assert_true(collect_complete(&f.c));
+    assert_true(collect_fingerprint(&f.c, &fp));
+    assert_string_equal(fp.query, "second.example.org");
+    collect_free(&f.c);
+
+    /* one message over two segments (cut inside its length field, then
+     * inside the name), the later one first, the server's answer before
+     * them: only the client's direction is read */
+    pb_init(&s);
+    dns_tcp_message(&s, "split.example.net", 1);
+    dns_tcp_message(&s, "later.example.net", 1);
+    tflow_init(&f, 40000, 53);
+    handshake(&f);
+    tseg(&f, 1, 0x18, SRV_ISN, s.d, s.len); /* as if the server sent queries: ignored */
+    tseg(&f, 0, 0x18, CLI_ISN + 20, s.d + 20, s.len - 20);
+    tseg(&f, 0, 0x18, CLI_ISN + 1, s.d + 1, 19);
+    assert_false(collect_complete(&f.c));
+    tseg(&f, 0, 0x18, CLI_ISN, s.d, 1);
+    assert_true(collect_complete(&f.c));
+    assert_true(collect_fingerprint(&f.c, &fp));
+    assert_string_equal(fp.query, "split.example.net");
+    collect_free(&f.c);
+    assert_int_equal(f.st.memory, 0);
 }
 
 /* ---- HTTP, SSH, DHCP, QUIC ------------------------------------------ */
@@ -307,6 +501,9 @@ int main(void)
         cmocka_unit_test(tls_ja3_sni_ja3s),
         cmocka_unit_test(tls_hello_in_many_records_and_segments),
         cmocka_unit_test(tls_rejects_what_is_not_a_hello),
+        cmocka_unit_test(collector_hello_over_segments_in_any_order),
+        cmocka_unit_test(collector_gives_up_on_a_lost_segment),
+        cmocka_unit_test(collector_dns_over_tcp),
         cmocka_unit_test(http_host_and_user_agent),
         cmocka_unit_test(ssh_banners),
         cmocka_unit_test(dhcp_parameter_list_and_vendor_class),
