@@ -65,6 +65,8 @@ struct flow {
     uint8_t mac[2][6];
     uint32_t ndpi_packets;  /* packets given to nDPI (its packet limits count these) */
     bool seq_known[2];      /* TCP: next_seq[dir] is set */
+    uint8_t seq_sure;       /* TCP: bit per direction: next_seq[dir] came from a SYN, FIN or
+                               data (a pure ACK may be a keep-alive one byte behind) */
     uint32_t next_seq[2];   /* TCP: sequence number after the highest byte seen, per direction */
     uint32_t tcp_gaps;      /* TCP: segments that began beyond next_seq (lost or reordered) */
     uint64_t tcp_gap_bytes; /* TCP: bytes skipped by those segments */

@@ -411,6 +411,8 @@ static void tcp_sequence(struct monitor_worker *w, struct flow *f, const struct 
     uint32_t seq = pkt->tcp.seq;
     uint32_t end = seq + (uint32_t)seg + ((pkt->tcp.flags & TCP_SYN) ? 1 : 0) +
                    ((pkt->tcp.flags & TCP_FIN) ? 1 : 0);
+    if (seg > 0 || (pkt->tcp.flags & (TCP_SYN | TCP_FIN)))
+        f->seq_sure |= (uint8_t)(1u << dir);
     if (!f->seq_known[dir]) {
         f->seq_known[dir] = true;
         f->next_seq[dir] = end;
@@ -522,7 +524,10 @@ void monitor_packet(struct monitor_worker *w, const struct packet *pkt)
         f->last_seen = pkt->timestamp;
     learn_macs(f, pkt, dir);
     f->seen_dir[dir] = true;
-    struct collect_seq seq = {{f->seq_known[0], f->seq_known[1]}, {f->next_seq[0], f->next_seq[1]}};
+    /* where each TCP direction stands before this packet, for the collector:
+     * only what a SYN, FIN or data told (a keep-alive sits one byte behind) */
+    struct collect_seq seq = {{f->seq_sure & 1, f->seq_sure >> 1 & 1},
+                              {f->next_seq[0], f->next_seq[1]}};
     if (packet_has(pkt, LAYER_TCP) && !(pkt->tcp.flags & TCP_RST))
         tcp_sequence(w, f, pkt, dir);
     if (pkt->timestamp - f->device_touch >= DEVICE_TOUCH_US && pkt->timestamp > f->device_touch) {

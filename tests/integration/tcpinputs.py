@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """tcpinputs.py - fingerprint inputs the monitor reads from TCP streams
 against tshark's: the first ClientHello's SNI and JA3 of every TLS
-connection and the first query name of every DNS-over-TCP connection.
+connection, the Host of HTTP requests and the first query name of every
+DNS-over-TCP connection.
 
 tshark (an independent decoder with its own TCP reassembly) gives, per
 connection, tls.handshake.extensions_server_name / tls.handshake.ja3 of
-each ClientHello and dns.qry.name of each query; netsift's flows table
-(--flow-log) gives fingerprint_input ("sni\\nja4\\nja3s"), ja3 and query.
+each ClientHello, http.host of each request (of the RFC 9110 methods the
+monitor reads) and dns.qry.name of each
+query; netsift's flows table (--flow-log) gives fingerprint_input
+("sni\\nja4\\nja3s", "host\\nuser-agent"), ja3 and query.
 Every connection tshark has a value for must have a netsift row with the
 same value, and every netsift value must be one of tshark's for that
 connection (names compared lower-cased, tshark's "<Root>" as ".").
@@ -33,7 +36,9 @@ import tempfile
 
 FIELDS = ["ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport",
           "tls.handshake.type", "tls.handshake.extensions_server_name", "tls.handshake.ja3",
-          "dns.flags.response", "dns.qry.name", "tcp.segment"]
+          "dns.flags.response", "dns.qry.name", "http.host", "http.request.method", "tcp.segment"]
+# the request methods netsift's monitor reads (src/monitor/cleartext.c): RFC 9110's
+METHODS = {"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "CONNECT", "PATCH", "TRACE"}
 
 
 def ip(text):
@@ -52,7 +57,8 @@ def tshark(path):
     """{connection: {"sni": set, "ja3": set, "dns": set}}, and the frame
     numbers of segments that carried a value spanning several."""
     out = subprocess.run(["tshark", "-r", path, "-n", "-Y",
-                          "tcp && (tls.handshake.type == 1 || (dns && dns.flags.response == 0))",
+                          "tcp && (tls.handshake.type == 1 || (dns && dns.flags.response == 0) "
+                          "|| http.request)",
                           "-T", "fields", "-E", "occurrence=a"] +
                          [x for f in FIELDS for x in ("-e", f)],
                          capture_output=True, text=True, errors="replace").stdout
@@ -63,10 +69,13 @@ def tshark(path):
         if not src or not dst:
             continue
         c = conns.setdefault(key(first(src), v["tcp.srcport"], first(dst), v["tcp.dstport"]),
-                             {"sni": set(), "ja3": set(), "dns": set()})
+                             {"sni": set(), "ja3": set(), "dns": set(), "http": set()})
         if "1" in v["tls.handshake.type"].split(","):
             c["sni"].add(first(v["tls.handshake.extensions_server_name"]).lower())
             c["ja3"].add(first(v["tls.handshake.ja3"]))
+        elif v["http.host"]:
+            if first(v["http.request.method"]) in METHODS:
+                c["http"].add(first(v["http.host"]).lower())
         elif v["dns.qry.name"]:
             name = first(v["dns.qry.name"]).lower()
             c["dns"].add("." if name == "<root>" else name)
@@ -77,7 +86,8 @@ def tshark(path):
 
 
 def netsift(binary, path):
-    """{connection: {"sni": str, "ja3": str, "dns": str}} for TCP flows with a fingerprint."""
+    """{connection: [{"sni": str, "ja3": str} or {"dns": str} or {"http": str}]} for TCP
+    flows with a fingerprint."""
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run([binary, "capture", "-q", "-r", path, "--db-path", tmp, "--no-db-write",
                         "--workers", "1", "--control", "none", "--flow-log"], capture_output=True)
@@ -96,6 +106,8 @@ def netsift(binary, path):
             got.setdefault(k, []).append({"sni": inp.split("\n")[0], "ja3": ja3})
         elif ap == 53 or bp == 53:
             got.setdefault(k, []).append({"dns": query or ""})
+        elif len(inp.split("\n")) == 2 and not inp.startswith("SSH-"):
+            got.setdefault(k, []).append({"http": inp.split("\n")[0]})
     return got
 
 
@@ -104,7 +116,7 @@ def compare(name, want, got):
     checked = bad = 0
     for k, w in want.items():
         rows = got.get(k, [])
-        for field in ("sni", "ja3", "dns"):
+        for field in ("sni", "ja3", "dns", "http"):
             if not w[field]:
                 continue
             ours = [r[field] for r in rows if field in r]
