@@ -14,6 +14,7 @@
 #include "tls_hello.h"
 
 #define TCP_SYN 0x02
+#define TCP_ACK 0x10
 
 /* The kind of TCP collector a stream's first bytes call for, or FP_NONE. */
 static enum fp_kind content_kind(const uint8_t *p, size_t n)
@@ -289,11 +290,18 @@ void collect_start(struct collector *c, enum fp_kind kind, const struct packet *
     }
     set_limits(c);
     /* where each direction begins: this packet's data starts its stream
-     * unless bytes before it are known to be missing still */
+     * unless bytes before it are known to be missing still; the other
+     * direction at the byte this packet acknowledges (several SYN-ACKs of
+     * different sequence numbers leave only that one sure), else after
+     * what the flow saw of it */
     uint32_t first = pkt->tcp.seq + ((pkt->tcp.flags & TCP_SYN) ? 1 : 0);
     for (unsigned i = 0; i < 2; i++) {
         if (i == dir && !(seq && seq->known[i] && seq_diff(first, seq->next[i]) > 0))
             dir_start(&c->dir[i], first);
+        else if (i == dir)
+            dir_start(&c->dir[i], seq->next[i]);
+        else if (pkt->tcp.flags & TCP_ACK)
+            dir_start(&c->dir[i], pkt->tcp.ack_seq);
         else if (seq && seq->known[i])
             dir_start(&c->dir[i], seq->next[i]);
     }

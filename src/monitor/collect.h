@@ -17,7 +17,8 @@
  * retransmitted is read whole (first data wins).  When a direction's
  * first data arrives before the bytes preceding it (its start is known
  * from the SYN or an earlier segment), the collector holds it until they
- * come and decides its kind from the first bytes (pending).  Memory per
+ * come and decides its kind from the first bytes (pending).  The other
+ * direction begins at the byte the starting packet acknowledges.  Memory per
  * direction stays under the prefix maximum of its kind (TLS_HANDSHAKE_MAX
  * + 64, HTTP_HEAD_MAX, SSH_BANNER_MAX): bytes beyond it are never kept,
  * and at most COLLECT_OOO_SEGS segments are held out of order.  DNS over

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """tcpinputs.py - fingerprint inputs the monitor reads from TCP streams
-against tshark's: the first ClientHello's SNI and JA3 of every TLS
-connection, the Host of HTTP requests and the first query name of every
+against tshark's: the first ClientHello's SNI and JA3 and the first
+ServerHello's JA3S of every TLS connection, the Host of HTTP requests (of
+the RFC 9110 methods the monitor reads) and the first query name of every
 DNS-over-TCP connection.
 
-tshark (an independent decoder with its own TCP reassembly) gives, per
-connection, tls.handshake.extensions_server_name / tls.handshake.ja3 of
-each ClientHello, http.host of each request (of the RFC 9110 methods the
-monitor reads) and dns.qry.name of each
-query; netsift's flows table (--flow-log) gives fingerprint_input
-("sni\\nja4\\nja3s", "host\\nuser-agent"), ja3 and query.
+tshark (an independent decoder with its own TCP reassembly, out-of-order
+segments included) gives, per connection,
+tls.handshake.extensions_server_name / tls.handshake.ja3 of each
+ClientHello, tls.handshake.ja3s of each ServerHello, http.host of each
+request and dns.qry.name of each query; netsift's flows table
+(--flow-log) gives fingerprint_input ("sni\\nja4\\nja3s",
+"host\\nuser-agent"), ja3 and query.
 Every connection tshark has a value for must have a netsift row with the
 same value, and every netsift value must be one of tshark's for that
 connection (names compared lower-cased, tshark's "<Root>" as ".").
@@ -36,6 +38,7 @@ import tempfile
 
 FIELDS = ["ip.src", "ipv6.src", "tcp.srcport", "ip.dst", "ipv6.dst", "tcp.dstport",
           "tls.handshake.type", "tls.handshake.extensions_server_name", "tls.handshake.ja3",
+          "tls.handshake.ja3s",
           "dns.flags.response", "dns.qry.name", "http.host", "http.request.method", "tcp.segment"]
 # the request methods netsift's monitor reads (src/monitor/cleartext.c): RFC 9110's
 METHODS = {"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "CONNECT", "PATCH", "TRACE"}
@@ -56,8 +59,9 @@ def first(v):
 def tshark(path):
     """{connection: {"sni": set, "ja3": set, "dns": set}}, and the frame
     numbers of segments that carried a value spanning several."""
-    out = subprocess.run(["tshark", "-r", path, "-n", "-Y",
-                          "tcp && (tls.handshake.type == 1 || (dns && dns.flags.response == 0) "
+    out = subprocess.run(["tshark", "-r", path, "-n", "-o", "tcp.reassemble_out_of_order:TRUE", "-Y",
+                          "tcp && (tls.handshake.type == 1 || tls.handshake.type == 2 || "
+                          "(dns && dns.flags.response == 0) "
                           "|| http.request)",
                           "-T", "fields", "-E", "occurrence=a"] +
                          [x for f in FIELDS for x in ("-e", f)],
@@ -69,10 +73,13 @@ def tshark(path):
         if not src or not dst:
             continue
         c = conns.setdefault(key(first(src), v["tcp.srcport"], first(dst), v["tcp.dstport"]),
-                             {"sni": set(), "ja3": set(), "dns": set(), "http": set()})
+                             {"sni": set(), "ja3": set(), "ja3s": set(), "dns": set(),
+                              "http": set()})
         if "1" in v["tls.handshake.type"].split(","):
             c["sni"].add(first(v["tls.handshake.extensions_server_name"]).lower())
             c["ja3"].add(first(v["tls.handshake.ja3"]))
+        if "2" in v["tls.handshake.type"].split(","):
+            c["ja3s"].add(first(v["tls.handshake.ja3s"]))
         elif v["http.host"]:
             if first(v["http.request.method"]) in METHODS:
                 c["http"].add(first(v["http.host"]).lower())
@@ -103,7 +110,10 @@ def netsift(binary, path):
     for a, ap, b, bp, inp, ja3, query, proto in rows:
         k = key(a, ap, b, bp)
         if ja3:
-            got.setdefault(k, []).append({"sni": inp.split("\n")[0], "ja3": ja3})
+            parts = inp.split("\n")
+            got.setdefault(k, []).append({"sni": parts[0], "ja3": ja3})
+            if len(parts) == 3 and parts[2]:
+                got[k][-1]["ja3s"] = parts[2]
         elif ap == 53 or bp == 53:
             got.setdefault(k, []).append({"dns": query or ""})
         elif len(inp.split("\n")) == 2 and not inp.startswith("SSH-"):
@@ -116,7 +126,7 @@ def compare(name, want, got):
     checked = bad = 0
     for k, w in want.items():
         rows = got.get(k, [])
-        for field in ("sni", "ja3", "dns", "http"):
+        for field in ("sni", "ja3", "ja3s", "dns", "http"):
             if not w[field]:
                 continue
             ours = [r[field] for r in rows if field in r]

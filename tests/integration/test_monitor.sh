@@ -10,9 +10,9 @@
 #      corpus (ndpidiff.py, allow-list ndpi-allow.txt, report
 #      docs/ndpi-agreement.md) and TLS/SSH/QUIC inputs against nDPI's
 #      (ja3diff.py);
-#   6. with ../shared and tshark: SNI, JA3 and DNS-over-TCP names read from
-#      TCP streams against tshark's, on the captures whose ClientHellos span
-#      segments, also replayed reversed and with a retransmission
+#   6. with ../shared and tshark: SNI, JA3, JA3S, HTTP Host and DNS-over-TCP
+#      names read from TCP streams against tshark's, on the captures whose
+#      hellos span segments, also replayed reversed and with a retransmission
 #      (tcpinputs.py).
 source "$(dirname "$0")/lib.sh"
 here="$SRC_DIR/tests/integration"
@@ -145,13 +145,17 @@ fi
 
 # ---- 6. inputs read from TCP streams against tshark ------------------------
 # the corpus's ClientHellos over several segments (tshark -Y 'tls.handshake.type
-# == 1 && tcp.segments') and its DNS over TCP (tcp port 53 with data)
+# == 1 && tcp.segments'), its DNS over TCP (tcp port 53 with data), HTTP after
+# keep-alive ACKs (anyconnect-vpn), ServerHellos out of order or retransmitted
+# (teams, viber) and SYN-ACKs of different sequence numbers
 dev="$SHARED/pcaps/dev"
 streams=(arkime/tests_pcap_tls-split-client-hello.pcap ndpi/tests_cfgs_default_pcap_codm.pcap
          ndpi/tests_cfgs_default_pcap_dingtalk.pcap ndpi/tests_cfgs_default_pcap_gaijin_mobile_mixed.pcap
          ndpi/tests_cfgs_default_pcap_tls_with_huge_ch.pcapng arkime/tests_pcap_dns-tcp.pcap
          arkime/tests_pcap_arkime_synthetic.pcap ndpi/tests_cfgs_default_pcap_dns_fragmented.pcap
-         ndpi/tests_cfgs_default_pcap_portable_executable.pcap tcpdump/tests_dns_tcp.pcap)
+         ndpi/tests_cfgs_default_pcap_portable_executable.pcap tcpdump/tests_dns_tcp.pcap
+         ndpi/tests_cfgs_default_pcap_anyconnect-vpn.pcap ndpi/tests_cfgs_default_pcap_teams.pcap
+         ndpi/tests_cfgs_default_pcap_viber.pcap ndpi/tests_cfgs_default_pcap_tls_multiple_synack_different_seq.pcapng)
 if ! command -v tshark > /dev/null || [ ! -d "$dev" ]; then
   echo "skip: tshark or $dev is absent: TCP stream inputs not compared"
 else
@@ -160,7 +164,7 @@ else
        "${streams[@]/#/$dev/}" > "$WORK/tcp.txt" 2>&1; then
     pass
   else
-    cat "$WORK/tcp.txt"; fail "SNI/JA3/DNS names read from TCP streams differ from tshark's"
+    cat "$WORK/tcp.txt"; fail "SNI/JA3/JA3S/Host/DNS names read from TCP streams differ from tshark's"
   fi
   tail -1 "$WORK/tcp.txt"
 fi

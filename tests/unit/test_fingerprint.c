@@ -244,8 +244,11 @@ static void tseg(struct tflow *f, unsigned dir, uint8_t flags, uint32_t seq, con
     struct layout lay;
     struct packet pkt;
     build_tcp4(&b, f->port[dir], f->port[dir ^ 1], flags, NULL, NULL, p, n, &lay);
+    uint32_t ack = f->seq.next[dir ^ 1]; /* everything the other side sent */
     set_be16(&b, lay.l4 + 4, (uint16_t)(seq >> 16));
     set_be16(&b, lay.l4 + 6, (uint16_t)seq);
+    set_be16(&b, lay.l4 + 8, (uint16_t)(ack >> 16));
+    set_be16(&b, lay.l4 + 10, (uint16_t)ack);
     uint8_t *d = decode_pb(&pkt, DLT_EN10MB, &b, b.len);
     if (f->started) {
         collect_packet(&f->c, &pkt, dir);
