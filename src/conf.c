@@ -142,6 +142,10 @@ static const struct option_def options[] = {
      "Out-of-order bytes buffered per connection direction (default 4M); beyond it the missing bytes are declared a gap."},
     {"stream_idle_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(stream_idle_timeout), UINT32_MAX, "DURATION",
      "End a TCP connection after DURATION of packet time without a segment (default 300)."},
+    {"defrag_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(defrag_memcap), 1ull << 40, "SIZE",
+     "Memory for IPv4 fragments waiting for the rest of their datagram (default 16M), used when streams are reassembled (--http, --extract-files, --streams); when full, the oldest incomplete datagrams are dropped."},
+    {"defrag_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(defrag_timeout), UINT32_MAX, "DURATION",
+     "Drop an IPv4 datagram still incomplete DURATION of packet time after its first fragment (default 60)."},
     {"queue_drop", NULL, NULL, 0, OPT_BOOL, FIELD(queue_drop), 0, NULL,
      "Lossy mode: when a worker falls behind and its queue is full, drop the frame (counted as queue_dropped in the summary and STATS) instead of making the reader wait (default off: back-pressure, so a live capture loses packets in the kernel ring instead, counted as kernel drops)."},
     {"queue_size", NULL, NULL, 0, OPT_SIZE, FIELD(queue_size), 1ull << 30, "SIZE",
@@ -178,6 +182,8 @@ void conf_defaults(struct netsift_conf *c)
     c->stream_memcap = 64ull << 20;
     c->stream_conn_memcap = 4ull << 20;
     c->stream_idle_timeout = 300;
+    c->defrag_memcap = 16ull << 20;
+    c->defrag_timeout = 60;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)

@@ -68,6 +68,8 @@ struct netsift_conf {
     uint64_t stream_memcap;    /* bytes of reassembly state, all workers */
     uint64_t stream_conn_memcap; /* out-of-order bytes buffered per direction */
     uint64_t stream_idle_timeout; /* seconds of packet time */
+    uint64_t defrag_memcap;    /* bytes of IPv4 fragments in flight (capture/defrag.h) */
+    uint64_t defrag_timeout;   /* seconds of packet time to complete a datagram */
 
     /* database sync to PostgreSQL (src/sync/; with db_sync, db_sync_address
      * and db_sync_port above).  Empty strings: libpq's defaults (PG*
