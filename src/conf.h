@@ -143,6 +143,13 @@ int conf_parse_duration(const char *text, uint64_t *out);
 /* A boolean: 1/true/yes/on or 0/false/no/off, any case.  0, or -1. */
 int conf_parse_bool(const char *text, bool *out);
 
+/* The page cache, MiB, of one of the capture's databases: --cache-mib is
+ * the budget of all of them together.  The raw store's index (--file-write)
+ * and the monitor's database each take at most 16 MiB of it, headers.sqlite
+ * the rest (at least a quarter of the budget). */
+enum conf_database { CONF_DB_HEADERS, CONF_DB_RAW_INDEX, CONF_DB_MONITOR };
+unsigned conf_cache_mib(const struct netsift_conf *c, enum conf_database db);
+
 /* Leading and trailing white space removed in place; returns the start. */
 char *conf_trim(char *s);
 

@@ -355,8 +355,10 @@ int capture_main(int argc, char **argv)
     }
     cap->conf = &conf;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    /* default: a worker per core, less one for the database writer threads */
-    cap->nworkers = conf.workers ? conf.workers : (unsigned)(cores > 2 ? cores - 1 : 1);
+    /* default: a worker per core (on 2 cores, everything at once, monitoring and
+     * audit records are faster with 2 workers; headers alone with 1: bench/README.md) */
+    cap->nworkers = conf.workers ? conf.workers
+                                 : (unsigned)(cores < 1 ? 1 : cores > 64 ? 64 : cores);
     int rc = source_open(&cap->src, &conf, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "netsift capture: %s\n", err);

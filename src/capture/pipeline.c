@@ -14,7 +14,7 @@
 #include "../util/progress.h"
 #include "ring.h"
 
-#define RING_BYTES (16u << 20)
+#define RING_BYTES (4u << 20)
 #define TICK_EVERY_PACKETS 4096
 /* Set in a ring record's number: a datagram rebuilt from fragments, for
  * the sinks that want datagrams only (frame numbers stay below 2^63). */
@@ -206,7 +206,7 @@ static void dispatch(struct pipeline *pl, uint64_t number, uint64_t ts, uint32_t
     if (full)
         pl->queue_dropped++;
     else
-        pl->oversize++; /* cannot happen below RING_BYTES / 2 = 8 MiB per frame */
+        pl->oversize++; /* cannot happen below RING_BYTES / 2 = 2 MiB per frame */
 }
 
 void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t length,

@@ -45,7 +45,7 @@ struct pipeline_conf {
     int linktype;
     uint32_t tick_interval_ms;  /* 0: 1000 */
     bool reader_may_block;      /* a pipe or FIFO: the reader may wait inside libpcap */
-    size_t queue_bytes;         /* each worker's ring (0: 16 MiB) */
+    size_t queue_bytes;         /* each worker's ring (0: 4 MiB) */
     bool queue_drop;            /* drop a frame at a full ring instead of waiting */
     uint64_t defrag_memcap;     /* bytes for IPv4 fragments in flight */
     uint64_t defrag_timeout_us; /* packet time a datagram may take to complete */
