@@ -225,6 +225,7 @@ static void print_summary(struct capture *cap)
         report_u64(&r, "evicted", c->defrag.evicted);
         report_u64(&r, "incomplete", c->defrag.incomplete);
         report_u64(&r, "peak_memory", c->defrag.peak_memory);
+        report_u64(&r, "queue_dropped", c->defrag.queue_dropped);
         report_end_section(&r);
     }
     struct pcap_stat ps;

@@ -40,6 +40,8 @@ struct defrag_stats {
     uint64_t evicted;         /* datagrams dropped incomplete: memory cap */
     uint64_t incomplete;      /* datagrams still incomplete when the capture ended */
     uint64_t peak_memory;     /* bytes */
+    uint64_t queue_dropped;   /* rebuilt, then dropped at a full worker queue (--queue-drop;
+                                 counted by the pipeline) */
 };
 
 struct defrag;

@@ -44,6 +44,7 @@ struct pipeline {
     bool queue_drop;   /* drop a frame when its ring is full instead of waiting */
     uint64_t queue_dropped;
     struct defrag *defrag; /* NULL when no sink wants datagrams */
+    uint64_t datagrams_dropped; /* rebuilt datagrams a full ring refused (--queue-drop) */
     bool reader_decodes;   /* the reader decodes each frame (flow hash, fragments) */
     struct packet scratch; /* reader: decoded for the flow hash and fragments */
     struct worker workers[];
@@ -192,21 +193,17 @@ struct pipeline *pipeline_start(const struct pipeline_conf *pc, struct sink *sin
 }
 
 /* Reader: copy a frame into the ring of the worker owning its flow (the
- * flow of pl->scratch, when the reader decodes). */
-static void dispatch(struct pipeline *pl, uint64_t number, uint64_t ts, uint32_t caplen,
-                     uint32_t length, const uint8_t *data)
+ * flow of pl->scratch, when the reader decodes).  False when the frame was
+ * dropped: its ring was full (--queue-drop), or it can never fit. */
+static bool dispatch(struct pipeline *pl, uint64_t number, uint64_t ts, uint32_t caplen,
+                     uint32_t length, const uint8_t *data, bool *full)
 {
     struct worker *w = &pl->workers[0];
     if (pl->nworkers > 1)
         w = &pl->workers[packet_flow_hash(&pl->scratch) % pl->nworkers];
-    bool full = false;
-    if (pl->queue_drop ? ring_try_push(&w->ring, number, ts, caplen, length, data, &full)
-                       : ring_push(&w->ring, number, ts, caplen, length, data))
-        return;
-    if (full)
-        pl->queue_dropped++;
-    else
-        pl->oversize++; /* cannot happen below RING_BYTES / 2 = 2 MiB per frame */
+    *full = false;
+    return pl->queue_drop ? ring_try_push(&w->ring, number, ts, caplen, length, data, full)
+                          : ring_push(&w->ring, number, ts, caplen, length, data);
 }
 
 void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t length,
@@ -220,7 +217,13 @@ void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t
     } else {
         if (pl->reader_decodes)
             decode_packet(&pl->scratch, pl->linktype, data, caplen, length, ts);
-        dispatch(pl, pl->packets, ts, caplen, length, data);
+        bool full;
+        if (!dispatch(pl, pl->packets, ts, caplen, length, data, &full)) {
+            if (full)
+                pl->queue_dropped++;
+            else
+                pl->oversize++; /* cannot happen below RING_BYTES / 2 = 2 MiB per frame */
+        }
     }
     const uint8_t *frame;
     uint32_t len;
@@ -234,7 +237,9 @@ void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t
     }
     if (pl->nworkers > 1)
         decode_packet(&pl->scratch, pl->linktype, frame, len, len, ts);
-    dispatch(pl, pl->packets | DATAGRAM_BIT, ts, len, len, frame);
+    bool full;
+    if (!dispatch(pl, pl->packets | DATAGRAM_BIT, ts, len, len, frame, &full))
+        pl->datagrams_dropped++; /* not a captured frame: not a queue drop */
 }
 
 void pipeline_tick(struct pipeline *pl, uint64_t now_us)
@@ -282,6 +287,8 @@ void pipeline_stop(struct pipeline *pl, struct decode_counters *c)
         c->queue_dropped += pl->queue_dropped;
     }
     defrag_free(pl->defrag, c ? &c->defrag : NULL);
+    if (c)
+        c->defrag.queue_dropped = pl->datagrams_dropped;
     if (pl->inline_worker)
         tick(&pl->workers[0], monotonic_us());
     free(pl);
