@@ -59,7 +59,7 @@ static const struct option_def options[] = {
     {"process_interval", NULL, NULL, 0, OPT_UINT, FIELD(process_interval), 3600000, "MS",
      "Commit stored rows at least every MS milliseconds (default 1000)."},
     {"workers", NULL, NULL, 'w', OPT_UINT, FIELD(workers), 64, "N",
-     "Decoding threads; each flow stays on one (default 0: one per core less one for the database writer, at least 1). 1 decodes on the reading thread."},
+     "Decoding threads; each flow stays on one (default 0: one per core). 1 decodes on the reading thread, which is fastest for headers alone on 2 cores."},
     {"db_write", NULL, NULL, 0, OPT_BOOL, FIELD(db_write), 0, NULL,
      "Store decoded headers in DB_PATH/headers.sqlite (default on; --no-db-write: no headers.sqlite; the device monitor still runs unless --no-monitor)."},
     {"db_path", NULL, NULL, 'd', OPT_STR, FIELD(db_path), 0, "DIR",
@@ -67,7 +67,7 @@ static const struct option_def options[] = {
     {"batch_rows", NULL, NULL, 0, OPT_UINT, FIELD(batch_rows), 10000000, "N",
      "Rows per database transaction (default 100000); a batch is also committed every process_interval."},
     {"cache_mib", NULL, NULL, 0, OPT_UINT, FIELD(cache_mib), 65536, "MIB",
-     "SQLite page cache of the writer, MiB (default 64)."},
+     "SQLite page cache of all the databases together, MiB (default 64): the raw store's index and the monitor's database take up to 16 each, headers.sqlite the rest."},
     {"synchronous", "db-synchronous", NULL, 0, OPT_STR, FIELD(synchronous), 0, "MODE",
      "SQLite synchronous mode: off, normal (default) or full. WAL mode is always on."},
     {"file_write", NULL, NULL, 0, OPT_BOOL, FIELD(file_write), 0, NULL,
@@ -142,10 +142,14 @@ static const struct option_def options[] = {
      "Out-of-order bytes buffered per connection direction (default 4M); beyond it the missing bytes are declared a gap."},
     {"stream_idle_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(stream_idle_timeout), UINT32_MAX, "DURATION",
      "End a TCP connection after DURATION of packet time without a segment (default 300)."},
+    {"defrag_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(defrag_memcap), 1ull << 40, "SIZE",
+     "Memory for IPv4 fragments waiting for the rest of their datagram (default 16M), used when streams are reassembled (--http, --extract-files, --streams); when full, the oldest incomplete datagrams are dropped."},
+    {"defrag_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(defrag_timeout), UINT32_MAX, "DURATION",
+     "Drop an IPv4 datagram still incomplete DURATION of packet time after its first fragment (default 60)."},
     {"queue_drop", NULL, NULL, 0, OPT_BOOL, FIELD(queue_drop), 0, NULL,
      "Lossy mode: when a worker falls behind and its queue is full, drop the frame (counted as queue_dropped in the summary and STATS) instead of making the reader wait (default off: back-pressure, so a live capture loses packets in the kernel ring instead, counted as kernel drops)."},
     {"queue_size", NULL, NULL, 0, OPT_SIZE, FIELD(queue_size), 1ull << 30, "SIZE",
-     "Bytes of each worker's queue of captured frames (default 16M, at least 256K; used with more than one worker, or when reading a pipe)."},
+     "Bytes of each worker's queue of captured frames (default 4M, at least 256K; used with more than one worker, or when reading a pipe)."},
     {"community_id_seed", NULL, NULL, 0, OPT_UINT, FIELD(community_id_seed), 65535, "N",
      "Seed (0-65535, default 0) of the Community ID v1 flow hash stored in the community_id columns; use the seed your Zeek/Suricata sensors use. See docs/interop.md."},
 };
@@ -169,7 +173,7 @@ void conf_defaults(struct netsift_conf *c)
     c->max_flows = 262144;
     snprintf(c->synchronous, sizeof c->synchronous, "normal");
     c->pcap_rotate_size = 64ull << 20;
-    c->queue_size = 16ull << 20;
+    c->queue_size = 4ull << 20;
     c->pcap_rotate_time = 300;
     c->audit_compression = 1;
     c->audit_max_flows = 65536;
@@ -178,6 +182,8 @@ void conf_defaults(struct netsift_conf *c)
     c->stream_memcap = 64ull << 20;
     c->stream_conn_memcap = 4ull << 20;
     c->stream_idle_timeout = 300;
+    c->defrag_memcap = 16ull << 20;
+    c->defrag_timeout = 60;
 }
 
 static void fail(char *err, size_t errlen, const char *fmt, ...)
@@ -614,4 +620,15 @@ void conf_print_capture_usage(FILE *f)
             "    netsift capture -i eth0 -d /var/lib/netsift 'udp port 53 or port 67'\n"
             "    netsift capture -c /etc/netsift.conf --count 100000 --json\n"
             "    netsift capture -r trace.pcap --no-db-write --no-monitor --audit /tmp/audit\n");
+}
+
+unsigned conf_cache_mib(const struct netsift_conf *c, enum conf_database db)
+{
+    const unsigned side = 16;
+    unsigned side_cache = c->cache_mib < side ? c->cache_mib : side;
+    if (db != CONF_DB_HEADERS)
+        return side_cache;
+    unsigned others = (c->file_write ? side_cache : 0) + (c->monitor ? side_cache : 0);
+    unsigned rest = c->cache_mib > others ? c->cache_mib - others : 0;
+    return rest > c->cache_mib / 4 ? rest : c->cache_mib / 4;
 }

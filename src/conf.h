@@ -68,6 +68,8 @@ struct netsift_conf {
     uint64_t stream_memcap;    /* bytes of reassembly state, all workers */
     uint64_t stream_conn_memcap; /* out-of-order bytes buffered per direction */
     uint64_t stream_idle_timeout; /* seconds of packet time */
+    uint64_t defrag_memcap;    /* bytes of IPv4 fragments in flight (capture/defrag.h) */
+    uint64_t defrag_timeout;   /* seconds of packet time to complete a datagram */
 
     /* database sync to PostgreSQL (src/sync/; with db_sync, db_sync_address
      * and db_sync_port above).  Empty strings: libpq's defaults (PG*
@@ -140,6 +142,13 @@ int conf_parse_duration(const char *text, uint64_t *out);
 
 /* A boolean: 1/true/yes/on or 0/false/no/off, any case.  0, or -1. */
 int conf_parse_bool(const char *text, bool *out);
+
+/* The page cache, MiB, of one of the capture's databases: --cache-mib is
+ * the budget of all of them together.  The raw store's index (--file-write)
+ * and the monitor's database each take at most 16 MiB of it, headers.sqlite
+ * the rest (at least a quarter of the budget). */
+enum conf_database { CONF_DB_HEADERS, CONF_DB_RAW_INDEX, CONF_DB_MONITOR };
+unsigned conf_cache_mib(const struct netsift_conf *c, enum conf_database db);
 
 /* Leading and trailing white space removed in place; returns the start. */
 char *conf_trim(char *s);

@@ -214,6 +214,20 @@ static void print_summary(struct capture *cap)
     report_u64(&r, "payload_not_decoded", c->not_decoded);
     report_u64(&r, "queue_full_waits", c->queue_full_waits);
     report_u64(&r, "queue_dropped", c->queue_dropped);
+    if (c->defrag.fragments) {
+        report_section(&r, "defrag");
+        report_u64(&r, "fragments", c->defrag.fragments);
+        report_u64(&r, "datagrams", c->defrag.datagrams);
+        report_u64(&r, "overlap_bytes", c->defrag.overlap_bytes);
+        report_u64(&r, "overlap_conflicts", c->defrag.overlap_conflicts);
+        report_u64(&r, "bad_fragments", c->defrag.bad_fragments);
+        report_u64(&r, "timed_out", c->defrag.timed_out);
+        report_u64(&r, "evicted", c->defrag.evicted);
+        report_u64(&r, "incomplete", c->defrag.incomplete);
+        report_u64(&r, "peak_memory", c->defrag.peak_memory);
+        report_u64(&r, "queue_dropped", c->defrag.queue_dropped);
+        report_end_section(&r);
+    }
     struct pcap_stat ps;
     if (cap->src.live && cap->src.pcap && pcap_stats(cap->src.pcap, &ps) == 0) {
         report_section(&r, "kernel");
@@ -342,8 +356,10 @@ int capture_main(int argc, char **argv)
     }
     cap->conf = &conf;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    /* default: a worker per core, less one for the database writer threads */
-    cap->nworkers = conf.workers ? conf.workers : (unsigned)(cores > 2 ? cores - 1 : 1);
+    /* default: a worker per core (on 2 cores, everything at once, monitoring and
+     * audit records are faster with 2 workers; headers alone with 1: bench/README.md) */
+    cap->nworkers = conf.workers ? conf.workers
+                                 : (unsigned)(cores < 1 ? 1 : cores > 64 ? 64 : cores);
     int rc = source_open(&cap->src, &conf, err, sizeof err);
     if (rc != 0) {
         fprintf(stderr, "netsift capture: %s\n", err);
@@ -370,10 +386,17 @@ int capture_main(int argc, char **argv)
         fprintf(stderr, "netsift capture: warning: link type %s is not decoded; packets are counted as unknown\n",
                 pcap_datalink_val_to_name(cap->src.linktype) ? pcap_datalink_val_to_name(cap->src.linktype)
                                                              : "?");
-    cap->pipeline = pipeline_start(cap->nworkers, cap->src.linktype, cap->sinks, cap->nsinks,
-                                   conf.process_interval, cap->src.may_block, (size_t)conf.queue_size,
-                                   conf.queue_drop, err,
-                                   sizeof err);
+    struct pipeline_conf pc = {
+        .nworkers = cap->nworkers,
+        .linktype = cap->src.linktype,
+        .tick_interval_ms = conf.process_interval,
+        .reader_may_block = cap->src.may_block,
+        .queue_bytes = (size_t)conf.queue_size,
+        .queue_drop = conf.queue_drop,
+        .defrag_memcap = conf.defrag_memcap,
+        .defrag_timeout_us = conf.defrag_timeout * 1000000ull,
+    };
+    cap->pipeline = pipeline_start(&pc, cap->sinks, cap->nsinks, err, sizeof err);
     if (!cap->pipeline) {
         fprintf(stderr, "netsift capture: %s\n", err);
         destroy_sinks(cap);

@@ -14,8 +14,11 @@
 #include "../util/progress.h"
 #include "ring.h"
 
-#define RING_BYTES (16u << 20)
+#define RING_BYTES (4u << 20)
 #define TICK_EVERY_PACKETS 4096
+/* Set in a ring record's number: a datagram rebuilt from fragments, for
+ * the sinks that want datagrams only (frame numbers stay below 2^63). */
+#define DATAGRAM_BIT (1ull << 63)
 
 struct worker {
     struct pipeline *pl;
@@ -40,7 +43,10 @@ struct pipeline {
     uint64_t oversize; /* frames too large for a ring (never, with libpcap's limits) */
     bool queue_drop;   /* drop a frame when its ring is full instead of waiting */
     uint64_t queue_dropped;
-    struct packet scratch; /* reader: decoded only for the flow hash */
+    struct defrag *defrag; /* NULL when no sink wants datagrams */
+    uint64_t datagrams_dropped; /* rebuilt datagrams a full ring refused (--queue-drop) */
+    bool reader_decodes;   /* the reader decodes each frame (flow hash, fragments) */
+    struct packet scratch; /* reader: decoded for the flow hash and fragments */
     struct worker workers[];
 };
 
@@ -64,16 +70,21 @@ static void count(struct decode_counters *c, const struct packet *pkt)
     c->not_decoded += pkt->not_decoded;
 }
 
-/* Decode one frame on worker w and give it to every sink. */
+/* Decode one frame on worker w and give it to every sink, or, for a
+ * rebuilt datagram (number has DATAGRAM_BIT), to the sinks that want
+ * datagrams; a datagram is not a captured frame and is not counted. */
 static void process(struct worker *w, uint64_t number, uint64_t ts, uint32_t caplen,
                     uint32_t length, const uint8_t *data)
 {
     struct pipeline *pl = w->pl;
+    bool datagram = (number & DATAGRAM_BIT) != 0;
     decode_packet(&w->pkt, pl->linktype, data, caplen, length, ts);
-    w->pkt.number = number;
-    count(&w->counters, &w->pkt);
+    w->pkt.number = number & ~DATAGRAM_BIT;
+    if (!datagram)
+        count(&w->counters, &w->pkt);
     for (size_t i = 0; i < pl->nsinks; i++)
-        pl->sinks[i].ops->packet(&pl->sinks[i], w->index, &w->pkt);
+        if (!datagram || pl->sinks[i].ops->datagrams)
+            pl->sinks[i].ops->packet(&pl->sinks[i], w->index, &w->pkt);
 }
 
 static _Atomic uint64_t live_truncated, live_malformed, live_queue_waits, live_queue_dropped;
@@ -131,25 +142,34 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *sinks,
-                                size_t nsinks, uint32_t tick_interval_ms, bool reader_may_block,
-                                size_t queue_bytes, bool queue_drop, char *err, size_t errlen)
+struct pipeline *pipeline_start(const struct pipeline_conf *pc, struct sink *sinks, size_t nsinks,
+                                char *err, size_t errlen)
 {
-    if (nworkers == 0)
-        nworkers = 1;
+    unsigned nworkers = pc->nworkers ? pc->nworkers : 1;
     struct pipeline *pl = calloc(1, sizeof *pl + nworkers * sizeof(struct worker));
     if (!pl) {
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
     pl->nworkers = nworkers;
-    pl->queue_drop = queue_drop;
+    pl->queue_drop = pc->queue_drop;
     /* a reader that may wait inside libpcap (a pipe) cannot also tick */
-    pl->inline_worker = nworkers == 1 && !reader_may_block;
-    pl->linktype = linktype;
+    pl->inline_worker = nworkers == 1 && !pc->reader_may_block;
+    pl->linktype = pc->linktype;
     pl->sinks = sinks;
     pl->nsinks = nsinks;
-    pl->tick_interval_us = (uint64_t)(tick_interval_ms ? tick_interval_ms : 1000) * 1000;
+    pl->tick_interval_us = (uint64_t)(pc->tick_interval_ms ? pc->tick_interval_ms : 1000) * 1000;
+    for (size_t i = 0; i < nsinks; i++) {
+        if (!sinks[i].ops->datagrams || pl->defrag)
+            continue;
+        pl->defrag = defrag_new(pc->defrag_memcap, pc->defrag_timeout_us);
+        if (!pl->defrag) {
+            snprintf(err, errlen, "out of memory");
+            free(pl);
+            return NULL;
+        }
+    }
+    pl->reader_decodes = !pl->inline_worker && (nworkers > 1 || pl->defrag);
     uint64_t now = monotonic_us();
     for (unsigned i = 0; i < nworkers; i++) {
         struct worker *w = &pl->workers[i];
@@ -161,7 +181,7 @@ struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *si
         return pl; /* the reader thread does the work */
     for (unsigned i = 0; i < nworkers; i++) {
         struct worker *w = &pl->workers[i];
-        if (ring_init(&w->ring, queue_bytes ? queue_bytes : RING_BYTES) != 0 ||
+        if (ring_init(&w->ring, pc->queue_bytes ? pc->queue_bytes : RING_BYTES) != 0 ||
             pthread_create(&w->thread, NULL, worker_main, w) != 0) {
             snprintf(err, errlen, "cannot start worker %u", i);
             pipeline_stop(pl, NULL);
@@ -172,27 +192,54 @@ struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *si
     return pl;
 }
 
+/* Reader: copy a frame into the ring of the worker owning its flow (the
+ * flow of pl->scratch, when the reader decodes).  False when the frame was
+ * dropped: its ring was full (--queue-drop), or it can never fit. */
+static bool dispatch(struct pipeline *pl, uint64_t number, uint64_t ts, uint32_t caplen,
+                     uint32_t length, const uint8_t *data, bool *full)
+{
+    struct worker *w = &pl->workers[0];
+    if (pl->nworkers > 1)
+        w = &pl->workers[packet_flow_hash(&pl->scratch) % pl->nworkers];
+    *full = false;
+    return pl->queue_drop ? ring_try_push(&w->ring, number, ts, caplen, length, data, full)
+                          : ring_push(&w->ring, number, ts, caplen, length, data);
+}
+
 void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t length,
                      const uint8_t *data)
 {
     pl->packets++;
+    const struct packet *decoded = &pl->scratch;
     if (pl->inline_worker) {
         process(&pl->workers[0], pl->packets, ts, caplen, length, data);
+        decoded = &pl->workers[0].pkt;
+    } else {
+        if (pl->reader_decodes)
+            decode_packet(&pl->scratch, pl->linktype, data, caplen, length, ts);
+        bool full;
+        if (!dispatch(pl, pl->packets, ts, caplen, length, data, &full)) {
+            if (full)
+                pl->queue_dropped++;
+            else
+                pl->oversize++; /* cannot happen below RING_BYTES / 2 = 2 MiB per frame */
+        }
+    }
+    const uint8_t *frame;
+    uint32_t len;
+    if (!pl->defrag || !packet_is_ip4_fragment(decoded) ||
+        !defrag_packet(pl->defrag, decoded, &frame, &len))
+        return;
+    /* the datagram's last fragment completed it: it follows that fragment */
+    if (pl->inline_worker) {
+        process(&pl->workers[0], pl->packets | DATAGRAM_BIT, ts, len, len, frame);
         return;
     }
-    struct worker *w = &pl->workers[0];
-    if (pl->nworkers > 1) {
-        decode_packet(&pl->scratch, pl->linktype, data, caplen, length, ts);
-        w = &pl->workers[packet_flow_hash(&pl->scratch) % pl->nworkers];
-    }
-    bool full = false;
-    if (pl->queue_drop ? ring_try_push(&w->ring, pl->packets, ts, caplen, length, data, &full)
-                       : ring_push(&w->ring, pl->packets, ts, caplen, length, data))
-        return;
-    if (full)
-        pl->queue_dropped++;
-    else
-        pl->oversize++; /* cannot happen below RING_BYTES / 2 = 8 MiB per frame */
+    if (pl->nworkers > 1)
+        decode_packet(&pl->scratch, pl->linktype, frame, len, len, ts);
+    bool full;
+    if (!dispatch(pl, pl->packets | DATAGRAM_BIT, ts, len, len, frame, &full))
+        pl->datagrams_dropped++; /* not a captured frame: not a queue drop */
 }
 
 void pipeline_tick(struct pipeline *pl, uint64_t now_us)
@@ -239,6 +286,9 @@ void pipeline_stop(struct pipeline *pl, struct decode_counters *c)
         c->not_decoded += pl->oversize;
         c->queue_dropped += pl->queue_dropped;
     }
+    defrag_free(pl->defrag, c ? &c->defrag : NULL);
+    if (c)
+        c->defrag.queue_dropped = pl->datagrams_dropped;
     if (pl->inline_worker)
         tick(&pl->workers[0], monotonic_us());
     free(pl);

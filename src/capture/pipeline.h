@@ -17,6 +17,7 @@
 
 #include "../decode/packet.h"
 #include "../sink/sink.h"
+#include "defrag.h"
 
 /* What the decoder saw, summed over workers. */
 struct decode_counters {
@@ -26,6 +27,7 @@ struct decode_counters {
     uint64_t queue_full_waits; /* frames the reader held back while a worker's ring was full
                                   (back-pressure: nothing is dropped between reader and workers) */
     uint64_t queue_dropped;    /* --queue-drop: frames dropped because a worker's ring was full */
+    struct defrag_stats defrag; /* IPv4 fragment reassembly (reader side) */
 };
 
 /* Figures of the running pipeline for STATS, published by each worker when
@@ -37,15 +39,28 @@ void pipeline_live(struct pipeline_live *out);
 
 struct pipeline;
 
-/* Start nworkers (>= 1) over the given open sinks.  One worker runs on
- * the reader's thread unless reader_may_block (a pipe or FIFO, where the
- * reader waits inside libpcap and could not tick the sinks).  Each worker's
- * ring holds queue_bytes (0: 16 MiB).  With
- * queue_drop, a frame whose worker's ring is full is dropped and counted
- * instead of making the reader wait.  NULL on failure. */
-struct pipeline *pipeline_start(unsigned nworkers, int linktype, struct sink *sinks,
-                                size_t nsinks, uint32_t tick_interval_ms, bool reader_may_block,
-                                size_t queue_bytes, bool queue_drop, char *err, size_t errlen);
+/* How the pipeline runs. */
+struct pipeline_conf {
+    unsigned nworkers;          /* >= 1 */
+    int linktype;
+    uint32_t tick_interval_ms;  /* 0: 1000 */
+    bool reader_may_block;      /* a pipe or FIFO: the reader may wait inside libpcap */
+    size_t queue_bytes;         /* each worker's ring (0: 4 MiB) */
+    bool queue_drop;            /* drop a frame at a full ring instead of waiting */
+    uint64_t defrag_memcap;     /* bytes for IPv4 fragments in flight */
+    uint64_t defrag_timeout_us; /* packet time a datagram may take to complete */
+};
+
+/* Start the workers over the given open sinks.  One worker runs on the
+ * reader's thread unless reader_may_block (the reader could not tick the
+ * sinks while libpcap waits for input).  With queue_drop, a frame whose
+ * worker's ring is full is dropped and counted instead of making the
+ * reader wait.  When a sink wants datagrams (sink_ops.datagrams), the
+ * reader reassembles IPv4 fragments (defrag.h) and hands each rebuilt
+ * datagram, after its last fragment, to those sinks only, on the worker
+ * owning its flow.  NULL on failure. */
+struct pipeline *pipeline_start(const struct pipeline_conf *pc, struct sink *sinks, size_t nsinks,
+                                char *err, size_t errlen);
 
 /* One captured frame (called on the reader thread). */
 void pipeline_packet(struct pipeline *pl, uint64_t timestamp_us, uint32_t caplen,

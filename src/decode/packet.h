@@ -178,6 +178,13 @@ static inline bool packet_has(const struct packet *pkt, enum layer l)
     return (pkt->layers >> l) & 1u;
 }
 
+/* True when the packet is an IPv4 fragment (more fragments follow, or it
+ * has an offset); the pipeline reassembles those (capture/defrag.h). */
+static inline bool packet_is_ip4_fragment(const struct packet *pkt)
+{
+    return packet_has(pkt, LAYER_IP4) && (pkt->ip4.off & 0x3fff) != 0;
+}
+
 /*
  * Decode one captured frame of the given pcap link type.  data must hold
  * caplen bytes and stay valid as long as pkt is used.

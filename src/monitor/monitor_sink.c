@@ -264,7 +264,7 @@ static int monitor_open(struct sink *s, const struct netsift_conf *conf, unsigne
     snprintf(m->db_file, sizeof m->db_file, "%s/fingerprint.sqlite", conf->db_path);
     struct writer_opts wo = {.path = m->db_file, .tables = monitor_tables, .ntables = MT_COUNT,
                              .synchronous = conf->synchronous,
-                             .cache_mib = conf->cache_mib < 16 ? conf->cache_mib : 16,
+                             .cache_mib = conf_cache_mib(conf, CONF_DB_MONITOR),
                              .batches = nworkers + 2};
     if (!(m->writer = writer_open(&wo, err, errlen)) || device_book_init(&m->book, MAX_DEVICES) != 0)
         return -1;

@@ -34,6 +34,11 @@ struct sink;
 
 struct sink_ops {
     const char *name; /* "headers", "monitor", ... */
+    /* also wants IPv4 datagrams rebuilt from fragments (capture/defrag.h):
+     * packet() then gets, after a datagram's last fragment, one more
+     * packet that is not a captured frame (its number is the last
+     * fragment's); the fragments themselves still come as captured */
+    bool datagrams;
     bool (*enabled)(const struct netsift_conf *conf);
     /* 0, or -1 with a one-line reason in err */
     int (*open)(struct sink *s, const struct netsift_conf *conf, unsigned nworkers, char *err,

@@ -64,7 +64,7 @@ static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigne
                              .tables = header_tables,
                              .ntables = HEADER_TABLE_COUNT,
                              .synchronous = conf->synchronous,
-                             .cache_mib = conf->cache_mib,
+                             .cache_mib = conf_cache_mib(conf, CONF_DB_HEADERS),
                              .batches = nworkers + 2};
     h->writer = writer_open(&wo, err, errlen);
     if (!h->writer)

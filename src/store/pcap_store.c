@@ -488,7 +488,7 @@ static int raw_open(struct sink *s, const struct netsift_conf *conf, unsigned nw
                              .ntables = PCAP_T_COUNT,
                              .synchronous = conf->synchronous,
                              /* appends in time order: a small cache serves them */
-                             .cache_mib = conf->cache_mib < 16 ? conf->cache_mib : 16,
+                             .cache_mib = conf_cache_mib(conf, CONF_DB_RAW_INDEX),
                              .batches = nworkers + 2,
                              .page_size = META_PAGE_SIZE,
                              .after_commit = raw_after_commit,

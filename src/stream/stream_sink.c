@@ -334,6 +334,8 @@ static int streams_open(struct sink *s, const struct netsift_conf *conf, unsigne
 static void streams_packet(struct sink *s, unsigned worker, const struct packet *pkt)
 {
     struct stream_sink *ss = s->state;
+    if (packet_is_ip4_fragment(pkt))
+        return; /* its datagram comes whole after the last fragment */
     reasm_packet(ss->w[worker].reasm, pkt);
 }
 
@@ -464,6 +466,7 @@ static void streams_destroy(struct sink *s)
 
 const struct sink_ops streams_sink_ops = {
     .name = "streams",
+    .datagrams = true,
     .enabled = streams_enabled,
     .open = streams_open,
     .packet = streams_packet,

@@ -7,6 +7,10 @@
 #    CONNECT, lost segments, a reply before its request);
 #  - --streams writes the same per-direction bytes as tcpflow -r
 #    (flowcmp.py: tcpflow's Ethernet-padding zeros aside);
+#  - IPv4 fragments are reassembled before TCP: requests sent in fragments
+#    are in the http table (in the capture list above), with 1, 2 and 4
+#    workers and from a pipe, and the datagrams rebuilt equal tshark's
+#    ip.fragment.count frames on captures full of fragments;
 #  - hostile streams (an endless head, endless chunks, a bogus
 #    Content-Length, conflicting retransmissions, a flood of half-open
 #    connections) stay within the caps, are flagged, and never stall.
@@ -36,6 +40,9 @@ captures=(
   pcapplusplus/Tests_ExamplesTest_pcap_examples_http-packets2.pcap
   pcapplusplus/Tests_Pcap++Test_PcapExamples_four_ipv6_http_streams.pcap
   tcpdump/tests_ipv4_tcp_http_xml_tso.pcap
+  # HTTP requests in IPv4 fragments (reassembled before TCP)
+  pcapplusplus/Tests_ExamplesTest_pcap_examples_frag_http_req.pcap
+  pcapplusplus/Tests_ExamplesTest_expected_output_http_req_frag.pcap
   # lost segments: tshark also exports what it could not reassemble
   lossy:pcapplusplus/Tests_ExamplesTest_pcap_examples_http-packets.pcap
 )
@@ -81,6 +88,33 @@ if command -v tcpflow >/dev/null; then
 else
   echo "skip: tcpflow is not installed: --streams comparison not run"
 fi
+
+# IPv4 fragments: the request in fragments is found with any number of
+# workers (the reader reassembles, the flow's worker gets the datagram)
+# and from a pipe (one worker on its own thread)
+frag=$D/pcapplusplus/Tests_ExamplesTest_pcap_examples_frag_http_req.pcap
+for w in 1 2 4; do
+  rm -rf "$WORK/fw"
+  "$NETSIFT" capture -r "$frag" -d "$WORK/fw" --no-monitor --workers $w -q >/dev/null
+  check "fragmented request, $w worker(s)" "GET|/convert_data.js?partner_id=29" \
+    "$(sql "$WORK/fw/headers.sqlite" 'SELECT method, uri FROM http')"
+done
+rm -rf "$WORK/fw"
+cat "$frag" | "$NETSIFT" capture -r /dev/stdin -d "$WORK/fw" --no-monitor -q >/dev/null
+check "fragmented request, from a pipe" "GET|/convert_data.js?partner_id=29" \
+  "$(sql "$WORK/fw/headers.sqlite" 'SELECT method, uri FROM http')"
+# datagrams rebuilt: as many as tshark reassembles (duplicates, overlaps,
+# fragments of datagrams that never complete, garbage)
+for c in pcapplusplus/Tests_ExamplesTest_pcap_examples_ip-frag.pcap \
+         pcapplusplus/Tests_Pcap++Test_PcapExamples_ip4_fragments.pcap \
+         ndpi/tests_cfgs_default_pcap_ip_fragmented_garbage.pcap \
+         arkime/tests_pcap_socks5-http-302-frag.pcap; do
+  want=$(tshark -r "$D/$c" -Y 'ip.fragment.count' 2>/dev/null | wc -l)
+  rm -rf "$WORK/fd"
+  got=$("$NETSIFT" capture -r "$D/$c" -d "$WORK/fd" --no-monitor --json -q 2>/dev/null |
+        python3 -c "import json,sys; print(json.load(sys.stdin)['defrag']['datagrams'])")
+  check "$(basename "$c"): datagrams rebuilt as tshark" "$want" "$got"
+done
 
 # hostile streams
 python3 "$here/make_pcap.py" hostile-http "$WORK/hostile.pcap"
