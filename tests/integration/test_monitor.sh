@@ -147,7 +147,8 @@ fi
 # the corpus's ClientHellos over several segments (tshark -Y 'tls.handshake.type
 # == 1 && tcp.segments'), its DNS over TCP (tcp port 53 with data), HTTP after
 # keep-alive ACKs (anyconnect-vpn), ServerHellos out of order or retransmitted
-# (teams, viber) and SYN-ACKs of different sequence numbers
+# (teams, viber, android), SYN-ACKs of different sequence numbers, and an
+# HTTP request the old in-order prefix missed (http-tcp-seq-issue)
 dev="$SHARED/pcaps/dev"
 streams=(arkime/tests_pcap_tls-split-client-hello.pcap ndpi/tests_cfgs_default_pcap_codm.pcap
          ndpi/tests_cfgs_default_pcap_dingtalk.pcap ndpi/tests_cfgs_default_pcap_gaijin_mobile_mixed.pcap
@@ -155,7 +156,8 @@ streams=(arkime/tests_pcap_tls-split-client-hello.pcap ndpi/tests_cfgs_default_p
          arkime/tests_pcap_arkime_synthetic.pcap ndpi/tests_cfgs_default_pcap_dns_fragmented.pcap
          ndpi/tests_cfgs_default_pcap_portable_executable.pcap tcpdump/tests_dns_tcp.pcap
          ndpi/tests_cfgs_default_pcap_anyconnect-vpn.pcap ndpi/tests_cfgs_default_pcap_teams.pcap
-         ndpi/tests_cfgs_default_pcap_viber.pcap ndpi/tests_cfgs_default_pcap_tls_multiple_synack_different_seq.pcapng)
+         ndpi/tests_cfgs_default_pcap_viber.pcap ndpi/tests_cfgs_default_pcap_tls_multiple_synack_different_seq.pcapng
+         ndpi/tests_cfgs_default_pcap_android.pcap arkime/tests_pcap_http-tcp-seq-issue.pcap)
 if ! command -v tshark > /dev/null || [ ! -d "$dev" ]; then
   echo "skip: tshark or $dev is absent: TCP stream inputs not compared"
 else
