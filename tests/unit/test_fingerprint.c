@@ -414,6 +414,52 @@ static void collector_dns_over_tcp(void **state)
     assert_int_equal(f.st.memory, 0);
 }
 
+/* Hostile streams stay within the caps: one-byte segments with holes
+ * between them, data far beyond what a hello needs, and a DNS message of
+ * 65535 bytes (read up to COLLECT_DNS_TCP_MAX, the rest skipped, the next
+ * message still read). */
+static void collector_stays_bounded(void **state)
+{
+    (void)state;
+    struct tflow f;
+    tflow_init(&f, 40000, 443);
+    handshake(&f);
+    uint8_t junk[1000];
+    memset(junk, 'x', sizeof junk);
+    for (uint32_t i = 1; i <= 500; i++) /* bytes 2, 4, 6, ...: the hole at 0 never fills */
+        tseg(&f, 0, 0x18, CLI_ISN + 2 * i, junk, 1);
+    assert_true(f.started && f.c.pending);
+    assert_true(f.c.dir[0].rs.nsegs <= 2 * COLLECT_OOO_SEGS + 1);
+    assert_true(f.st.memcap_gaps > 0); /* holes given up on to stay under the cap */
+    uint64_t held = f.st.ooo_segments;
+    tseg(&f, 0, 0x18, CLI_ISN + 100000, junk, sizeof junk); /* beyond any hello: not held */
+    assert_int_equal(f.st.ooo_segments, held);
+    assert_true(f.st.memory <= (2 * COLLECT_OOO_SEGS + 1) * reasm_stream_seg_cost(1));
+    struct fingerprint fp;
+    assert_false(collect_fingerprint(&f.c, &fp));
+    collect_free(&f.c);
+    assert_int_equal(f.st.memory, 0);
+
+    tflow_init(&f, 40000, 53);
+    handshake(&f);
+    uint32_t seq = CLI_ISN;
+    tseg(&f, 0, 0x18, seq, "\xff\xff", 2);
+    seq += 2;
+    for (int i = 0; i < 65; i++, seq += sizeof junk) /* 65000 of the 65535 bytes */
+        tseg(&f, 0, 0x18, seq, junk, sizeof junk);
+    assert_false(collect_complete(&f.c));
+    assert_true(f.c.dir[0].cap <= COLLECT_DNS_TCP_MAX);
+    struct pb m;
+    pb_init(&m);
+    put_fill(&m, 'x', 535); /* the end of the long message */
+    dns_tcp_message(&m, "after.example.com", 1);
+    tseg(&f, 0, 0x18, seq, m.d, m.len);
+    assert_true(collect_complete(&f.c));
+    assert_true(collect_fingerprint(&f.c, &fp));
+    assert_string_equal(fp.query, "after.example.com");
+    collect_free(&f.c);
+}
+
 /* ---- HTTP, SSH, DHCP, QUIC ------------------------------------------ */
 
 static void http_host_and_user_agent(void **state)
@@ -507,6 +553,7 @@ int main(void)
         cmocka_unit_test(collector_hello_over_segments_in_any_order),
         cmocka_unit_test(collector_gives_up_on_a_lost_segment),
         cmocka_unit_test(collector_dns_over_tcp),
+        cmocka_unit_test(collector_stays_bounded),
         cmocka_unit_test(http_host_and_user_agent),
         cmocka_unit_test(ssh_banners),
         cmocka_unit_test(dhcp_parameter_list_and_vendor_class),
