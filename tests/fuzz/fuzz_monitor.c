@@ -2,8 +2,9 @@
  * fuzz_monitor.c - libFuzzer harness for the bytes the device monitor
  * and the control socket read from outside: the control command parser,
  * TLS hello reassembly and parsing (JA3/JA3S/SNI), HTTP request heads and
- * SSH banners, and the stream layer (src/stream/reasm_stream.h) that
- * puts their segments in order.
+ * SSH banners, the stream layer (src/stream/reasm_stream.h) that puts
+ * their segments in order, and the collector that reads them from a
+ * flow's TCP segments (hellos, heads, banners, DNS over TCP).
  *
  * Input: one selector byte, then the data.  Checked besides memory
  * safety: a parsed command's fields are in their documented ranges; the
@@ -20,6 +21,7 @@
 
 #include "control/protocol.h"
 #include "monitor/cleartext.h"
+#include "monitor/collect.h"
 #include "stream/reasm_stream.h"
 #include "monitor/tls_hello.h"
 
@@ -166,12 +168,81 @@ static void fuzz_stream(const uint8_t *d, size_t n)
     reasm_stream_free(&e, &s);
 }
 
+/* The monitor's collector on scripted TCP segments of one flow: each is
+ * 1 byte (bit 0: direction, bit 1: SYN, bit 2: ACK), 2 bytes of length,
+ * a 4-byte sequence number, 4-byte acknowledgment, then the bytes; the
+ * flow's ports are 40000 and 443, or 53 when the selector byte's bit 3
+ * is set (DNS over TCP).  The segments go through the monitor's own
+ * steps (collect_candidate, collect_start, collect_packet) with the
+ * sequence space it would track.  Checked: the texts are clean, every
+ * held segment is freed, and the held memory stays under the caps. */
+static void fuzz_collector(const uint8_t *d, size_t n, bool dns)
+{
+    static struct collector c;
+    struct reasm_stats st = {0};
+    struct collect_seq seq = {{false, false}, {0, 0}};
+    bool started = false;
+    while (n >= 11) {
+        struct packet pkt;
+        memset(&pkt, 0, sizeof pkt);
+        unsigned dir = d[0] & 1;
+        size_t len = (size_t)d[1] << 8 | d[2];
+        pkt.layers = 1u << LAYER_IP4 | 1u << LAYER_TCP;
+        pkt.tcp.source = dir ? (dns ? 53 : 443) : 40000;
+        pkt.tcp.dest = dir ? 40000 : (dns ? 53 : 443);
+        pkt.tcp.seq = (uint32_t)d[3] << 24 | (uint32_t)d[4] << 16 | (uint32_t)d[5] << 8 | d[6];
+        pkt.tcp.ack_seq = (uint32_t)d[7] << 24 | (uint32_t)d[8] << 16 | (uint32_t)d[9] << 8 | d[10];
+        pkt.tcp.flags = (uint8_t)((d[0] & 2 ? 0x02 : 0) | (d[0] & 4 ? 0x10 : 0));
+        d += 11, n -= 11;
+        if (len > n)
+            len = n;
+        pkt.tcp.payload.p = d;
+        pkt.tcp.payload.len = len;
+        if (started) {
+            collect_packet(&c, &pkt, dir);
+        } else {
+            bool pending;
+            enum fp_kind k = collect_candidate(&pkt, &seq, dir, &pending);
+            if (k != FP_NONE || pending) {
+                collect_start(&c, k, &pkt, dir, &seq, &st);
+                started = true;
+            }
+        }
+        if (started) {
+            for (int i = 0; i < 2; i++)
+                require(c.dir[i].len <= c.dir[i].max &&
+                        c.dir[i].rs.buffered <= TLS_HANDSHAKE_MAX + 64 &&
+                        c.dir[i].rs.nsegs <= 2 * COLLECT_OOO_SEGS + 1);
+        }
+        uint32_t end = pkt.tcp.seq + (uint32_t)len + ((pkt.tcp.flags & 0x02) ? 1 : 0);
+        if (len || (pkt.tcp.flags & 0x02))
+            if (!seq.known[dir] || (int32_t)(end - seq.next[dir]) > 0) {
+                seq.next[dir] = end;
+                seq.known[dir] = true;
+            }
+        d += len, n -= len;
+    }
+    if (!started)
+        return;
+    struct fingerprint fp;
+    if (collect_fingerprint(&c, &fp)) {
+        clean_text(fp.query, FP_TEXT_MAX);
+        hex32(fp.ja3);
+    }
+    collect_free(&c);
+    require(st.memory == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size == 0)
         return 0;
     const uint8_t *d = data + 1;
     size_t n = size - 1;
+    if (data[0] % 8 == 7) { /* the collector; bit 3: on port 53 */
+        fuzz_collector(d, n, data[0] & 8);
+        return 0;
+    }
     switch (data[0] % 4) {
     case 0: fuzz_command(d, n); break;
     case 1: fuzz_tls(d, n); break;
