@@ -216,7 +216,7 @@ void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t
         decoded = &pl->workers[0].pkt;
     } else {
         if (pl->reader_decodes)
-            decode_packet(&pl->scratch, pl->linktype, data, caplen, length, ts);
+            decode_packet_flow(&pl->scratch, pl->linktype, data, caplen, length, ts);
         bool full;
         if (!dispatch(pl, pl->packets, ts, caplen, length, data, &full)) {
             if (full)
@@ -236,7 +236,7 @@ void pipeline_packet(struct pipeline *pl, uint64_t ts, uint32_t caplen, uint32_t
         return;
     }
     if (pl->nworkers > 1)
-        decode_packet(&pl->scratch, pl->linktype, frame, len, len, ts);
+        decode_packet_flow(&pl->scratch, pl->linktype, frame, len, len, ts);
     bool full;
     if (!dispatch(pl, pl->packets | DATAGRAM_BIT, ts, len, len, frame, &full))
         pl->datagrams_dropped++; /* not a captured frame: not a queue drop */

@@ -75,8 +75,11 @@ static bool push(struct ring *r, uint64_t number, uint64_t timestamp_us, uint32_
     size_t total = need + (wrap ? r->size - head : 0);
     unsigned spins = 0;
     for (;;) {
-        size_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-        if (used(r, head, tail) + total + RECORD_ALIGN < r->size)
+        /* the tail only moves forward: room seen is room there */
+        if (used(r, head, r->tail_seen) + total + RECORD_ALIGN < r->size)
+            break;
+        r->tail_seen = atomic_load_explicit(&r->tail, memory_order_acquire);
+        if (used(r, head, r->tail_seen) + total + RECORD_ALIGN < r->size)
             break;
         if (!block) {
             *full = true;
@@ -120,12 +123,14 @@ bool ring_peek(struct ring *r, struct ring_packet *p, bool *done)
 {
     *done = false;
     for (;;) {
-        bool closed = atomic_load_explicit(&r->closed, memory_order_acquire);
-        size_t head = atomic_load_explicit(&r->head, memory_order_acquire);
         size_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-        if (head == tail) {
-            *done = closed;
-            return false;
+        if (r->head_seen == tail) { /* everything seen is consumed: look again */
+            bool closed = atomic_load_explicit(&r->closed, memory_order_acquire);
+            r->head_seen = atomic_load_explicit(&r->head, memory_order_acquire);
+            if (r->head_seen == tail) {
+                *done = closed;
+                return false;
+            }
         }
         struct record_header h;
         memcpy(&h, r->buf + tail, sizeof h);

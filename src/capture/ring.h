@@ -5,7 +5,10 @@
  * into the ring of the worker that owns its flow; the worker reads it
  * back in order.  Lock-free: the producer publishes its head and the
  * consumer its tail with release stores, each reads the other's with an
- * acquire load.  Records are contiguous: a record that does not fit
+ * acquire load; each side keeps its last view of the other's position and
+ * reloads it only when that view says the ring is full (producer) or empty
+ * (consumer), and the two positions live on separate cache lines, so the
+ * cores do not trade a line per packet.  Records are contiguous: a record that does not fit
  * before the end of the buffer is preceded by a wrap marker.  A full
  * ring makes the producer wait (back-pressure), never drops.
  */
@@ -24,14 +27,23 @@ struct ring_packet {
     const uint8_t *data; /* valid until ring_release() */
 };
 
+#define RING_LINE 64 /* bytes of a cache line */
+
 struct ring {
     uint8_t *buf;
     size_t size; /* power of two not required; bytes */
-    _Atomic size_t head; /* next write position (producer) */
-    _Atomic size_t tail; /* next read position (consumer) */
     _Atomic bool closed; /* producer is done */
-    size_t pending;      /* consumer: bytes of the record being read */
-    uint64_t full_waits; /* producer: pushes that found the ring full and waited */
+    char pad0[RING_LINE];
+    /* producer's line */
+    _Atomic size_t head; /* next write position */
+    size_t tail_seen;    /* the consumer's tail as last loaded */
+    uint64_t full_waits; /* pushes that found the ring full and waited */
+    char pad1[RING_LINE];
+    /* consumer's line */
+    _Atomic size_t tail; /* next read position */
+    size_t head_seen;    /* the producer's head as last loaded */
+    size_t pending;      /* bytes of the record being read */
+    char pad2[RING_LINE];
 };
 
 int ring_init(struct ring *r, size_t size);

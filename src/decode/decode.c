@@ -47,9 +47,10 @@ bool decode_linktype_supported(int linktype)
     }
 }
 
-void decode_packet(struct packet *pkt, int linktype, const uint8_t *data,
-                   uint32_t caplen, uint32_t length, uint64_t timestamp_us)
+static void decode(struct packet *pkt, int linktype, const uint8_t *data, uint32_t caplen,
+                   uint32_t length, uint64_t timestamp_us, bool flow_only)
 {
+    pkt->flow_only = flow_only;
     pkt->timestamp = timestamp_us;
     pkt->caplen = caplen;
     pkt->length = length;
@@ -90,10 +91,24 @@ void decode_packet(struct packet *pkt, int linktype, const uint8_t *data,
         return;
     }
 
+    if (flow_only)
+        return;
     for (uint32_t bits = pkt->layers; bits; bits &= bits - 1) {
         int l = __builtin_ctz(bits);
         pkt->ref[l].hash = XXH32(pkt->ref[l].hdr, pkt->ref[l].len, 0);
     }
+}
+
+void decode_packet(struct packet *pkt, int linktype, const uint8_t *data, uint32_t caplen,
+                   uint32_t length, uint64_t timestamp_us)
+{
+    decode(pkt, linktype, data, caplen, length, timestamp_us, false);
+}
+
+void decode_packet_flow(struct packet *pkt, int linktype, const uint8_t *data, uint32_t caplen,
+                        uint32_t length, uint64_t timestamp_us)
+{
+    decode(pkt, linktype, data, caplen, length, timestamp_us, true);
 }
 
 void decode_ethertype(struct packet *pkt, struct cursor c, uint16_t type)

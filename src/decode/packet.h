@@ -153,6 +153,7 @@ struct packet {
     uint32_t malformed;
     bool unknown_linktype; /* link type netsift does not decode */
     bool not_decoded;      /* a payload of a protocol netsift does not decode */
+    bool flow_only;        /* decode_packet_flow(): no header hashes, no DNS/DHCP */
 
     struct layer_ref ref[LAYER_COUNT];
 
@@ -191,6 +192,15 @@ static inline bool packet_is_ip4_fragment(const struct packet *pkt)
  */
 void decode_packet(struct packet *pkt, int linktype, const uint8_t *data,
                    uint32_t caplen, uint32_t length, uint64_t timestamp_us);
+
+/*
+ * As decode_packet(), only as far as the flow hash and IPv4 fragment
+ * reassembly need: link, IP and transport layers with their fields, but no
+ * header hashes (ref[].hash is not set) and no application layer (DNS,
+ * mDNS, DHCP).  The pipeline's reader uses it to pick a worker.
+ */
+void decode_packet_flow(struct packet *pkt, int linktype, const uint8_t *data,
+                        uint32_t caplen, uint32_t length, uint64_t timestamp_us);
 
 /* Symmetric hash of the packet's flow (both directions alike): which
  * worker owns it.  See flow.c. */

@@ -45,7 +45,7 @@ void decode_tcp(struct packet *pkt, struct cursor c)
     cursor_skip(&c, hlen);
     t->payload = (struct bytes){c.p, (uint32_t)c.left};
     uint16_t msg_len;
-    if ((t->source == 53 || t->dest == 53) && cursor_get_be16(&c, &msg_len) && msg_len > 0) {
+    if (!pkt->flow_only && (t->source == 53 || t->dest == 53) && cursor_get_be16(&c, &msg_len) && msg_len > 0) {
         decode_dns(pkt, cursor_sub(&c, msg_len), LAYER_DNS, true);
         if (msg_len > c.left && packet_has(pkt, LAYER_DNS))
             layer_truncated(pkt, LAYER_DNS); /* cut, or continued in the next segment */

@@ -46,6 +46,8 @@ void decode_udp(struct packet *pkt, struct cursor c)
         u->payload.len = (uint32_t)payload_len;
     }
 
+    if (pkt->flow_only)
+        return;
     enum layer app;
     if (u->source == 5353 || u->dest == 5353)
         app = LAYER_MDNS;

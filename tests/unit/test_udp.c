@@ -164,6 +164,30 @@ static void test_port_dispatch(void **state)
     }
 }
 
+/* decode_packet_flow(): the same link, IP and UDP fields and flow hash as
+ * decode_packet(), no application layer, no header hashes. */
+static void test_flow_only(void **state)
+{
+    (void)state;
+    struct pb b;
+    struct layout lay;
+    build_udp4(&b, 40000, 53, mini_dns, 12, &lay);
+    struct packet full, flow;
+    uint8_t *d = decode_pb(&full, DLT_EN10MB, &b, b.len);
+    assert_true(packet_has(&full, LAYER_DNS));
+    memset(&flow, 0xa5, sizeof flow);
+    decode_packet_flow(&flow, DLT_EN10MB, d, (uint32_t)b.len, (uint32_t)b.len, PB_TS);
+    assert_true(flow.flow_only);
+    assert_false(full.flow_only);
+    assert_int_equal(flow.layers, full.layers & ~BIT(LAYER_DNS));
+    assert_int_equal(flow.udp.source, 40000);
+    assert_int_equal(flow.udp.dest, 53);
+    assert_memory_equal(flow.ip4.src, full.ip4.src, 4);
+    assert_ptr_equal(flow.ref[LAYER_UDP].hdr, full.ref[LAYER_UDP].hdr);
+    assert_int_equal(packet_flow_hash(&flow), packet_flow_hash(&full));
+    free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -171,6 +195,7 @@ int main(void)
         cmocka_unit_test(test_length_field_variants),
         cmocka_unit_test(test_length_beyond_capture_is_truncation),
         cmocka_unit_test(test_length_beyond_first_fragment),
+        cmocka_unit_test(test_flow_only),
         cmocka_unit_test(test_port_dispatch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
