@@ -67,7 +67,7 @@ static const struct option_def options[] = {
     {"batch_rows", NULL, NULL, 0, OPT_UINT, FIELD(batch_rows), 10000000, "N",
      "Rows per database transaction (default 100000); a batch is also committed every process_interval."},
     {"cache_mib", NULL, NULL, 0, OPT_UINT, FIELD(cache_mib), 65536, "MIB",
-     "SQLite page cache of all the databases together, MiB (default 64): the raw store's index and the monitor's database take up to 16 each, headers.sqlite the rest."},
+     "SQLite page cache of all the databases together, MiB (default 32; the process's peak memory grows by about 1.2 MiB per MiB): the raw store's index and the monitor's database take a quarter each (at most 16), headers.sqlite the rest."},
     {"synchronous", "db-synchronous", NULL, 0, OPT_STR, FIELD(synchronous), 0, "MODE",
      "SQLite synchronous mode: off, normal (default) or full. WAL mode is always on."},
     {"file_write", NULL, NULL, 0, OPT_BOOL, FIELD(file_write), 0, NULL,
@@ -168,7 +168,7 @@ void conf_defaults(struct netsift_conf *c)
     c->db_sync_port = 5432;
     c->snaplen = 262144;
     c->batch_rows = 100000;
-    c->cache_mib = 64;
+    c->cache_mib = 32;
     c->monitor = true;
     c->max_flows = 262144;
     snprintf(c->synchronous, sizeof c->synchronous, "normal");
@@ -624,11 +624,11 @@ void conf_print_capture_usage(FILE *f)
 
 unsigned conf_cache_mib(const struct netsift_conf *c, enum conf_database db)
 {
-    const unsigned side = 16;
-    unsigned side_cache = c->cache_mib < side ? c->cache_mib : side;
+    /* a quarter of the budget each for the raw index and the monitor, at
+     * most 16 MiB, at least 1; headers.sqlite the rest */
+    unsigned side_cache = c->cache_mib / 4 > 16 ? 16 : c->cache_mib / 4 ? c->cache_mib / 4 : 1;
     if (db != CONF_DB_HEADERS)
         return side_cache;
     unsigned others = (c->file_write ? side_cache : 0) + (c->monitor ? side_cache : 0);
-    unsigned rest = c->cache_mib > others ? c->cache_mib - others : 0;
-    return rest > c->cache_mib / 4 ? rest : c->cache_mib / 4;
+    return c->cache_mib > others ? c->cache_mib - others : 1;
 }

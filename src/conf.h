@@ -145,8 +145,8 @@ int conf_parse_bool(const char *text, bool *out);
 
 /* The page cache, MiB, of one of the capture's databases: --cache-mib is
  * the budget of all of them together.  The raw store's index (--file-write)
- * and the monitor's database each take at most 16 MiB of it, headers.sqlite
- * the rest (at least a quarter of the budget). */
+ * and the monitor's database each take a quarter of it (at most 16 MiB),
+ * headers.sqlite the rest. */
 enum conf_database { CONF_DB_HEADERS, CONF_DB_RAW_INDEX, CONF_DB_MONITOR };
 unsigned conf_cache_mib(const struct netsift_conf *c, enum conf_database db);
 
