@@ -119,21 +119,33 @@ static void finish(struct run *r, struct defrag_stats *st)
     free(r);
 }
 
-static void feed_order(const size_t *order, size_t n, bool tcp)
-{
+/* A datagram and its fragments. */
+struct datagram {
     struct pb orig;
     struct layout lay;
     struct frags fr;
-    build(&orig, tcp, 3000, &lay);
-    split(&orig, &lay, 512, &fr);
-    assert_int_equal(fr.n, n);
+};
+
+/* A UDP (or TCP) datagram of n payload bytes, split into fragments of
+ * frag bytes. */
+static void make_datagram(struct datagram *dg, bool tcp, size_t n, size_t frag)
+{
+    build(&dg->orig, tcp, n, &dg->lay);
+    split(&dg->orig, &dg->lay, frag, &dg->fr);
+}
+
+static void feed_order(const size_t *order, size_t n, bool tcp)
+{
+    struct datagram dg;
+    make_datagram(&dg, tcp, 3000, 512);
+    assert_int_equal(dg.fr.n, n);
     struct run *r = start(16 << 20);
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(r->completed, 0);
-        feed(r, &fr.f[order[i]], fr.f[order[i]].len, PB_TS + i);
+        feed(r, &dg.fr.f[order[i]], dg.fr.f[order[i]].len, PB_TS + i);
     }
     assert_int_equal(r->completed, 1);
-    assert_rebuilt(r, &orig, &lay);
+    assert_rebuilt(r, &dg.orig, &dg.lay);
     struct defrag_stats st;
     finish(r, &st);
     assert_int_equal(st.fragments, n);
@@ -166,14 +178,11 @@ static void test_shuffled(void **state)
 static void test_tcp_decodes_whole(void **state)
 {
     (void)state;
-    struct pb orig;
-    struct layout lay;
-    struct frags fr;
-    build(&orig, true, 2000, &lay);
-    split(&orig, &lay, 800, &fr);
+    struct datagram dg;
+    make_datagram(&dg, true, 2000, 800);
     struct run *r = start(16 << 20);
-    for (size_t i = 0; i < fr.n; i++)
-        feed(r, &fr.f[fr.n - 1 - i], fr.f[fr.n - 1 - i].len, PB_TS);
+    for (size_t i = 0; i < dg.fr.n; i++)
+        feed(r, &dg.fr.f[dg.fr.n - 1 - i], dg.fr.f[dg.fr.n - 1 - i].len, PB_TS);
     assert_int_equal(r->completed, 1);
     struct packet pkt;
     decode_packet(&pkt, LINKTYPE_ETHERNET, r->frame, r->len, r->len, PB_TS);
@@ -181,7 +190,7 @@ static void test_tcp_decodes_whole(void **state)
     assert_true(packet_has(&pkt, LAYER_TCP));
     assert_int_equal(pkt.tcp.source, 40000);
     assert_int_equal(pkt.tcp.payload.len, 2000);
-    assert_memory_equal(pkt.tcp.payload.p, orig.d + lay.payload, 2000);
+    assert_memory_equal(pkt.tcp.payload.p, dg.orig.d + dg.lay.payload, 2000);
     finish(r, NULL);
 }
 
@@ -190,33 +199,30 @@ static void test_tcp_decodes_whole(void **state)
 static void test_overlap_first_wins(void **state)
 {
     (void)state;
-    struct pb orig;
-    struct layout lay;
-    struct frags fr;
-    build(&orig, false, 3000, &lay);
-    split(&orig, &lay, 512, &fr);
+    struct datagram dg;
+    make_datagram(&dg, false, 3000, 512);
     /* a forged fragment covering fragments 1 and 2 (offset 512, 1024 bytes) */
     struct pb forged;
     pb_init(&forged);
-    put_bytes(&forged, orig.d, lay.ip + 20);
+    put_bytes(&forged, dg.orig.d, dg.lay.ip + 20);
     put_fill(&forged, 0xee, 1024);
-    set_be16(&forged, lay.ip + 2, 20 + 1024);
-    set_be16(&forged, lay.ip + 6, (512 / 8) | 0x2000);
+    set_be16(&forged, dg.lay.ip + 2, 20 + 1024);
+    set_be16(&forged, dg.lay.ip + 6, (512 / 8) | 0x2000);
 
     struct run *r = start(16 << 20);
-    feed(r, &fr.f[1], fr.f[1].len, PB_TS);
-    feed(r, &fr.f[1], fr.f[1].len, PB_TS); /* duplicate */
+    feed(r, &dg.fr.f[1], dg.fr.f[1].len, PB_TS);
+    feed(r, &dg.fr.f[1], dg.fr.f[1].len, PB_TS); /* duplicate */
     feed(r, &forged, forged.len, PB_TS);   /* fragment 2's bytes arrive forged first */
-    for (size_t i = 0; i < fr.n; i++)
+    for (size_t i = 0; i < dg.fr.n; i++)
         if (i != 1)
-            feed(r, &fr.f[i], fr.f[i].len, PB_TS);
+            feed(r, &dg.fr.f[i], dg.fr.f[i].len, PB_TS);
     assert_int_equal(r->completed, 1);
     struct defrag_stats st;
     /* fragment 2's place holds the forged bytes (they came first) */
     uint8_t want[PB_MAX];
-    memcpy(want, orig.d, orig.len);
-    memset(want + lay.ip + 20 + 1024, 0xee, 512);
-    assert_memory_equal(r->frame + lay.ip + 20, want + lay.ip + 20, orig.len - lay.ip - 20);
+    memcpy(want, dg.orig.d, dg.orig.len);
+    memset(want + dg.lay.ip + 20 + 1024, 0xee, 512);
+    assert_memory_equal(r->frame + dg.lay.ip + 20, want + dg.lay.ip + 20, dg.orig.len - dg.lay.ip - 20);
     finish(r, &st);
     assert_int_equal(st.overlap_bytes, 512 + 512 + 512); /* duplicate, forged over 1, 2 over forged */
     assert_true(st.overlap_conflicts > 0);
@@ -225,15 +231,12 @@ static void test_overlap_first_wins(void **state)
 static void test_missing_fragment(void **state)
 {
     (void)state;
-    struct pb orig;
-    struct layout lay;
-    struct frags fr;
-    build(&orig, false, 3000, &lay);
-    split(&orig, &lay, 512, &fr);
+    struct datagram dg;
+    make_datagram(&dg, false, 3000, 512);
     struct run *r = start(16 << 20);
-    for (size_t i = 0; i < fr.n; i++)
+    for (size_t i = 0; i < dg.fr.n; i++)
         if (i != 3)
-            feed(r, &fr.f[i], fr.f[i].len, PB_TS);
+            feed(r, &dg.fr.f[i], dg.fr.f[i].len, PB_TS);
     assert_int_equal(r->completed, 0);
     struct defrag_stats st;
     finish(r, &st);
@@ -245,15 +248,12 @@ static void test_missing_fragment(void **state)
 static void test_timeout(void **state)
 {
     (void)state;
-    struct pb orig;
-    struct layout lay;
-    struct frags fr;
-    build(&orig, false, 1000, &lay);
-    split(&orig, &lay, 512, &fr);
-    assert_int_equal(fr.n, 2);
+    struct datagram dg;
+    make_datagram(&dg, false, 1000, 512);
+    assert_int_equal(dg.fr.n, 2);
     struct run *r = start(16 << 20);
-    feed(r, &fr.f[0], fr.f[0].len, PB_TS);
-    feed(r, &fr.f[1], fr.f[1].len, PB_TS + 61 * 1000000ull);
+    feed(r, &dg.fr.f[0], dg.fr.f[0].len, PB_TS);
+    feed(r, &dg.fr.f[1], dg.fr.f[1].len, PB_TS + 61 * 1000000ull);
     assert_int_equal(r->completed, 0);
     struct defrag_stats st;
     finish(r, &st);
@@ -266,20 +266,17 @@ static void test_timeout(void **state)
 static void test_memcap(void **state)
 {
     (void)state;
-    struct pb orig;
-    struct layout lay;
-    struct frags fr;
-    build(&orig, false, 3000, &lay);
-    split(&orig, &lay, 512, &fr);
+    struct datagram dg;
+    make_datagram(&dg, false, 3000, 512);
     uint64_t cap = 64 * 1024;
     struct run *r = start(cap);
     for (uint16_t id = 0; id < 200; id++) { /* first fragments of 200 datagrams */
-        set_be16(&fr.f[0], lay.ip + 4, id);
-        feed(r, &fr.f[0], fr.f[0].len, PB_TS);
+        set_be16(&dg.fr.f[0], dg.lay.ip + 4, id);
+        feed(r, &dg.fr.f[0], dg.fr.f[0].len, PB_TS);
     }
-    for (size_t i = 1; i < fr.n; i++) { /* the rest of the last one */
-        set_be16(&fr.f[i], lay.ip + 4, 199);
-        feed(r, &fr.f[i], fr.f[i].len, PB_TS);
+    for (size_t i = 1; i < dg.fr.n; i++) { /* the rest of the last one */
+        set_be16(&dg.fr.f[i], dg.lay.ip + 4, 199);
+        feed(r, &dg.fr.f[i], dg.fr.f[i].len, PB_TS);
     }
     assert_int_equal(r->completed, 1);
     struct defrag_stats st;
@@ -293,15 +290,12 @@ static void test_memcap(void **state)
 static void test_truncated_fragment(void **state)
 {
     (void)state;
-    struct pb orig;
-    struct layout lay;
-    struct frags fr;
-    build(&orig, false, 3000, &lay);
-    split(&orig, &lay, 512, &fr);
+    struct datagram dg;
+    make_datagram(&dg, false, 3000, 512);
     struct run *r = start(16 << 20);
-    feed(r, &fr.f[2], fr.f[2].len - 100, PB_TS);
-    for (size_t i = 0; i < fr.n; i++)
-        feed(r, &fr.f[i], fr.f[i].len, PB_TS);
+    feed(r, &dg.fr.f[2], dg.fr.f[2].len - 100, PB_TS);
+    for (size_t i = 0; i < dg.fr.n; i++)
+        feed(r, &dg.fr.f[i], dg.fr.f[i].len, PB_TS);
     assert_int_equal(r->completed, 0);
     struct defrag_stats st;
     finish(r, &st);
@@ -314,20 +308,17 @@ static void test_truncated_fragment(void **state)
 static void test_misaligned_and_too_long(void **state)
 {
     (void)state;
-    struct pb orig;
-    struct layout lay;
-    struct frags fr;
-    build(&orig, false, 3000, &lay);
-    split(&orig, &lay, 512, &fr);
+    struct datagram dg;
+    make_datagram(&dg, false, 3000, 512);
     struct run *r = start(16 << 20);
-    struct pb odd = fr.f[0];
+    struct pb odd = dg.fr.f[0];
     odd.len -= 3;
-    set_be16(&odd, lay.ip + 2, (uint16_t)(20 + 512 - 3));
+    set_be16(&odd, dg.lay.ip + 2, (uint16_t)(20 + 512 - 3));
     feed(r, &odd, odd.len, PB_TS);
 
-    struct pb far = fr.f[1];
-    set_be16(&far, lay.ip + 4, 7);
-    set_be16(&far, lay.ip + 6, 8190); /* offset 65,520 */
+    struct pb far = dg.fr.f[1];
+    set_be16(&far, dg.lay.ip + 4, 7);
+    set_be16(&far, dg.lay.ip + 6, 8190); /* offset 65,520 */
     feed(r, &far, far.len, PB_TS);
     assert_int_equal(r->completed, 0);
     struct defrag_stats st;
