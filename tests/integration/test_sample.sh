@@ -47,6 +47,11 @@ PY
 )"
 check "integrity" ok "$(sql "$H" 'PRAGMA integrity_check')"
 
+# headers.sqlite is made with 32 KiB pages; --workers defaults to the cores
+check "headers.sqlite page size" 32768 "$(sql "$H" 'PRAGMA page_size')"
+"$NETSIFT" capture -q -r "$SRC_DIR/sample/sample.pcap" --db-path "$WORK/wd" --json > "$WORK/wd.json" 2>/dev/null
+check "default workers = cores" "$(nproc)" "$(python3 -c "import json; print(json.load(open('$WORK/wd.json'))['workers'])")"
+
 # any number of workers stores exactly the same rows
 dump_tables() {
   for t in eth arp ip4 ip6 tcp udp icmp4 icmp6 dns mdns dhcp; do

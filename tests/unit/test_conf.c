@@ -63,6 +63,35 @@ static void test_defaults(void **state)
     assert_string_equal(c.synchronous, "normal");
     assert_false(c.json);
     assert_false(c.quiet);
+    assert_int_equal(c.cache_mib, 32);
+    assert_int_equal(c.queue_size, 4u << 20);
+    assert_int_equal(c.defrag_memcap, 16u << 20);
+    assert_int_equal(c.defrag_timeout, 60);
+}
+
+/* --cache-mib is shared: a quarter (at most 16 MiB, at least 1) each for
+ * the raw index and the monitor when they are on, headers.sqlite the rest. */
+static void test_cache_budget(void **state)
+{
+    (void)state;
+    static const struct {
+        unsigned budget;
+        bool raw, monitor;
+        unsigned headers, side;
+    } cases[] = {
+        {32, false, false, 32, 8}, {32, true, false, 24, 8}, {32, true, true, 16, 8},
+        {128, true, true, 96, 16}, {2, true, true, 1, 1},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct netsift_conf c;
+        conf_defaults(&c);
+        c.cache_mib = cases[i].budget;
+        c.file_write = cases[i].raw;
+        c.monitor = cases[i].monitor;
+        assert_int_equal(conf_cache_mib(&c, CONF_DB_HEADERS), cases[i].headers);
+        assert_int_equal(conf_cache_mib(&c, CONF_DB_RAW_INDEX), cases[i].side);
+        assert_int_equal(conf_cache_mib(&c, CONF_DB_MONITOR), cases[i].side);
+    }
 }
 
 static void test_load_good_file(void **state)
@@ -468,6 +497,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_cache_budget),
         cmocka_unit_test(test_load_good_file),
         cmocka_unit_test(test_crlf_alias_and_equals_in_value),
         cmocka_unit_test(test_quoted_values),
