@@ -20,6 +20,28 @@ check() {
   if [ "$2" = "$3" ]; then pass; else fail "$1: expected '$2', got '$3'"; fi
 }
 
+# stop PID SIGNAL [SECONDS]: send SIGNAL to a background child once and wait
+# up to SECONDS (default 60) for it to exit; STOPPED_RC is its exit status.
+# A child that does not exit is a failure, killed, never a hung test.  One
+# signal only: a second one arriving while LeakSanitizer's exit-time check
+# has the process stopped can hang it (seen with timeout -s INT, which signals
+# the child and then its whole process group).
+stop() {
+  local pid=$1 sig=$2 secs=${3:-60} i
+  kill "-$sig" "$pid" 2> /dev/null
+  for ((i = 0; i < secs * 10; i++)); do
+    case "$(ps -o stat= -p "$pid" 2> /dev/null)" in "" | Z*) break ;; esac
+    sleep 0.1
+  done
+  case "$(ps -o stat= -p "$pid" 2> /dev/null)" in
+  "" | Z*) ;;
+  *) fail "pid $pid ($(ps -o args= -p "$pid" | cut -c1-80)) still running ${secs} s after SIG$sig; killed"
+     kill -KILL "$pid" 2> /dev/null ;;
+  esac
+  wait "$pid"
+  STOPPED_RC=$?
+}
+
 # sql DB QUERY: one value
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
 

@@ -136,9 +136,8 @@ check "other paths: 404" 404 "$(http_get "http://127.0.0.1:$PORT/x")"
 kill -USR1 $DPID
 for _ in $(seq 1 50); do [ "$(sql "$WORK/db/stats.sqlite" 'SELECT count(DISTINCT time) FROM stats' 2>/dev/null)" = 1 ] && break; sleep 0.1; done
 check "SIGUSR1: one snapshot in the stats table" 1 "$(sql "$WORK/db/stats.sqlite" 'SELECT count(DISTINCT time) FROM stats')"
-kill -TERM $DPID
-wait $DPID
-check "SIGTERM: exit status" 0 $?
+stop $DPID TERM
+check "SIGTERM: exit status" 0 $STOPPED_RC
 check "stats table: two snapshots" 2 "$(sql "$WORK/db/stats.sqlite" 'SELECT count(DISTINCT time) FROM stats')"
 check "stats table: the last snapshot's ip rows equal stats --json" \
   "$(python3 -c "import json; w=[w for w in json.load(open('$WORK/s.json'))['watchers'] if w['name']=='all'][0]; print(sum(e['tx_packets'] for e in w['entries'] if e['handler']=='ip'))")" \
@@ -159,12 +158,17 @@ printf '[daemon]\ndb_path = %s\nshm_prefix = %s\npersist_interval = 1\n[watcher 
 "$NETSIFT" daemon -c "$WORK/p.conf" 2> "$WORK/p.err" &
 DPID=$!
 sleep 2.6
-timeout --preserve-status -s INT 1.5 "$NETSIFT" stats --shm-prefix "$PREFIX" --watch 0.2 > "$WORK/watch.txt"
-check "--watch: exit status after ^C" 0 $?
+"$NETSIFT" stats --shm-prefix "$PREFIX" --watch 0.2 > "$WORK/watch.txt" &
+SPID=$!
+sleep 1.5
+# its handler is in place once it has drawn (a background job starts with
+# SIGINT ignored)
+for _ in $(seq 1 100); do grep -q "^watcher w on" "$WORK/watch.txt" && break; sleep 0.1; done
+stop $SPID INT
+check "--watch: exit status after ^C" 0 $STOPPED_RC
 n=$(grep -c "^watcher w on" "$WORK/watch.txt")
 [ "$n" -ge 3 ] && pass || fail "--watch drew $n times"
-kill -TERM $DPID
-wait $DPID
+stop $DPID TERM
 n=$(sql "$WORK/db2/stats.sqlite" 'SELECT count(DISTINCT time) FROM stats')
 [ "$n" -ge 3 ] && pass || fail "persist_interval = 1: $n snapshots in about 3 s"
 finish

@@ -164,9 +164,8 @@ check "bad file: 'dns' still runs" running "$(field dns state)"
 replay --loop 20 "$WORK/load.pcap" &
 RPID=$!
 sleep 0.5
-kill -TERM $DPID
-wait $DPID
-check "SIGTERM under load: exit status" 0 $?
+stop $DPID TERM
+check "SIGTERM under load: exit status" 0 $STOPPED_RC
 wait $RPID
 last=$(grep -o "watcher all: stopped, [0-9]* packets seen, [0-9]* matched" "$WORK/d.err" | tail -1 | awk '{print $7}')
 [ "${last:-0}" -gt 0 ] && pass || fail "SIGTERM: no final summary: $(tail -3 "$WORK/d.err")"

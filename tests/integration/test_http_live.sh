@@ -33,8 +33,8 @@ for _ in $(seq 1 100); do grep -q listening "$WORK/cap.err" 2>/dev/null && break
 if python3 "$here/http_live.py" fetch http://10.77.0.2:8080 "$WORK/files" > "$WORK/fetch.out" 2>&1; then pass; else
   fail "client: $(tail -1 "$WORK/fetch.out")"; fi
 sleep 1
-kill -INT "$CAP"; wait "$CAP"
-check "capture exit status" 0 $?
+stop "$CAP" INT
+check "capture exit status" 0 $STOPPED_RC
 kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null
 
 check "kernel drops" 0 "$(python3 -c "import json; print(json.load(open('$WORK/cap.json'))['kernel']['dropped'])")"

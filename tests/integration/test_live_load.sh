@@ -21,7 +21,7 @@ for rate in 20000 50000 100000 200000 400000 topspeed; do
   if [ "$rate" = topspeed ]; then opt=--topspeed; else opt="--pps=$rate"; fi
   ip netns exec "$NS" tcpreplay -q $opt -i "$VA" "$WORK/load.pcap" > "$db.replay" 2>&1
   sleep 1
-  kill -INT "$pid"; wait "$pid"
+  stop "$pid" INT
   read -r got dropped <<< "$(python3 -c "import json; d=json.load(open('$db.json')); print(d['packets'], d['kernel']['dropped'])")"
   stored=$(sql "$db/headers.sqlite" 'SELECT count(*) FROM eth')
   check "rate $rate: rows stored = packets read" "$got" "$stored"

@@ -48,8 +48,8 @@ overload() {
   done
   grep -qE '^netsift_rows_total\{database="headers",table="eth"\} [0-9]+$' "$db.prom" && pass || fail "$name: no eth row counter"
   sleep 1
-  kill -INT "$pid"; wait "$pid"
-  check "$name: capture exit status" 0 $?
+  stop "$pid" INT
+  check "$name: capture exit status" 0 $STOPPED_RC
   local received kdropped qdropped packets eth dups lost written notwritten metarows
   read -r received kdropped qdropped packets <<< "$(json "$db.json" "d['kernel']['received'], d['kernel']['dropped'], d['queue_dropped'], d['packets']" | tr -d '(),')"
   read -r eth dups lost <<< "$(json "$db.json" "d['headers']['rows_stored']['eth'], d['headers']['duplicates'].get('eth', 0), d['headers']['db_rows_lost']" | tr -d '(),')"

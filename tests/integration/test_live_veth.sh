@@ -18,7 +18,7 @@ start_capture() { # DB [extra args...]
   for _ in $(seq 1 100); do grep -q listening "$db.err" 2>/dev/null && return 0; sleep 0.05; done
   fail "netsift did not start listening: $(cat "$db.err")"
 }
-stop_capture() { kill -INT "$CAP_PID"; wait "$CAP_PID"; CAP_RC=$?; }
+stop_capture() { stop "$CAP_PID" INT; CAP_RC=$STOPPED_RC; }
 field() { python3 -c "import json,sys; d=json.load(open('$1')); print(eval('d' + sys.argv[1]))" "$2"; }
 
 # 1. the sample, replayed, equals the sample read from the file
@@ -66,9 +66,8 @@ if command -v setcap >/dev/null && cp "$NETSIFT" "$WORK/priv/netsift" && chmod 7
   for _ in $(seq 1 100); do grep -q listening "$WORK/priv/cap.err" 2>/dev/null && break; sleep 0.05; done
   ip netns exec "$NS" tcpreplay -q -i "$VA" "$S" > /dev/null 2>&1
   for _ in $(seq 1 100); do kill -0 "$CAP_PID" 2>/dev/null || break; sleep 0.05; done
-  kill -INT "$CAP_PID" 2>/dev/null
-  wait "$CAP_PID"
-  check "setcap, unprivileged user: exit status" 0 $?
+  stop "$CAP_PID" INT
+  check "setcap, unprivileged user: exit status" 0 $STOPPED_RC
   check "setcap, unprivileged user: packets" 82 "$(field "$WORK/priv/cap.json" "['packets']")"
   # without the capabilities, the same user is refused with a clear line
   cp "$NETSIFT" "$WORK/priv/plain" && chmod 755 "$WORK/priv/plain"
@@ -85,9 +84,8 @@ start_capture "$WORK/load" --batch-rows 100000
 ip netns exec "$NS" tcpreplay -q --topspeed -i "$VA" "$WORK/load.pcap" > /dev/null 2>&1 &
 REPLAY=$!
 sleep 0.3
-kill -TERM "$CAP_PID"
-wait "$CAP_PID"
-check "SIGTERM under load: exit status" 0 $?
+stop "$CAP_PID" TERM
+check "SIGTERM under load: exit status" 0 $STOPPED_RC
 wait "$REPLAY"
 read_pkts=$(field "$WORK/load.json" "['packets']")
 [ "$read_pkts" -gt 0 ] && pass || fail "SIGTERM under load: no packets read"

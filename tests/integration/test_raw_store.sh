@@ -255,7 +255,7 @@ for _ in $(seq 1 100); do [ -f "$WORK/locked/pcap-meta.sqlite" ] && break; sleep
 "$N" capture -q -r "$S" -d "$WORK/locked" --file-write > /dev/null 2> "$WORK/lock.err"
 check "a second capture on the same store: exit status" 1 $?
 grep -q "being written by another netsift capture" "$WORK/lock.err" && pass || fail "lock: $(cat "$WORK/lock.err")"
-kill -TERM "$pid" 2> /dev/null; wait "$pid" 2> /dev/null
+stop "$pid" TERM
 store_ok "store after SIGTERM" "$WORK/locked" --closed
 
 # --- live capture: interface and filter recorded -------------------------------------
