@@ -38,19 +38,76 @@ bool body_begin(struct http_body *b, const char *content_encoding, struct body_o
         if (!b->md_dec || !EVP_DigestInit_ex(b->md_dec, EVP_sha256(), NULL))
             return false;
     }
-    if (out && out->dirfd >= 0) {
-        snprintf(b->tmp, sizeof b->tmp, ".partial-%u-%llu", out->worker,
-                 (unsigned long long)++out->counter);
-        b->fd = openat(out->dirfd, b->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-        if (b->fd < 0) {
-            out->write_errors++;
-            b->write_error = true;
-        }
+    b->out = out && out->dirfd >= 0 ? out : NULL;
+    return true;
+}
+
+static void drop_buffer(struct http_body *b)
+{
+    if (b->buf)
+        b->out->buffered -= b->buf_cap;
+    free(b->buf);
+    b->buf = NULL;
+    b->buf_len = b->buf_cap = 0;
+}
+
+/* Keep n more bytes in memory; false when the body is too large for that
+ * (or the worker's budget is spent). */
+static bool buffer(struct http_body *b, const uint8_t *p, size_t n)
+{
+    struct body_out *out = b->out;
+    size_t need = b->buf_len + n;
+    if (need > BODY_BUFFER_MAX)
+        return false;
+    if (need > b->buf_cap) {
+        size_t cap = b->buf_cap ? b->buf_cap : 4096;
+        while (cap < need)
+            cap *= 2;
+        if (cap > BODY_BUFFER_MAX)
+            cap = BODY_BUFFER_MAX;
+        if (out->buffered + (cap - b->buf_cap) > BODY_BUFFER_BUDGET)
+            return false;
+        uint8_t *nb = realloc(b->buf, cap);
+        if (!nb)
+            return false;
+        out->buffered += cap - b->buf_cap;
+        b->buf = nb;
+        b->buf_cap = cap;
     }
+    memcpy(b->buf + b->buf_len, p, n);
+    b->buf_len = need;
+    return true;
+}
+
+static void write_fd(struct http_body *b, const uint8_t *p, size_t n);
+
+/* The temporary file, with what was held in memory so far. */
+static bool open_temporary(struct http_body *b)
+{
+    struct body_out *out = b->out;
+    snprintf(b->tmp, sizeof b->tmp, ".partial-%u-%llu", out->worker,
+             (unsigned long long)++out->counter);
+    b->fd = openat(out->dirfd, b->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    if (b->fd < 0) {
+        b->write_error = true;
+        drop_buffer(b);
+        return false;
+    }
+    write_fd(b, b->buf, b->buf_len);
+    drop_buffer(b);
     return true;
 }
 
 static void write_out(struct http_body *b, const uint8_t *p, size_t n)
+{
+    if (!b->out || b->write_error)
+        return;
+    if (b->fd < 0 && (buffer(b, p, n) || !open_temporary(b)))
+        return;
+    write_fd(b, p, n);
+}
+
+static void write_fd(struct http_body *b, const uint8_t *p, size_t n)
 {
     while (b->fd >= 0 && n > 0) {
         ssize_t w = write(b->fd, p, n);
@@ -139,7 +196,30 @@ void body_gap(struct http_body *b, uint64_t n)
     b->gap = true;
 }
 
-static void release(struct http_body *b, struct body_out *out, bool keep, const char *name)
+/* A kept body's file under its name (the SHA-256 of its content): not
+ * written again when it is already there. */
+static void store(struct http_body *b, const char *name)
+{
+    struct body_out *out = b->out;
+    if (!b->write_error && faccessat(out->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+        out->files++;
+        return;
+    }
+    if (!b->write_error && b->fd < 0)
+        open_temporary(b);
+    if (b->fd >= 0 && close(b->fd) != 0)
+        b->write_error = true;
+    b->fd = -1;
+    if (!b->write_error && renameat(out->dirfd, b->tmp, out->dirfd, name) == 0) {
+        out->files++;
+        return;
+    }
+    out->write_errors++;
+    if (b->tmp[0])
+        unlinkat(out->dirfd, b->tmp, 0);
+}
+
+static void release(struct http_body *b, bool keep, const char *name)
 {
     if (b->z) {
         inflateEnd(b->z);
@@ -147,17 +227,14 @@ static void release(struct http_body *b, struct body_out *out, bool keep, const 
     }
     EVP_MD_CTX_free(b->md_raw);
     EVP_MD_CTX_free(b->md_dec);
+    if (b->out && keep)
+        store(b, name);
     if (b->fd >= 0) {
-        if (close(b->fd) != 0)
-            b->write_error = true;
-        if (keep && !b->write_error && renameat(out->dirfd, b->tmp, out->dirfd, name) == 0) {
-            out->files++;
-        } else {
-            if (keep && b->write_error)
-                out->write_errors++;
-            unlinkat(out->dirfd, b->tmp, 0);
-        }
+        close(b->fd);
+        unlinkat(b->out->dirfd, b->tmp, 0);
     }
+    if (b->out)
+        drop_buffer(b);
     b->active = false;
     b->z = b->md_raw = b->md_dec = NULL;
     b->fd = -1;
@@ -178,11 +255,13 @@ void body_end(struct http_body *b, char sha_hex[65], struct body_out *out)
         for (unsigned i = 0; i < mdlen && i < 32; i++)
             snprintf(sha_hex + 2 * i, 3, "%02x", md[i]);
     bool keep = sha_hex[0] && !b->gap && (!b->coding || decoded) && b->wire_len > 0;
-    release(b, out, keep, sha_hex);
+    (void)out;
+    release(b, keep, sha_hex);
 }
 
 void body_abort(struct http_body *b, struct body_out *out)
 {
+    (void)out;
     if (b->active)
-        release(b, out, false, NULL);
+        release(b, false, NULL);
 }

@@ -11,6 +11,14 @@
  * and not extracted (flag decode_error).  Decompressed output past
  * HTTP_DECODED_MAX is cut (flag decoded_cut).  A body with a gap is
  * hashed over the bytes that were seen, flagged, and not extracted.
+ *
+ * A body is held in memory up to BODY_BUFFER_MAX bytes (and while the
+ * worker's bodies hold less than BODY_BUFFER_BUDGET in all), and only a
+ * larger one goes to a temporary file as it arrives; at its end the
+ * content is renamed into place, or not written at all when a file of
+ * that name (that content) is already there or the body is not kept.
+ * Extracted files appear whole: always written under a temporary name
+ * first.
  */
 #ifndef NETSIFT_HTTP_BODY_H
 #define NETSIFT_HTTP_BODY_H
@@ -20,14 +28,17 @@
 #include <stdint.h>
 
 #define HTTP_DECODED_MAX (256ull << 20)
+#define BODY_BUFFER_MAX (64u << 10)
+#define BODY_BUFFER_BUDGET (8u << 20)
 
 /* Where bodies are extracted; shared by the bodies of one worker. */
 struct body_out {
     int dirfd;            /* directory of extracted files; -1: no extraction */
     unsigned worker;
     uint64_t counter;     /* names of temporary files */
-    uint64_t files;       /* bodies written */
+    uint64_t files;       /* bodies extracted (written, or their content already there) */
     uint64_t write_errors;
+    size_t buffered;      /* bytes this worker's bodies hold in memory (body_buffer) */
 };
 
 struct http_body {
@@ -39,7 +50,10 @@ struct http_body {
     uint64_t len;         /* content bytes hashed (decoded) */
     void *md_raw, *md_dec; /* EVP_MD_CTX */
     void *z;              /* z_stream */
-    int fd;               /* temporary extraction file, -1 if none */
+    struct body_out *out; /* where it is extracted (NULL or dirfd -1: nowhere) */
+    uint8_t *buf;         /* content held in memory until it outgrows BODY_BUFFER_MAX */
+    size_t buf_len, buf_cap;
+    int fd;               /* temporary extraction file, -1 if none (yet) */
     char tmp[64];         /* its name inside out->dir */
 };
 

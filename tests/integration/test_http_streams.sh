@@ -134,4 +134,14 @@ check "hostile: endless chunks are one body" "1|1" \
   "$(sql "$WORK/h/headers.sqlite" "SELECT count(*), resp_chunked FROM http WHERE resp_body_len = 2000000")"
 check "hostile: first data wins" "ORIGINAL" \
   "$(sql "$WORK/h/headers.sqlite" "SELECT uri FROM http WHERE uri LIKE '/O%' OR uri LIKE '/E%'" | tr -d /)"
+# extraction: bodies are held in memory up to 64 KiB and larger ones go
+# through a temporary file; none is left behind, and every file's name is
+# the SHA-256 of its content
+check "no temporary extraction file left" 0 "$(find "$WORK" -name '.partial-*' | wc -l)"
+extracted=$(find "$WORK" -type f -regextype posix-extended -regex '.*/(x|hx)/[0-9a-f]{64}')
+echo "$(echo "$extracted" | grep -c .) extracted files checked against their names"
+check "extracted files named by their content" "$(echo "$extracted" | grep -c .)" \
+  "$(echo "$extracted" | xargs -r sha256sum | awk '{n = split($2, p, "/"); if ($1 == p[n]) print}' | wc -l)"
+big=$(find "$WORK" -type f -regextype posix-extended -regex '.*/(x|hx)/[0-9a-f]{64}' -size +64k | wc -l)
+check "some extracted bodies are larger than the memory buffer" yes "$([ "$big" -gt 0 ] && echo yes)"
 finish
