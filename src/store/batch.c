@@ -34,7 +34,6 @@ void batch_free(struct batch *b)
         free(b->t[l].vals);
         free(b->t[l].nulls);
         free(b->t[l].text);
-        free(b->t[l].order);
     }
     memset(b, 0, sizeof *b);
 }
@@ -50,10 +49,6 @@ static bool grow_rows(struct table_rows *t)
     if (!nulls)
         return false;
     t->nulls = nulls;
-    uint32_t *order = realloc(t->order, (size_t)cap * sizeof *order);
-    if (!order)
-        return false;
-    t->order = order;
     t->cap = cap;
     return true;
 }
@@ -228,11 +223,37 @@ static int cmp_key(const void *a, const void *b)
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* Move the rows into the order keys[].index gives (row keys[j].index goes
+ * to position j), following each cycle of the permutation in place; keys[]
+ * is marked as it goes. */
+static void permute_rows(struct table_rows *t, struct sort_key *keys)
+{
+    int64_t held[SCHEMA_MAX_COLS];
+    for (uint32_t i = 0; i < t->nrows; i++) {
+        if (keys[i].index == i)
+            continue;
+        size_t row_bytes = (size_t)t->ncols * sizeof *t->vals;
+        memcpy(held, batch_row(t, i), row_bytes);
+        uint64_t held_nulls = t->nulls[i];
+        uint32_t j = i;
+        for (;;) {
+            uint32_t from = keys[j].index;
+            keys[j].index = j;
+            if (from == i) {
+                memcpy(t->vals + (size_t)j * t->ncols, held, row_bytes);
+                t->nulls[j] = held_nulls;
+                break;
+            }
+            memcpy(t->vals + (size_t)j * t->ncols, batch_row(t, from), row_bytes);
+            t->nulls[j] = t->nulls[from];
+            j = from;
+        }
+    }
+}
+
 static bool sort_table(struct table_rows *t, unsigned key_cols, struct sort_key **keys,
                        uint32_t *keys_cap)
 {
-    for (uint32_t i = 0; i < t->nrows; i++)
-        t->order[i] = i;
     if (key_cols == 0 || t->nrows < 2)
         return true;
     if (t->nrows > *keys_cap) {
@@ -252,8 +273,7 @@ static bool sort_table(struct table_rows *t, unsigned key_cols, struct sort_key 
     if (sorted)
         return true; /* rows that arrive in key order (the raw index) */
     qsort(*keys, t->nrows, sizeof **keys, cmp_key);
-    for (uint32_t i = 0; i < t->nrows; i++)
-        t->order[i] = (*keys)[i].index;
+    permute_rows(t, *keys);
     return true;
 }
 

@@ -7,7 +7,7 @@
  * struct -> one row, as the table's columns describe) or, for the header
  * tables, batch_add_packet() (every present layer of a decoded packet ->
  * a row of its table), formatting addresses and names there, off the
- * writer's thread; batch_sort() orders the rows by key; the writer
+ * writer's thread; batch_sort() puts the rows in key order; the writer
  * inserts a whole batch in one transaction.  Batches are reused:
  * batch_reset() keeps the memory.
  */
@@ -25,7 +25,6 @@
 
 struct table_rows {
     uint32_t nrows, cap;
-    uint32_t *order;    /* row indices in primary-key order (batch_sort) */
     uint32_t ncols;
     int64_t *vals;      /* nrows * ncols; text: TEXT_REF(offset, length) */
     uint64_t *nulls;    /* one bit per column, per row */
@@ -67,9 +66,10 @@ static inline const int64_t *batch_row(const struct table_rows *t, uint32_t i)
 }
 
 /* Put every table's rows in key order (the table's sort_key_cols leading
- * integer columns; ties keep arrival order) in t->order.  Done by the producer
- * before submitting, so the writer thread only inserts.  False when out
- * of memory (the order is then arrival order: correct, only slower). */
+ * integer columns; ties keep arrival order), moving the rows themselves so
+ * the writer reads them front to back.  Done by the producer before
+ * submitting, so the writer thread only inserts.  False when out of memory
+ * (the rows then stay in arrival order: correct, only slower). */
 bool batch_sort(struct batch *b);
 
 #endif

@@ -237,7 +237,7 @@ static int insert_chunk(struct writer *w, size_t l, const struct table_rows *t, 
 {
     sqlite3_stmt *st = w->insert_many[l];
     for (unsigned k = 0; k < ROWS_PER_INSERT; k++)
-        bind_row(st, 1 + (int)(k * t->ncols), t, t->order[i + k], w->text_mask[l]);
+        bind_row(st, 1 + (int)(k * t->ncols), t, i + k, w->text_mask[l]);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_DONE) {
@@ -264,9 +264,8 @@ static int insert_bumping(struct writer *w, size_t l, const struct table_rows *t
                 continue;
             }
         }
-        uint32_t r = t->order[i];
-        bind_row(st, 1, t, r, w->text_mask[l]);
-        int64_t v = batch_row(t, r)[col];
+        bind_row(st, 1, t, i, w->text_mask[l]);
+        int64_t v = batch_row(t, i)[col];
         int tries = 0, stored = 0;
         for (;;) {
             int rc = sqlite3_step(st);
@@ -274,7 +273,7 @@ static int insert_bumping(struct writer *w, size_t l, const struct table_rows *t
             if (rc != SQLITE_DONE)
                 return -1;
             stored = sqlite3_changes(w->db) > 0;
-            if (stored || tries == SCHEMA_BUMP_TRIES || (t->nulls[r] >> col & 1))
+            if (stored || tries == SCHEMA_BUMP_TRIES || (t->nulls[i] >> col & 1))
                 break;
             tries++;
             sqlite3_bind_int64(st, col + 1, v + tries);
@@ -297,7 +296,7 @@ static int insert_table(struct writer *w, size_t l, const struct table_rows *t)
         unsigned n = t->nrows - i >= ROWS_PER_INSERT ? ROWS_PER_INSERT : 1;
         sqlite3_stmt *st = n > 1 ? w->insert_many[l] : w->insert[l];
         for (unsigned k = 0; k < n; k++)
-            bind_row(st, 1 + (int)(k * t->ncols), t, t->order[i + k], w->text_mask[l]);
+            bind_row(st, 1 + (int)(k * t->ncols), t, i + k, w->text_mask[l]);
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)

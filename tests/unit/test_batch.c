@@ -458,38 +458,61 @@ static void test_growth_and_reset(void **state)
     batch_free(&bt);
 }
 
-/* Rows of table l holding only the given keys (the other columns 0). */
+/* The arrival number a moved row carries in every column past the key
+ * (column c holds a * 1000 + c) and, as a pattern, in its NULL mask. */
+static int64_t tag_value(uint32_t arrival, uint32_t col)
+{
+    return (int64_t)arrival * 1000 + col;
+}
+static uint64_t tag_nulls(uint32_t arrival)
+{
+    return (uint64_t)arrival * 0x9e3779b97f4a7c15ull;
+}
+
+/* Rows of table l holding the given keys, each tagged with its arrival
+ * number (tag_value, tag_nulls). */
 static void make_rows(struct batch *bt, enum layer l, const int64_t (*keys)[3], uint32_t n)
 {
     struct table_rows *t = &bt->t[l];
     t->nrows = t->cap = n;
     t->vals = calloc((size_t)n * t->ncols + 1, sizeof *t->vals);
     t->nulls = calloc(n + 1, sizeof *t->nulls);
-    t->order = calloc(n + 1, sizeof *t->order);
     assert_non_null(t->vals);
     assert_non_null(t->nulls);
-    assert_non_null(t->order);
-    for (uint32_t i = 0; i < n; i++)
-        for (int k = 0; k < 3; k++)
-            t->vals[(size_t)i * t->ncols + k] = keys[i][k];
+    for (uint32_t i = 0; i < n; i++) {
+        for (uint32_t c = 0; c < t->ncols; c++)
+            t->vals[(size_t)i * t->ncols + c] = c < 3 ? keys[i][c] : tag_value(i, c);
+        t->nulls[i] = tag_nulls(i);
+    }
 }
 
-/* order[] must be a permutation sorted by key, ties by arrival. */
+/* The arrival number of the row now at position i. */
+static uint32_t arrival(const struct table_rows *t, uint32_t i)
+{
+    return (uint32_t)(batch_row(t, i)[3] / 1000);
+}
+
+/* The rows must be a permutation of the rows made, each moved whole (every
+ * column and its NULL mask), sorted by key, ties by arrival. */
 static void assert_sorted(const struct table_rows *t)
 {
     char *seen = calloc(t->nrows + 1, 1);
     assert_non_null(seen);
     for (uint32_t i = 0; i < t->nrows; i++) {
-        assert_true(t->order[i] < t->nrows);
-        assert_false(seen[t->order[i]]);
-        seen[t->order[i]] = 1;
+        uint32_t a = arrival(t, i);
+        assert_true(a < t->nrows);
+        assert_false(seen[a]);
+        seen[a] = 1;
+        for (uint32_t c = 3; c < t->ncols; c++)
+            assert_int_equal(batch_row(t, i)[c], tag_value(a, c));
+        assert_int_equal(t->nulls[i], tag_nulls(a));
         if (i == 0)
             continue;
-        const int64_t *a = batch_row(t, t->order[i - 1]), *b = batch_row(t, t->order[i]);
+        const int64_t *x = batch_row(t, i - 1), *y = batch_row(t, i);
         int cmp = 0;
         for (int k = 0; k < 3 && cmp == 0; k++)
-            cmp = a[k] < b[k] ? -1 : a[k] > b[k];
-        assert_true(cmp < 0 || (cmp == 0 && t->order[i - 1] < t->order[i]));
+            cmp = x[k] < y[k] ? -1 : x[k] > y[k];
+        assert_true(cmp < 0 || (cmp == 0 && arrival(t, i - 1) < a));
     }
     free(seen);
 }
@@ -514,9 +537,12 @@ static void test_sort_order_and_stable_ties(void **state)
     make_rows(&bt, LAYER_ETH, keys, 8);
     make_rows(&bt, LAYER_DHCP, two, 2);
     assert_true(batch_sort(&bt));
-    assert_memory_equal(bt.t[LAYER_ETH].order, want, sizeof want);
-    assert_int_equal(bt.t[LAYER_DHCP].order[0], 1);
-    assert_int_equal(bt.t[LAYER_DHCP].order[1], 0);
+    for (uint32_t i = 0; i < 8; i++)
+        assert_int_equal(arrival(&bt.t[LAYER_ETH], i), want[i]);
+    assert_sorted(&bt.t[LAYER_ETH]);
+    assert_int_equal(arrival(&bt.t[LAYER_DHCP], 0), 1);
+    assert_int_equal(arrival(&bt.t[LAYER_DHCP], 1), 0);
+    assert_sorted(&bt.t[LAYER_DHCP]);
     batch_free(&bt);
 }
 
@@ -571,12 +597,31 @@ static void test_sort_decoded_batch(void **state)
         free(d);
     }
     assert_true(batch_sort(&bt));
-    for (int l = 0; l < LAYER_COUNT; l++)
-        assert_sorted(&bt.t[l]);
-    /* seven distinct UDP headers, each seen at three timestamps */
+    /* in key order, each row moved whole: its source port is the one its
+     * header hash was computed over */
     const struct table_rows *u = &bt.t[LAYER_UDP];
     assert_int_equal(u->nrows, 500);
-    assert_true(batch_row(u, u->order[0])[0] <= batch_row(u, u->order[499])[0]);
+    int64_t port_of[7][2];
+    unsigned nports = 0;
+    for (uint32_t i = 0; i < u->nrows; i++) {
+        const int64_t *y = batch_row(u, i);
+        if (i > 0) {
+            const int64_t *x = batch_row(u, i - 1);
+            assert_true(x[0] < y[0] || (x[0] == y[0] && x[1] <= y[1]));
+        }
+        int64_t port = ival(&bt, LAYER_UDP, i, "source");
+        assert_true(port >= 1000 && port < 1007);
+        assert_int_equal(ival(&bt, LAYER_UDP, i, "dest"), 53);
+        unsigned k = 0;
+        while (k < nports && port_of[k][0] != y[0])
+            k++;
+        if (k == nports) { /* seven distinct headers (checksum 0) */
+            assert_true(nports < 7);
+            port_of[nports][0] = y[0];
+            port_of[nports++][1] = port;
+        }
+        assert_int_equal(port_of[k][1], port);
+    }
     batch_free(&bt);
 }
 
