@@ -9,6 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include "wal_flusher.h"
 
 #define WRITER_MAX_BATCHES 72 /* --workers at most 64, plus two */
 /* Rows per multi-row INSERT: fewer statement runs, same binds. */
@@ -35,6 +38,7 @@ struct writer {
 
     void (*after_commit)(void *arg, sqlite3 *db);
     void *after_commit_arg;
+    struct wal_flusher *flusher; /* syncs the WAL after each commit; NULL: none */
 
     char error[8192]; /* first write error; written under lock */
     bool failed;
@@ -348,6 +352,7 @@ static void write_batches(struct writer *w, struct batch **b, unsigned n)
         return;
     }
     w->stats.transactions++;
+    wal_flusher_kick(w->flusher);
     pthread_mutex_lock(&w->lock);
     w->published = w->stats;
     pthread_mutex_unlock(&w->lock);
@@ -415,6 +420,10 @@ struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen
         free(w);
         return NULL;
     }
+    /* NORMAL syncs the WAL at checkpoints only (FULL at every commit, on
+     * this thread anyway; OFF never) */
+    if (strcasecmp(o->synchronous, "NORMAL") == 0)
+        w->flusher = wal_flusher_start(sqlite3_filename_wal(sqlite3_db_filename(w->db, "main")));
     w->nbatches = o->batches < 2 ? 2 : o->batches > WRITER_MAX_BATCHES ? WRITER_MAX_BATCHES : o->batches;
     for (unsigned i = 0; i < w->nbatches; i++) {
         batch_init(&w->batches[i], w->tables, w->ntables);
@@ -477,6 +486,7 @@ int writer_close(struct writer *w, struct writer_stats *stats, char *err, size_t
     pthread_mutex_unlock(&w->lock);
     if (w->thread_started)
         pthread_join(w->thread, NULL);
+    wal_flusher_stop(w->flusher);
     int rc = w->failed ? -1 : 0;
     if (rc == 0 && w->thread_started && w->after_commit)
         w->after_commit(w->after_commit_arg, w->db);
