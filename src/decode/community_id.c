@@ -6,6 +6,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -21,6 +22,24 @@ void community_id_set_seed(uint16_t seed)
 uint16_t community_id_seed(void)
 {
     return atomic_load_explicit(&seed_value, memory_order_relaxed);
+}
+
+/* SHA-1, fetched from the provider once: SHA1() and EVP_sha1() look it up
+ * (a lock and a reference count) on every call, once per packet here. */
+static pthread_once_t sha1_fetched = PTHREAD_ONCE_INIT;
+static EVP_MD *sha1_md;
+
+static void fetch_sha1(void)
+{
+    sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
+}
+
+static bool sha1(const uint8_t *data, size_t len, uint8_t digest[SHA_DIGEST_LENGTH])
+{
+    pthread_once(&sha1_fetched, fetch_sha1);
+    unsigned int n = 0;
+    return EVP_Digest(data, len, digest, &n, sha1_md ? sha1_md : EVP_sha1(), NULL) == 1 &&
+           n == SHA_DIGEST_LENGTH;
 }
 
 /* ICMP request/reply pairs: the counterpart's type stands in for the
@@ -95,7 +114,7 @@ int community_id_v1(uint16_t seed, const uint8_t *src, const uint8_t *dst, size_
         *w++ = (uint8_t)dport;
     }
     uint8_t digest[SHA_DIGEST_LENGTH];
-    if (!SHA1(buf, (size_t)(w - buf), digest))
+    if (!sha1(buf, (size_t)(w - buf), digest))
         return -1;
     out[0] = '1';
     out[1] = ':';
