@@ -289,18 +289,78 @@ static int insert_bumping(struct writer *w, size_t l, const struct table_rows *t
     return 0;
 }
 
-/* Insert a table's rows in primary-key order, ROWS_PER_INSERT at a time;
- * rows the database already holds are counted as duplicates. */
-static int insert_table(struct writer *w, size_t l, const struct table_rows *t)
+/* The rows of one table across the batches of a transaction, taken in key
+ * order: each batch's rows are sorted (batch_sort), and merging them makes
+ * one pass over the table's primary-key index instead of one per batch.
+ * Equal keys come in queue order, so the row that arrived first is the
+ * one kept. */
+struct table_merge {
+    const struct table_rows *t[WRITER_MAX_BATCHES];
+    uint32_t next[WRITER_MAX_BATCHES];
+    unsigned n, key_cols;
+    uint64_t left; /* rows not taken yet */
+};
+
+static void merge_init(struct table_merge *m, struct batch **b, unsigned n, size_t l,
+                       unsigned key_cols)
 {
-    uint32_t i = 0;
-    if (w->bump_col[l] >= 0)
-        return insert_bumping(w, l, t);
-    while (i < t->nrows) {
-        unsigned n = t->nrows - i >= ROWS_PER_INSERT ? ROWS_PER_INSERT : 1;
+    m->n = 0;
+    m->key_cols = key_cols;
+    m->left = 0;
+    for (unsigned i = 0; i < n; i++)
+        if (b[i]->t[l].nrows) {
+            m->t[m->n] = &b[i]->t[l];
+            m->next[m->n++] = 0;
+            m->left += b[i]->t[l].nrows;
+        }
+}
+
+/* The next row in key order (m->left > 0). */
+static void merge_take(struct table_merge *m, const struct table_rows **t, uint32_t *row)
+{
+    unsigned best = 0;
+    while (m->next[best] == m->t[best]->nrows)
+        best++;
+    const int64_t *bk = batch_row(m->t[best], m->next[best]);
+    for (unsigned i = best + 1; i < m->n && m->key_cols; i++) {
+        if (m->next[i] == m->t[i]->nrows)
+            continue;
+        const int64_t *k = batch_row(m->t[i], m->next[i]);
+        unsigned c = 0;
+        while (c < m->key_cols && k[c] == bk[c])
+            c++;
+        if (c < m->key_cols && k[c] < bk[c]) {
+            best = i;
+            bk = k;
+        }
+    }
+    *t = m->t[best];
+    *row = m->next[best]++;
+    m->left--;
+}
+
+/* Insert table l's rows of every batch in primary-key order,
+ * ROWS_PER_INSERT at a time; rows the database already holds are counted
+ * as duplicates. */
+static int insert_table(struct writer *w, size_t l, struct batch **b, unsigned nb)
+{
+    if (w->bump_col[l] >= 0) {
+        for (unsigned i = 0; i < nb; i++)
+            if (insert_bumping(w, l, &b[i]->t[l]) != 0)
+                return -1;
+        return 0;
+    }
+    struct table_merge m;
+    merge_init(&m, b, nb, l, w->tables[l].sort_key_cols);
+    while (m.left) {
+        unsigned n = m.left >= ROWS_PER_INSERT ? ROWS_PER_INSERT : 1;
         sqlite3_stmt *st = n > 1 ? w->insert_many[l] : w->insert[l];
-        for (unsigned k = 0; k < n; k++)
-            bind_row(st, 1 + (int)(k * t->ncols), t, i + k, w->text_mask[l]);
+        for (unsigned k = 0; k < n; k++) {
+            const struct table_rows *t;
+            uint32_t row;
+            merge_take(&m, &t, &row);
+            bind_row(st, 1 + (int)(k * t->ncols), t, row, w->text_mask[l]);
+        }
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
         if (rc != SQLITE_DONE)
@@ -308,7 +368,6 @@ static int insert_table(struct writer *w, size_t l, const struct table_rows *t)
         uint64_t stored = (uint64_t)sqlite3_changes(w->db);
         w->stats.stored[l] += stored;
         w->stats.duplicates[l] += n - stored;
-        i += n;
     }
     return 0;
 }
@@ -324,7 +383,8 @@ static void count_lost_all(struct writer *w, struct batch **b, unsigned n)
  * commit writes each page it dirtied to the WAL once, and the random
  * primary-key inserts dirty most index pages in every transaction, so
  * fewer, larger transactions write less (with 2 workers, each handing over
- * half-size batches, this halves the WAL). */
+ * half-size batches, this halves the WAL).  Each table's rows of all the
+ * batches go in as one key-ordered stream (struct table_merge). */
 static void write_batches(struct writer *w, struct batch **b, unsigned n)
 {
     struct writer_stats before = w->stats;
@@ -336,10 +396,9 @@ static void write_batches(struct writer *w, struct batch **b, unsigned n)
         pthread_mutex_unlock(&w->lock);
         return;
     }
-    for (unsigned i = 0; i < n && !failed; i++)
-        for (size_t l = 0; l < w->ntables && !failed; l++)
-            if (insert_table(w, l, &b[i]->t[l]) != 0)
-                failed = "insert failed";
+    for (size_t l = 0; l < w->ntables && !failed; l++)
+        if (insert_table(w, l, b, n) != 0)
+            failed = "insert failed";
     if (!failed && exec(w->db, "COMMIT") != SQLITE_OK)
         failed = "commit failed";
     if (failed) {
