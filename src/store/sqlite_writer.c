@@ -17,12 +17,24 @@
 /* Rows per multi-row INSERT: fewer statement runs, same binds. */
 #define ROWS_PER_INSERT 32
 
+/* What a statement's parameter holds now: bindings stay across
+ * sqlite3_reset(), so a parameter already holding the value is not bound
+ * again (a third of the writer's time went to binding, and many columns,
+ * IP version, header length, protocol, flags, repeat from row to row). */
+enum { BOUND_UNKNOWN, BOUND_NULL, BOUND_INT };
+struct bound_value {
+    int64_t v;
+    int kind;
+};
+
 struct writer {
     sqlite3 *db;
     const struct table_schema *tables;
     size_t ntables;
     sqlite3_stmt *insert[BATCH_MAX_TABLES];      /* one row */
     sqlite3_stmt *insert_many[BATCH_MAX_TABLES]; /* ROWS_PER_INSERT rows */
+    struct bound_value *bound[BATCH_MAX_TABLES];      /* insert's parameters */
+    struct bound_value *bound_many[BATCH_MAX_TABLES]; /* insert_many's */
     uint64_t text_mask[BATCH_MAX_TABLES];
     char path[4096];
 
@@ -120,6 +132,9 @@ static void finalize_statements(struct writer *w)
         sqlite3_finalize(w->insert[l]);
         sqlite3_finalize(w->insert_many[l]);
         w->insert[l] = w->insert_many[l] = NULL;
+        free(w->bound[l]);
+        free(w->bound_many[l]);
+        w->bound[l] = w->bound_many[l] = NULL;
     }
 }
 
@@ -208,6 +223,12 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
         if (sqlite3_prepare_v3(w->db, many, -1, SQLITE_PREPARE_PERSISTENT, &w->insert_many[l],
                                NULL) != SQLITE_OK)
             goto fail;
+        step = "out of memory";
+        w->bound[l] = calloc(w->tables[l].ncols, sizeof *w->bound[l]);
+        w->bound_many[l] = calloc(ROWS_PER_INSERT * w->tables[l].ncols, sizeof *w->bound_many[l]);
+        if (!w->bound[l] || !w->bound_many[l])
+            goto fail;
+        step = "cannot prepare inserts";
     }
     return 0;
 fail:
@@ -216,21 +237,28 @@ fail:
     return -1;
 }
 
-/* Bind one row's values at parameter `first` (1-based). */
-static void bind_row(sqlite3_stmt *st, int first, const struct table_rows *t, uint32_t r,
-                     uint64_t text_mask)
+/* Bind one row's values at parameter `first` (1-based), whose current
+ * values are slot[0..ncols-1]; parameters already holding the value are
+ * left alone. */
+static void bind_row(sqlite3_stmt *st, int first, struct bound_value *slot,
+                     const struct table_rows *t, uint32_t r, uint64_t text_mask)
 {
     const int64_t *v = batch_row(t, r);
     uint64_t nulls = t->nulls[r];
     for (uint32_t c = 0; c < t->ncols; c++) {
         uint64_t bit = 1ull << c;
-        if (nulls & bit)
-            sqlite3_bind_null(st, first + (int)c);
-        else if (text_mask & bit)
+        if (nulls & bit) {
+            if (slot[c].kind != BOUND_NULL)
+                sqlite3_bind_null(st, first + (int)c);
+            slot[c].kind = BOUND_NULL;
+        } else if (text_mask & bit) {
             sqlite3_bind_text(st, first + (int)c, t->text + TEXT_OFF(v[c]), TEXT_LEN(v[c]),
                               SQLITE_STATIC);
-        else
+            slot[c].kind = BOUND_UNKNOWN; /* points into this batch's text */
+        } else if (slot[c].kind != BOUND_INT || slot[c].v != v[c]) {
             sqlite3_bind_int64(st, first + (int)c, v[c]);
+            slot[c] = (struct bound_value){v[c], BOUND_INT};
+        }
     }
 }
 
@@ -241,7 +269,8 @@ static int insert_chunk(struct writer *w, size_t l, const struct table_rows *t, 
 {
     sqlite3_stmt *st = w->insert_many[l];
     for (unsigned k = 0; k < ROWS_PER_INSERT; k++)
-        bind_row(st, 1 + (int)(k * t->ncols), t, i + k, w->text_mask[l]);
+        bind_row(st, 1 + (int)(k * t->ncols), w->bound_many[l] + k * t->ncols, t, i + k,
+                 w->text_mask[l]);
     int rc = sqlite3_step(st);
     sqlite3_reset(st);
     if (rc == SQLITE_DONE) {
@@ -268,7 +297,7 @@ static int insert_bumping(struct writer *w, size_t l, const struct table_rows *t
                 continue;
             }
         }
-        bind_row(st, 1, t, i, w->text_mask[l]);
+        bind_row(st, 1, w->bound[l], t, i, w->text_mask[l]);
         int64_t v = batch_row(t, i)[col];
         int tries = 0, stored = 0;
         for (;;) {
@@ -281,6 +310,7 @@ static int insert_bumping(struct writer *w, size_t l, const struct table_rows *t
                 break;
             tries++;
             sqlite3_bind_int64(st, col + 1, v + tries);
+            w->bound[l][col] = (struct bound_value){v + tries, BOUND_INT};
         }
         w->stats.stored[l] += (uint64_t)stored;
         w->stats.duplicates[l] += (uint64_t)!stored;
@@ -359,7 +389,9 @@ static int insert_table(struct writer *w, size_t l, struct batch **b, unsigned n
             const struct table_rows *t;
             uint32_t row;
             merge_take(&m, &t, &row);
-            bind_row(st, 1 + (int)(k * t->ncols), t, row, w->text_mask[l]);
+            bind_row(st, 1 + (int)(k * t->ncols),
+                     (n > 1 ? w->bound_many[l] : w->bound[l]) + k * t->ncols, t, row,
+                     w->text_mask[l]);
         }
         int rc = sqlite3_step(st);
         sqlite3_reset(st);
