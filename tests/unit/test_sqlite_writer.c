@@ -3,6 +3,9 @@
  * once, keeping the row that was handed over first, also when it merges
  * several queued batches into one transaction: the writer is held in its
  * after-commit hook while four batches with overlapping keys queue up.
+ * The other columns switch between NULL, repeated integers and text from
+ * row to row, so a parameter the writer leaves bound (it skips binding a
+ * value a parameter already holds) must still be the row's own value.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -24,11 +27,27 @@ enum { BATCHES = 4, ROWS = 3000, KEYS = 1000 };
 
 /* Row i of batch k in the eth table: key (hash, timestamp, ethh_hash) =
  * (h, 7, 0) with h cycling over KEYS values in a batch-dependent order, and
- * caplen = k * 100000 + i to tell the copies apart; the rest NULL. */
+ * caplen = k * 100000 + i to tell the copies apart; the rest as
+ * other_value() says. */
 static int64_t key_of(unsigned k, unsigned i)
 {
     return (int64_t)((i * 7919u + k * 31u) % KEYS) * 0x10001;
 }
+
+/* Column c (past caplen) of row i of batch k: 0 NULL, 1 to 3 a value that
+ * repeats over runs of rows (text columns: "t1" to "t3"; integers: 5, 5,
+ * or c * 10 + i % 2). */
+static unsigned other_value(unsigned k, unsigned i, unsigned c)
+{
+    return (i / (c % 3 + 1) + k) % 4;
+}
+
+static int64_t other_int(unsigned k, unsigned i, unsigned c)
+{
+    return other_value(k, i, c) == 3 ? (int64_t)c * 10 + i % 2 : 5;
+}
+
+static const char other_text[] = "t1\0t2\0t3";
 
 static void fill(struct batch *b, unsigned k)
 {
@@ -38,13 +57,27 @@ static void fill(struct batch *b, unsigned k)
     assert_non_null(t->vals);
     assert_non_null(t->nulls);
     t->cap = ROWS;
+    t->text = realloc(t->text, sizeof other_text);
+    assert_non_null(t->text);
+    memcpy(t->text, other_text, sizeof other_text);
+    t->text_cap = t->text_used = sizeof other_text;
+    uint64_t text = schema_text_mask(&header_tables[LAYER_ETH]);
     for (unsigned i = 0; i < ROWS; i++) {
         int64_t *v = t->vals + (size_t)i * t->ncols;
         v[0] = key_of(k, i);
         v[1] = 7;
         v[2] = 0;
         v[3] = (int64_t)k * 100000 + i;
-        t->nulls[i] = ~0ull << 4;
+        t->nulls[i] = 0;
+        for (unsigned c = 4; c < t->ncols; c++) {
+            unsigned o = other_value(k, i, c);
+            if (o == 0)
+                t->nulls[i] |= 1ull << c;
+            else if (text >> c & 1)
+                v[c] = TEXT_REF((o - 1) * 3, 2);
+            else
+                v[c] = other_int(k, i, c);
+        }
     }
     t->nrows = ROWS;
     b->rows = ROWS;
@@ -123,8 +156,10 @@ static void test_first_row_kept_across_batches(void **state)
     sqlite3_stmt *q;
     assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
     assert_int_equal(
-        sqlite3_prepare_v2(db, "SELECT hash, timestamp, ethh_hash, caplen FROM eth", -1, &q, NULL),
-        SQLITE_OK);
+        sqlite3_prepare_v2(db, "SELECT * FROM eth", -1, &q, NULL), SQLITE_OK);
+    const struct table_schema *eth = &header_tables[LAYER_ETH];
+    assert_int_equal(sqlite3_column_count(q), (int)eth->ncols);
+    uint64_t text = schema_text_mask(eth);
     unsigned n = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         int64_t h = sqlite3_column_int64(q, 0);
@@ -132,7 +167,21 @@ static void test_first_row_kept_across_batches(void **state)
             continue;
         assert_int_equal(sqlite3_column_int64(q, 1), 7);
         assert_int_equal(sqlite3_column_int64(q, 2), 0);
-        assert_int_equal(sqlite3_column_int64(q, 3), first_caplen(h));
+        int64_t caplen = sqlite3_column_int64(q, 3);
+        assert_int_equal(caplen, first_caplen(h));
+        unsigned k = (unsigned)(caplen / 100000), i = (unsigned)(caplen % 100000);
+        for (unsigned c = 4; c < eth->ncols; c++) {
+            unsigned o = other_value(k, i, c);
+            if (o == 0) {
+                assert_int_equal(sqlite3_column_type(q, (int)c), SQLITE_NULL);
+            } else if (text >> c & 1) {
+                char want[3] = {'t', (char)('0' + o), 0};
+                assert_string_equal((const char *)sqlite3_column_text(q, (int)c), want);
+            } else {
+                assert_int_equal(sqlite3_column_type(q, (int)c), SQLITE_INTEGER);
+                assert_int_equal(sqlite3_column_int64(q, (int)c), other_int(k, i, c));
+            }
+        }
         n++;
     }
     assert_int_equal(n, KEYS);
