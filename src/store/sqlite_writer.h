@@ -12,8 +12,8 @@
  * blocks the producer in writer_get_batch(): back-pressure, never silent
  * loss.  After a write error (disk full, I/O error) the writer stops
  * writing, keeps what was committed, and every later call reports the
- * error.  With synchronous=NORMAL a helper thread syncs the WAL after
- * each commit (wal_flusher.h), so checkpoints wait less for the disk.
+ * error.  Unless synchronous=OFF, a helper thread checkpoints the WAL
+ * (wal_checkpointer.h), so the writer does not wait for the disk.
  */
 #ifndef NETSIFT_SQLITE_WRITER_H
 #define NETSIFT_SQLITE_WRITER_H
