@@ -9,13 +9,44 @@
 #include "../decode/community_id.h"
 #include "../util/text.h"
 
+/* Bytes a column of this kind takes in a packed row: what int_value()
+ * can produce, or a TEXT_REF. */
+static uint8_t col_width(enum col_kind kind)
+{
+    switch (kind) {
+    case COL_U8:
+    case COL_BIT:
+    case COL_BOOL:
+        return 1;
+    case COL_U16:
+    case COL_I16_OPT: /* NULL when negative */
+    case COL_VLAN:
+        return 2;
+    case COL_U32:
+    case COL_PAYLOAD:
+        return 4;
+    default: /* COL_U64, text */
+        return 8;
+    }
+}
+
 void batch_init(struct batch *b, const struct table_schema *tables, size_t ntables)
 {
     memset(b, 0, sizeof *b);
     b->tables = tables;
     b->ntables = ntables < BATCH_MAX_TABLES ? ntables : BATCH_MAX_TABLES;
-    for (size_t l = 0; l < b->ntables; l++)
-        b->t[l].ncols = (uint32_t)tables[l].ncols;
+    for (size_t l = 0; l < b->ntables; l++) {
+        struct table_rows *t = &b->t[l];
+        t->ncols = (uint32_t)(tables[l].ncols < SCHEMA_MAX_COLS ? tables[l].ncols : SCHEMA_MAX_COLS);
+        uint32_t off = sizeof(uint64_t); /* the NULL mask */
+        for (uint32_t c = 0; c < t->ncols; c++) {
+            t->col_off[c] = (uint16_t)off;
+            t->col_width[c] = col_width(tables[l].cols[c].kind);
+            off += t->col_width[c];
+        }
+        t->row_bytes = off;
+        t->text_mask = schema_text_mask(&tables[l]);
+    }
 }
 
 void batch_reset(struct batch *b)
@@ -31,8 +62,7 @@ void batch_reset(struct batch *b)
 void batch_free(struct batch *b)
 {
     for (size_t l = 0; l < b->ntables; l++) {
-        free(b->t[l].vals);
-        free(b->t[l].nulls);
+        free(b->t[l].rows);
         free(b->t[l].text);
     }
     memset(b, 0, sizeof *b);
@@ -41,14 +71,10 @@ void batch_free(struct batch *b)
 static bool grow_rows(struct table_rows *t)
 {
     uint32_t cap = t->cap ? t->cap * 2 : 1024;
-    int64_t *vals = realloc(t->vals, (size_t)cap * t->ncols * sizeof *vals);
-    if (!vals)
+    uint8_t *rows = realloc(t->rows, (size_t)cap * t->row_bytes);
+    if (!rows)
         return false;
-    t->vals = vals;
-    uint64_t *nulls = realloc(t->nulls, (size_t)cap * sizeof *nulls);
-    if (!nulls)
-        return false;
-    t->nulls = nulls;
+    t->rows = rows;
     t->cap = cap;
     return true;
 }
@@ -164,21 +190,18 @@ bool batch_add(struct batch *b, size_t table, const void *record)
 {
     struct table_rows *t = &b->t[table];
     const struct table_schema *s = &b->tables[table];
-    if (t->nrows == t->cap && !grow_rows(t)) {
-        b->failed_alloc = true;
-        return false;
-    }
-    int64_t *v = t->vals + (size_t)t->nrows * t->ncols;
+    int64_t v[SCHEMA_MAX_COLS];
     uint64_t nulls = 0;
     const uint8_t *base = record;
-    for (size_t i = 0; i < s->ncols; i++) {
+    for (size_t i = 0; i < t->ncols; i++) {
         const struct column *c = &s->cols[i];
+        v[i] = 0;
         if (c->cond >= 0 && !*(const bool *)(base + c->cond)) {
             nulls |= 1ull << i;
             continue;
         }
         const void *field = base + c->offset;
-        if (schema_col_is_text(c->kind)) {
+        if (t->text_mask >> i & 1) {
             int64_t ref = text_value(t, c, record, field);
             if (ref == -1) {
                 b->failed_alloc = true;
@@ -189,10 +212,41 @@ bool batch_add(struct batch *b, size_t table, const void *record)
             else
                 v[i] = ref;
         } else if (!int_value(c, record, field, &v[i])) {
+            v[i] = 0;
             nulls |= 1ull << i;
         }
     }
-    t->nulls[t->nrows++] = nulls;
+    return batch_add_values(b, table, v, nulls);
+}
+
+bool batch_add_values(struct batch *b, size_t table, const int64_t *v, uint64_t nulls)
+{
+    struct table_rows *t = &b->t[table];
+    if (t->nrows == t->cap && !grow_rows(t)) {
+        b->failed_alloc = true;
+        return false;
+    }
+    uint8_t *row = t->rows + (size_t)t->nrows * t->row_bytes;
+    memcpy(row, &nulls, sizeof nulls);
+    for (uint32_t i = 0; i < t->ncols; i++) {
+        uint8_t *p = row + t->col_off[i];
+        uint16_t u16 = (uint16_t)v[i];
+        uint32_t u32 = (uint32_t)v[i];
+        switch (t->col_width[i]) {
+        case 1:
+            *p = (uint8_t)v[i];
+            break;
+        case 2:
+            memcpy(p, &u16, sizeof u16);
+            break;
+        case 4:
+            memcpy(p, &u32, sizeof u32);
+            break;
+        default:
+            memcpy(p, &v[i], sizeof v[i]);
+        }
+    }
+    t->nrows++;
     b->rows++;
     return true;
 }
@@ -228,24 +282,22 @@ static int cmp_key(const void *a, const void *b)
  * is marked as it goes. */
 static void permute_rows(struct table_rows *t, struct sort_key *keys)
 {
-    int64_t held[SCHEMA_MAX_COLS];
+    uint8_t held[sizeof(uint64_t) + SCHEMA_MAX_COLS * sizeof(int64_t)];
+    size_t row_bytes = t->row_bytes;
     for (uint32_t i = 0; i < t->nrows; i++) {
         if (keys[i].index == i)
             continue;
-        size_t row_bytes = (size_t)t->ncols * sizeof *t->vals;
         memcpy(held, batch_row(t, i), row_bytes);
-        uint64_t held_nulls = t->nulls[i];
         uint32_t j = i;
         for (;;) {
             uint32_t from = keys[j].index;
             keys[j].index = j;
+            uint8_t *to = t->rows + (size_t)j * row_bytes;
             if (from == i) {
-                memcpy(t->vals + (size_t)j * t->ncols, held, row_bytes);
-                t->nulls[j] = held_nulls;
+                memcpy(to, held, row_bytes);
                 break;
             }
-            memcpy(t->vals + (size_t)j * t->ncols, batch_row(t, from), row_bytes);
-            t->nulls[j] = t->nulls[from];
+            memcpy(to, batch_row(t, from), row_bytes);
             j = from;
         }
     }
@@ -265,8 +317,11 @@ static bool sort_table(struct table_rows *t, unsigned key_cols, struct sort_key 
     }
     bool sorted = true;
     for (uint32_t i = 0; i < t->nrows; i++) {
-        const int64_t *r = batch_row(t, i);
-        (*keys)[i] = (struct sort_key){{r[0], key_cols > 1 ? r[1] : 0, key_cols > 2 ? r[2] : 0}, i};
+        const uint8_t *r = batch_row(t, i);
+        (*keys)[i] = (struct sort_key){{batch_row_value(t, r, 0),
+                                        key_cols > 1 ? batch_row_value(t, r, 1) : 0,
+                                        key_cols > 2 ? batch_row_value(t, r, 2) : 0},
+                                       i};
         if (sorted && i > 0 && cmp_key(&(*keys)[i - 1], &(*keys)[i]) > 0)
             sorted = false;
     }

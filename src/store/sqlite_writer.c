@@ -266,21 +266,24 @@ fail:
 static void bind_row(sqlite3_stmt *st, int first, struct bound_value *slot,
                      const struct table_rows *t, uint32_t r, uint64_t text_mask)
 {
-    const int64_t *v = batch_row(t, r);
-    uint64_t nulls = t->nulls[r];
+    const uint8_t *row = batch_row(t, r);
+    uint64_t nulls = batch_row_nulls(row);
     for (uint32_t c = 0; c < t->ncols; c++) {
         uint64_t bit = 1ull << c;
         if (nulls & bit) {
             if (slot[c].kind != BOUND_NULL)
                 sqlite3_bind_null(st, first + (int)c);
             slot[c].kind = BOUND_NULL;
-        } else if (text_mask & bit) {
-            sqlite3_bind_text(st, first + (int)c, t->text + TEXT_OFF(v[c]), TEXT_LEN(v[c]),
+            continue;
+        }
+        int64_t v = batch_row_value(t, row, c);
+        if (text_mask & bit) {
+            sqlite3_bind_text(st, first + (int)c, t->text + TEXT_OFF(v), TEXT_LEN(v),
                               SQLITE_STATIC);
             slot[c].kind = BOUND_UNKNOWN; /* points into this batch's text */
-        } else if (slot[c].kind != BOUND_INT || slot[c].v != v[c]) {
-            sqlite3_bind_int64(st, first + (int)c, v[c]);
-            slot[c] = (struct bound_value){v[c], BOUND_INT};
+        } else if (slot[c].kind != BOUND_INT || slot[c].v != v) {
+            sqlite3_bind_int64(st, first + (int)c, v);
+            slot[c] = (struct bound_value){v, BOUND_INT};
         }
     }
 }
@@ -321,7 +324,7 @@ static int insert_bumping(struct writer *w, size_t l, const struct table_rows *t
             }
         }
         bind_row(st, 1, w->bound[l], t, i, w->text_mask[l]);
-        int64_t v = batch_row(t, i)[col];
+        int64_t v = batch_value(t, i, (unsigned)col);
         int tries = 0, stored = 0;
         for (;;) {
             int rc = sqlite3_step(st);
@@ -329,7 +332,7 @@ static int insert_bumping(struct writer *w, size_t l, const struct table_rows *t
             if (rc != SQLITE_DONE)
                 return -1;
             stored = sqlite3_changes(w->db) > 0;
-            if (stored || tries == SCHEMA_BUMP_TRIES || (t->nulls[i] >> col & 1))
+            if (stored || tries == SCHEMA_BUMP_TRIES || (batch_nulls(t, i) >> col & 1))
                 break;
             tries++;
             sqlite3_bind_int64(st, col + 1, v + tries);
@@ -358,7 +361,7 @@ static void merge_init(struct table_merge *m, struct batch **b, unsigned n, size
                        unsigned key_cols)
 {
     m->n = 0;
-    m->key_cols = key_cols;
+    m->key_cols = key_cols > 3 ? 3 : key_cols; /* as batch_sort */
     m->left = 0;
     for (unsigned i = 0; i < n; i++)
         if (b[i]->t[l].nrows) {
@@ -374,17 +377,22 @@ static void merge_take(struct table_merge *m, const struct table_rows **t, uint3
     unsigned best = 0;
     while (m->next[best] == m->t[best]->nrows)
         best++;
-    const int64_t *bk = batch_row(m->t[best], m->next[best]);
+    int64_t bk[3];
+    for (unsigned c = 0; c < m->key_cols; c++)
+        bk[c] = batch_value(m->t[best], m->next[best], c);
     for (unsigned i = best + 1; i < m->n && m->key_cols; i++) {
         if (m->next[i] == m->t[i]->nrows)
             continue;
-        const int64_t *k = batch_row(m->t[i], m->next[i]);
+        const struct table_rows *t = m->t[i];
+        const uint8_t *row = batch_row(t, m->next[i]);
         unsigned c = 0;
-        while (c < m->key_cols && k[c] == bk[c])
+        int64_t k = 0;
+        while (c < m->key_cols && (k = batch_row_value(t, row, c)) == bk[c])
             c++;
-        if (c < m->key_cols && k[c] < bk[c]) {
+        if (c < m->key_cols && k < bk[c]) {
             best = i;
-            bk = k;
+            for (c = 0; c < m->key_cols; c++)
+                bk[c] = batch_row_value(t, row, c);
         }
     }
     *t = m->t[best];

@@ -33,19 +33,19 @@ static int col(enum layer l, const char *name)
 
 static bool is_null(const struct batch *b, enum layer l, uint32_t row, const char *name)
 {
-    return (b->t[l].nulls[row] >> col(l, name)) & 1;
+    return (batch_nulls(&b->t[l], row) >> col(l, name)) & 1;
 }
 
 static int64_t ival(const struct batch *b, enum layer l, uint32_t row, const char *name)
 {
     assert_false(is_null(b, l, row, name));
-    return batch_row(&b->t[l], row)[col(l, name)];
+    return batch_value(&b->t[l], row, (unsigned)col(l, name));
 }
 
 static const char *tval(const struct batch *b, enum layer l, uint32_t row, const char *name)
 {
     assert_false(is_null(b, l, row, name));
-    int64_t ref = batch_row(&b->t[l], row)[col(l, name)];
+    int64_t ref = batch_value(&b->t[l], row, (unsigned)col(l, name));
     size_t off = TEXT_OFF(ref), len = (size_t)TEXT_LEN(ref);
     assert_true(off + len < b->t[l].text_used);
     const char *s = b->t[l].text + off;
@@ -172,7 +172,7 @@ static void test_common_columns(void **state)
     /* a hash above 2^31 stays positive (stored as unsigned 32 bits) */
     for (int l = 0; l < LAYER_COUNT; l++)
         for (uint32_t r = 0; r < bt.t[l].nrows; r++)
-            assert_true(batch_row(&bt.t[l], r)[col(l, "hash")] >= 0);
+            assert_true(batch_value(&bt.t[l], r, (unsigned)col(l, "hash")) >= 0);
     free(d);
     batch_free(&bt);
 }
@@ -459,10 +459,12 @@ static void test_growth_and_reset(void **state)
 }
 
 /* The arrival number a moved row carries in every column past the key
- * (column c holds a * 1000 + c) and, as a pattern, in its NULL mask. */
-static int64_t tag_value(uint32_t arrival, uint32_t col)
+ * (column c holds a * 1000 + c, cut to the column's width) and, as a
+ * pattern, in its NULL mask. */
+static int64_t tag_value(const struct table_rows *t, uint32_t arrival, uint32_t col)
 {
-    return (int64_t)arrival * 1000 + col;
+    int64_t v = (int64_t)arrival * 1000 + col;
+    return t->col_width[col] == 8 ? v : v & ((1ll << (8 * t->col_width[col])) - 1);
 }
 static uint64_t tag_nulls(uint32_t arrival)
 {
@@ -474,22 +476,19 @@ static uint64_t tag_nulls(uint32_t arrival)
 static void make_rows(struct batch *bt, enum layer l, const int64_t (*keys)[3], uint32_t n)
 {
     struct table_rows *t = &bt->t[l];
-    t->nrows = t->cap = n;
-    t->vals = calloc((size_t)n * t->ncols + 1, sizeof *t->vals);
-    t->nulls = calloc(n + 1, sizeof *t->nulls);
-    assert_non_null(t->vals);
-    assert_non_null(t->nulls);
     for (uint32_t i = 0; i < n; i++) {
+        int64_t v[SCHEMA_MAX_COLS];
         for (uint32_t c = 0; c < t->ncols; c++)
-            t->vals[(size_t)i * t->ncols + c] = c < 3 ? keys[i][c] : tag_value(i, c);
-        t->nulls[i] = tag_nulls(i);
+            v[c] = c < 3 ? keys[i][c] : (int64_t)i * 1000 + c; /* stored as tag_value() */
+        assert_true(batch_add_values(bt, l, v, tag_nulls(i)));
     }
+    assert_int_equal(t->nrows, n);
 }
 
 /* The arrival number of the row now at position i. */
 static uint32_t arrival(const struct table_rows *t, uint32_t i)
 {
-    return (uint32_t)(batch_row(t, i)[3] / 1000);
+    return (uint32_t)(batch_value(t, i, 3) / 1000); /* 4 bytes in every header table */
 }
 
 /* The rows must be a permutation of the rows made, each moved whole (every
@@ -504,14 +503,15 @@ static void assert_sorted(const struct table_rows *t)
         assert_false(seen[a]);
         seen[a] = 1;
         for (uint32_t c = 3; c < t->ncols; c++)
-            assert_int_equal(batch_row(t, i)[c], tag_value(a, c));
-        assert_int_equal(t->nulls[i], tag_nulls(a));
+            assert_int_equal(batch_value(t, i, c), tag_value(t, a, c));
+        assert_int_equal(batch_nulls(t, i), tag_nulls(a));
         if (i == 0)
             continue;
-        const int64_t *x = batch_row(t, i - 1), *y = batch_row(t, i);
         int cmp = 0;
-        for (int k = 0; k < 3 && cmp == 0; k++)
-            cmp = x[k] < y[k] ? -1 : x[k] > y[k];
+        for (unsigned k = 0; k < 3 && cmp == 0; k++) {
+            int64_t x = batch_value(t, i - 1, k), y = batch_value(t, i, k);
+            cmp = x < y ? -1 : x > y;
+        }
         assert_true(cmp < 0 || (cmp == 0 && arrival(t, i - 1) < a));
     }
     free(seen);
@@ -604,9 +604,9 @@ static void test_sort_decoded_batch(void **state)
     int64_t port_of[7][2];
     unsigned nports = 0;
     for (uint32_t i = 0; i < u->nrows; i++) {
-        const int64_t *y = batch_row(u, i);
+        int64_t y[2] = {batch_value(u, i, 0), batch_value(u, i, 1)};
         if (i > 0) {
-            const int64_t *x = batch_row(u, i - 1);
+            int64_t x[2] = {batch_value(u, i - 1, 0), batch_value(u, i - 1, 1)};
             assert_true(x[0] < y[0] || (x[0] == y[0] && x[1] <= y[1]));
         }
         int64_t port = ival(&bt, LAYER_UDP, i, "source");

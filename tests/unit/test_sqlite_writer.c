@@ -34,6 +34,9 @@ static int64_t key_of(unsigned k, unsigned i)
     return (int64_t)((i * 7919u + k * 31u) % KEYS) * 0x10001;
 }
 
+/* The hash of the one row of the first batch: no other row has it. */
+#define FIRST_KEY 0xffffffffll
+
 /* Column c (past caplen) of row i of batch k: 0 NULL, 1 to 3 a value that
  * repeats over runs of rows (text columns: "t1" to "t3"; integers: 5, 5,
  * or c * 10 + i % 2). */
@@ -49,38 +52,29 @@ static int64_t other_int(unsigned k, unsigned i, unsigned c)
 
 static const char other_text[] = "t1\0t2\0t3";
 
-static void fill(struct batch *b, unsigned k)
+/* Rows 0..n-1 of batch k (n at most ROWS). */
+static void fill(struct batch *b, unsigned k, unsigned n)
 {
     struct table_rows *t = &b->t[LAYER_ETH];
-    t->vals = realloc(t->vals, (size_t)ROWS * t->ncols * sizeof *t->vals);
-    t->nulls = realloc(t->nulls, ROWS * sizeof *t->nulls);
-    assert_non_null(t->vals);
-    assert_non_null(t->nulls);
-    t->cap = ROWS;
     t->text = realloc(t->text, sizeof other_text);
     assert_non_null(t->text);
     memcpy(t->text, other_text, sizeof other_text);
     t->text_cap = t->text_used = sizeof other_text;
     uint64_t text = schema_text_mask(&header_tables[LAYER_ETH]);
-    for (unsigned i = 0; i < ROWS; i++) {
-        int64_t *v = t->vals + (size_t)i * t->ncols;
-        v[0] = key_of(k, i);
-        v[1] = 7;
-        v[2] = 0;
-        v[3] = (int64_t)k * 100000 + i;
-        t->nulls[i] = 0;
+    for (unsigned i = 0; i < n; i++) {
+        int64_t v[SCHEMA_MAX_COLS] = {key_of(k, i), 7, 0, (int64_t)k * 100000 + i};
+        uint64_t nulls = 0;
         for (unsigned c = 4; c < t->ncols; c++) {
             unsigned o = other_value(k, i, c);
             if (o == 0)
-                t->nulls[i] |= 1ull << c;
+                nulls |= 1ull << c;
             else if (text >> c & 1)
                 v[c] = TEXT_REF((o - 1) * 3, 2);
             else
                 v[c] = other_int(k, i, c);
         }
+        assert_true(batch_add_values(b, LAYER_ETH, v, nulls));
     }
-    t->nrows = ROWS;
-    b->rows = ROWS;
 }
 
 /* caplen of the row handed over first for key h: the lowest batch, then
@@ -129,16 +123,16 @@ static void test_first_row_kept_across_batches(void **state)
         assert_non_null(w);
         struct batch *first = writer_get_batch(w); /* one row, a key of its own */
         assert_non_null(first);
-        fill(first, 0);
-        first->t[LAYER_ETH].nrows = first->rows = 1;
-        first->t[LAYER_ETH].vals[0] = -1;
+        fill(first, 0, 0); /* the text arena only */
+        int64_t v[SCHEMA_MAX_COLS] = {FIRST_KEY, 7, 0, 0};
+        assert_true(batch_add_values(first, LAYER_ETH, v, ~0ull << 4));
         writer_submit(w, first);
         sem_wait(&held); /* committed; the writer waits in the hook */
         struct batch *b[BATCHES];
         for (unsigned k = 0; k < BATCHES; k++) {
             b[k] = writer_get_batch(w);
             assert_non_null(b[k]);
-            fill(b[k], k);
+            fill(b[k], k, ROWS);
         }
         for (unsigned k = 0; k < BATCHES; k++)
             writer_submit(w, b[k]);
@@ -163,7 +157,7 @@ static void test_first_row_kept_across_batches(void **state)
     unsigned n = 0;
     while (sqlite3_step(q) == SQLITE_ROW) {
         int64_t h = sqlite3_column_int64(q, 0);
-        if (h == -1)
+        if (h == FIRST_KEY)
             continue;
         assert_int_equal(sqlite3_column_int64(q, 1), 7);
         assert_int_equal(sqlite3_column_int64(q, 2), 0);
