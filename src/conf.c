@@ -65,7 +65,7 @@ static const struct option_def options[] = {
     {"db_path", NULL, NULL, 'd', OPT_STR, FIELD(db_path), 0, "DIR",
      "Directory of the databases (default ./netsift-db; created if its parent exists)."},
     {"batch_rows", NULL, NULL, 0, OPT_UINT, FIELD(batch_rows), 10000000, "N",
-     "Rows per database transaction (default 100000); a batch is also committed every process_interval."},
+     "Rows per database transaction (default 200000); a batch is also committed every process_interval."},
     {"cache_mib", NULL, NULL, 0, OPT_UINT, FIELD(cache_mib), 65536, "MIB",
      "SQLite page cache of all the databases together, MiB (default 32; the process's peak memory grows by about 1.2 MiB per MiB): the raw store's index and the monitor's database take a quarter each (at most 16), headers.sqlite the rest."},
     {"synchronous", "db-synchronous", NULL, 0, OPT_STR, FIELD(synchronous), 0, "MODE",
@@ -167,7 +167,7 @@ void conf_defaults(struct netsift_conf *c)
     snprintf(c->db_path, sizeof c->db_path, "netsift-db");
     c->db_sync_port = 5432;
     c->snaplen = 262144;
-    c->batch_rows = 100000;
+    c->batch_rows = 200000;
     c->cache_mib = 32;
     c->monitor = true;
     c->max_flows = 262144;

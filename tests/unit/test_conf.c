@@ -58,7 +58,7 @@ static void test_defaults(void **state)
     assert_string_equal(c.db_path, "netsift-db");
     assert_int_equal(c.db_sync_port, 5432);
     assert_int_equal(c.snaplen, 262144);
-    assert_int_equal(c.batch_rows, 100000);
+    assert_int_equal(c.batch_rows, 200000);
     assert_int_equal(c.count, 0);
     assert_string_equal(c.synchronous, "normal");
     assert_false(c.json);
@@ -136,7 +136,7 @@ static void test_load_good_file(void **state)
     assert_true(c.json);
     assert_true(c.quiet);
     /* untouched keys keep their defaults */
-    assert_int_equal(c.batch_rows, 100000);
+    assert_int_equal(c.batch_rows, 200000);
 }
 
 static void test_crlf_alias_and_equals_in_value(void **state)
