@@ -63,6 +63,8 @@ bool batch_add(struct batch *b, size_t table, const void *record);
  * memory. */
 bool batch_add_values(struct batch *b, size_t table, const int64_t *values, uint64_t nulls);
 
+/* Header tables (header_tables, indexed by layer): one row per present
+ * layer.  False when out of memory. */
 bool batch_add_packet(struct batch *b, const struct packet *pkt);
 
 /* A text value is stored as its arena offset and length in one integer;
