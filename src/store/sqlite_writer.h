@@ -32,6 +32,8 @@ struct writer_opts {
     const char *synchronous; /* "OFF", "NORMAL" or "FULL" */
     uint32_t cache_mib;     /* page cache size */
     uint32_t batches;       /* batches in circulation (>= 2) */
+    uint64_t wal_limit;     /* WAL bytes past which the writer waits for the checkpointer
+                               (checkpoints start at a quarter); 0: 128 MiB */
     uint32_t page_size;     /* of a new database file (bytes, a power of two up to 65536);
                                0: SQLite's default */
     /* Housekeeping on the writer thread, with its connection, after every

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "store/sqlite_writer.h"
@@ -188,10 +189,70 @@ static void test_first_row_kept_across_batches(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+
+/* The largest the WAL got, looked at after every commit. */
+static off_t wal_largest;
+static void note_wal_size(void *arg, struct sqlite3 *db)
+{
+    (void)db;
+    struct stat st;
+    if (stat(arg, &st) == 0 && st.st_size > wal_largest)
+        wal_largest = st.st_size;
+}
+
+/* The writer hands its WAL to the checkpointer and catches up past
+ * wal_limit: the WAL stays near the limit while the database grows to
+ * sixteen times it and more (fails when the writer does not report its commits or
+ * never waits, since nothing then rewinds the WAL). */
+static void test_wal_stays_near_its_limit(void **state)
+{
+    (void)state;
+    enum { LIMIT = 256 << 10, NBATCH = 120, NROWS = 2000 };
+    char dir[] = "/tmp/netsift-writer-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[PATH_MAX], wal[PATH_MAX + 8], err[512] = "";
+    snprintf(path, sizeof path, "%s/headers.sqlite", dir);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    struct writer_opts o = {.path = path,
+                            .tables = header_tables,
+                            .ntables = HEADER_TABLE_COUNT,
+                            .synchronous = "normal",
+                            .cache_mib = 4,
+                            .batches = 3,
+                            .page_size = 4096,
+                            .wal_limit = LIMIT,
+                            .after_commit = note_wal_size,
+                            .after_commit_arg = wal};
+    wal_largest = 0;
+    struct writer *w = writer_open(&o, err, sizeof err);
+    assert_non_null(w);
+    for (unsigned k = 0; k < NBATCH; k++) {
+        struct batch *b = writer_get_batch(w);
+        assert_non_null(b);
+        for (unsigned i = 0; i < NROWS; i++) { /* rising keys: a commit appends */
+            int64_t v[SCHEMA_MAX_COLS] = {(int64_t)k * NROWS + i, 7, 0, i};
+            assert_true(batch_add_values(b, LAYER_ETH, v, ~0ull << 4));
+        }
+        writer_submit(w, b);
+    }
+    struct writer_stats st;
+    assert_int_equal(writer_close(w, &st, err, sizeof err), 0);
+    assert_int_equal(st.stored[LAYER_ETH], NBATCH * NROWS);
+    struct stat db;
+    assert_int_equal(stat(path, &db), 0);
+    assert_true(db.st_size > 16 * LIMIT);
+    assert_true(wal_largest > 0);
+    assert_true(wal_largest < 4 * LIMIT);
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_row_kept_across_batches),
+        cmocka_unit_test(test_wal_stays_near_its_limit),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
