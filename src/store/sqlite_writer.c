@@ -13,7 +13,7 @@
 
 #include "wal_checkpointer.h"
 
-#define WRITER_MAX_BATCHES 72 /* --workers at most 64, plus two */
+#define WRITER_MAX_BATCHES 130 /* two per worker (--workers at most 64), plus two */
 /* The WAL is checkpointed on a helper thread once it holds a quarter of
  * the limit, and the writer waits for the checkpointer (so that the WAL
  * restarts) past the limit (wal_checkpointer.h).  SQLite's own checkpoints start at 1000
