@@ -26,6 +26,15 @@
 
 #define BLOCK_BYTES (256 * 1024) /* uncompressed bytes per gzip member */
 
+/* A worker sweeps its flow tables (and worker 0 the shared ones) after
+ * this many packets as well as on every tick: worker threads tick at most
+ * four times per process_interval of wall-clock time, and a file read at
+ * full speed brings hundreds of thousands of packets in between, whose
+ * finished flows would sit in the tables.  With 2 workers on the benchmark
+ * file the flow tables took 27 MiB instead of 6.5 (sweeping only on the
+ * tick); 4096 is how often the single-threaded capture ticks. */
+#define SWEEP_EVERY_PACKETS 4096
+
 struct audit_sink;
 
 struct audit_worker {
@@ -33,6 +42,7 @@ struct audit_worker {
     struct audit_buf bufs[REC_COUNT];
     struct audit_deflater deflater;
     uint64_t last_flush_us;
+    uint32_t since_sweep; /* packets */
     bool started;
 };
 
@@ -163,6 +173,10 @@ static void audit_packet(struct sink *s, unsigned worker, const struct packet *p
     audit_errors_packet(a->errors, pkt);
     audit_encode_layers(pkt, a->enabled, a->excluded, a->payload, emit_record, w);
     audit_flows_packet(a->flows, worker, pkt, emit_record, w);
+    if (++w->since_sweep >= SWEEP_EVERY_PACKETS) {
+        audit_flows_sweep(a->flows, worker, emit_record, w);
+        w->since_sweep = 0;
+    }
 }
 
 static void audit_tick(struct sink *s, unsigned worker, uint64_t now_us)
@@ -174,6 +188,7 @@ static void audit_tick(struct sink *s, unsigned worker, uint64_t now_us)
         w->last_flush_us = now_us;
     }
     audit_flows_sweep(a->flows, worker, emit_record, w);
+    w->since_sweep = 0;
     if (now_us - w->last_flush_us >= a->interval_us) {
         flush_all(w);
         w->last_flush_us = now_us;

@@ -11,8 +11,8 @@
  *
  * A Flow or Connection record ends when its next packet comes more than
  * `timeout` after its last one (that packet starts a new record), when a
- * sweep on the tick finds it idle that long (the worker's packet time),
- * or at close.  LinkFlow, NetworkFlow and TransportFlow records count the
+ * sweep (audit_sink.c: every 4096 packets and on the tick) finds it idle
+ * that long (the worker's packet time), or at close.  LinkFlow, NetworkFlow and TransportFlow records count the
  * packets of one fixed window of `timeout` seconds (aligned to the epoch)
  * each: the workers add to them in any order, and a window is written
  * once every worker that has seen packets has passed its end, or at

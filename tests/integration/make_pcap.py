@@ -10,6 +10,8 @@
                                          chunks, a bad chunk size, a bogus
                                          Content-Length, conflicting
                                          retransmissions, a half-open flood
+  make_pcap.py many-flows OUT            60000 one-packet UDP flows between
+                                         distinct address pairs, 1 ms apart
 """
 import struct
 import sys
@@ -121,6 +123,19 @@ def hostile_http():
     return pcap(65535, f)
 
 
+def many_flows(n=60000):
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for i in range(n):
+        src = bytes([10, 1 + (i >> 16), (i >> 8) & 255, i & 255])
+        udp = struct.pack(">HHHH", 1024 + i % 60000, 53, 8 + 4, 0) + b"ping"
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64, 17, 0, src,
+                         bytes([10, 200, 0, 1]))
+        frame = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + udp
+        ts = 1700000000 * 1000000 + i * 1000
+        out.append(struct.pack("<IIII", ts // 1000000, ts % 1000000, len(frame), len(frame)) + frame)
+    return b"".join(out)
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     if kind == "caplen-over-snaplen":
@@ -129,6 +144,8 @@ def main():
         data = pcapng_unknown_block()
     elif kind == "hostile-http":
         data = hostile_http()
+    elif kind == "many-flows":
+        data = many_flows()
     else:
         sys.exit(f"unknown kind {kind}")
     with open(out, "wb") as f:

@@ -95,6 +95,21 @@ check "--workers 1 and --workers 4 give the same records" 0 $?
 check "Header says payloads" "ContainsPayloads: true" "$("$NETSIFT" dump --header "$WORK/w4/TCP.ncap.gz" | grep Contains)"
 check "every file is valid gzip" "" "$(for g in "$WORK"/w4/*.gz; do gzip -t "$g" 2>&1; done)"
 
+# 3b. finished flows leave the tables while a file is read at full speed:
+# 60000 one-packet flows 1 ms apart with a 1 s timeout, at most 16384
+# entries per table, and no tick during the run (--process-interval 60 s):
+# without the sweep every 4096 packets each worker's table would fill
+for w in 1 2; do
+  [ -f "$WORK/many.pcap" ] || "$PY" "$SRC_DIR/tests/integration/make_pcap.py" many-flows "$WORK/many.pcap"
+  audit "$WORK/many.pcap" "$WORK/many$w" --workers $w --audit-max-flows 16384 --audit-flow-timeout 1 \
+    --process-interval 60000 --json
+  check "many flows, --workers $w: exit" 0 $?
+  check "many flows, --workers $w: no flow table overflow" 0 \
+    "$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))["audit"]["flow_table_overflows"])' "$WORK/many$w.summary")"
+  check "many flows, --workers $w: one Flow record per flow" 60000 \
+    "$("$NETSIFT" dump --csv "$WORK/many$w/Flow.ncap.gz" | tail -n +2 | wc -l)"
+done
+
 # 4. dump: CSV, --select, --header, table
 f=$WORK/c1/Connection.ncap.gz
 n=$(grep -c . "$WORK/Connection.c.json")
