@@ -12,14 +12,15 @@
  * A Flow or Connection record ends when its next packet comes more than
  * `timeout` after its last one (that packet starts a new record), when a
  * sweep (audit_sink.c: every 4096 packets and on the tick) finds it idle
- * that long (the worker's packet time), or at close.  LinkFlow, NetworkFlow and TransportFlow records count the
- * packets of one fixed window of `timeout` seconds (aligned to the epoch)
- * each: the workers add to them in any order, and a window is written
- * once every worker that has seen packets has passed its end, or at
- * close.  Memory is bounded: a table that is full writes out all its
- * records and starts empty (counted in audit_flows_overflows()).  As long
- * as no table overflows and packets come in time order, the records do
- * not depend on the number of workers.
+ * that long (the worker's packet time), or at close.  LinkFlow,
+ * NetworkFlow and TransportFlow records count the packets of one fixed
+ * window of `timeout` seconds (aligned to the epoch) each: the workers
+ * add to them in any order, and a window is written once every worker
+ * that has seen packets has passed its end, or at close.  Memory is
+ * bounded: a table that is full writes out all its records and starts
+ * empty (counted in audit_flows_overflows()).  As long as no table
+ * overflows and packets come in time order, the records do not depend on
+ * the number of workers.
  */
 #ifndef NETSIFT_AUDIT_FLOWS_H
 #define NETSIFT_AUDIT_FLOWS_H
