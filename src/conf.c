@@ -65,7 +65,7 @@ static const struct option_def options[] = {
     {"db_path", NULL, NULL, 'd', OPT_STR, FIELD(db_path), 0, "DIR",
      "Directory of the databases (default ./netsift-db; created if its parent exists)."},
     {"batch_rows", NULL, NULL, 0, OPT_UINT, FIELD(batch_rows), 10000000, "N",
-     "Rows per database transaction (default 200000); a batch is also committed every process_interval."},
+     "Rows per database transaction, shared among the workers (default 200000); a batch is also committed every process_interval, and when it holds its share of the database's batch memory (headers.sqlite 96 MiB, pcap-meta.sqlite 24 MiB, fingerprint.sqlite 4 MiB, for all its batches together)."},
     {"cache_mib", NULL, NULL, 0, OPT_UINT, FIELD(cache_mib), 65536, "MIB",
      "SQLite page cache of all the databases together, MiB (default 32; the process's peak memory grows by about 1.2 MiB per MiB): the raw store's index and the monitor's database take a quarter each (at most 16), headers.sqlite the rest."},
     {"synchronous", "db-synchronous", NULL, 0, OPT_STR, FIELD(synchronous), 0, "MODE",

@@ -3,10 +3,10 @@
  *
  * Each worker runs its own nDPI module and flow table (monitor_worker.h)
  * and fills its own batch of rows for DB_PATH/fingerprint.sqlite, handed
- * to the one writer thread when it holds batch_rows rows or every
- * process_interval.  On tick a worker publishes its counters and a
- * snapshot of its most recent flows and merges its device notes into the
- * shared book; worker 0 writes the devices that changed (one producer,
+ * to the one writer thread when it holds its share of batch_rows rows or
+ * of MONITOR_BATCH_MEMORY (monitor_add_row()), or every process_interval.
+ * On tick a worker publishes its counters and a snapshot of its most
+ * recent flows and merges its device notes into the shared book; worker 0 writes the devices that changed (one producer,
  * so the rows of a device are committed in the order they were made).  The sink also
  * serves the control socket (control/server.h) while the capture runs:
  * STATS and QUERY_FLOWS read only what workers published.
@@ -35,6 +35,15 @@
 #define UDP_IDLE_S 120
 #define TCP_IDLE_S 300
 #define CLOSED_LINGER_S 10        /* a closed TCP flow waits this long for late packets */
+/* What the batches in circulation may hold together.  A flows row with
+ * its fingerprint takes about 270 bytes: a file read at full speed (no
+ * process_interval passes) kept batch_rows of them per worker, up to
+ * 27 MB a batch, and ending every flow at the capture's end put them all
+ * in one.  The monitor writes a row per flow, not per packet: batches
+ * of a few thousand rows cost nothing in commits (on the bench file with
+ * --flow-log, 2 workers: 80 MiB peak, the same as before, where a file
+ * twice as long took 98 MiB before and 81 now). */
+#define MONITOR_BATCH_MEMORY ((size_t)4 << 20)
 
 struct mworker {
     struct monitor_worker m;
@@ -49,7 +58,6 @@ struct monitor_sink {
     char db_file[CONF_PATH_MAX + 32];
     char socket_path[CONF_PATH_MAX + 32];
     uint64_t interval_us;
-    uint32_t batch_rows;
     bool live;
     struct writer_stats stats;
     unsigned nworkers;
@@ -178,8 +186,7 @@ static void device_to_row(void *arg, const struct device *d)
         protos[0] ? protos : NULL, d->flows, d->fingerprints,
         mac_locally_administered(d->mac), d->dhcp_client_id[0] ? d->dhcp_client_id : NULL, group,
     };
-    if (!w->batch || !batch_add(w->batch, MT_DEVICES, &row))
-        w->c.rows_lost++;
+    monitor_add_row(w, MT_DEVICES, &row);
 }
 
 /* The devices table from an earlier capture into this DB_PATH, so that
@@ -258,14 +265,16 @@ static int monitor_open(struct sink *s, const struct netsift_conf *conf, unsigne
     m->nworkers = nworkers;
     m->live = conf->interface[0] != '\0';
     m->interval_us = (uint64_t)conf->process_interval * 1000;
-    m->batch_rows = conf->batch_rows / nworkers ? conf->batch_rows / nworkers : 1;
     if (ensure_dir(conf->db_path, err, errlen) != 0)
         return -1;
     snprintf(m->db_file, sizeof m->db_file, "%s/fingerprint.sqlite", conf->db_path);
     struct writer_opts wo = {.path = m->db_file, .tables = monitor_tables, .ntables = MT_COUNT,
                              .synchronous = conf->synchronous,
                              .cache_mib = conf_cache_mib(conf, CONF_DB_MONITOR),
-                             .batches = nworkers + 2};
+                             .batches = nworkers + 2,
+                             .batch_rows = conf->batch_rows,
+                             .producers = nworkers,
+                             .memory = MONITOR_BATCH_MEMORY};
     if (!(m->writer = writer_open(&wo, err, errlen)) || device_book_init(&m->book, MAX_DEVICES) != 0)
         return -1;
     load_devices(m);
@@ -278,6 +287,7 @@ static int monitor_open(struct sink *s, const struct netsift_conf *conf, unsigne
                                 errlen) != 0)
             return -1;
         w->flow_log = conf->flow_log;
+        w->writer = m->writer;
         if (!(w->batch = writer_get_batch(m->writer))) {
             snprintf(err, errlen, "%s", writer_error(m->writer));
             return -1;
@@ -286,21 +296,10 @@ static int monitor_open(struct sink *s, const struct netsift_conf *conf, unsigne
     return start_control(m, conf, err, errlen);
 }
 
-static void flush(struct monitor_sink *m, struct monitor_worker *w)
-{
-    if (!w->batch)
-        return;
-    writer_submit(m->writer, w->batch);
-    w->batch = writer_get_batch(m->writer); /* blocks while the writer is behind */
-}
-
 static void monitor_sink_packet(struct sink *s, unsigned worker, const struct packet *pkt)
 {
     struct monitor_sink *m = s->state;
-    struct monitor_worker *w = &m->workers[worker].m;
-    monitor_packet(w, pkt);
-    if (w->batch && w->batch->rows >= m->batch_rows)
-        flush(m, w);
+    monitor_packet(&m->workers[worker].m, pkt);
 }
 
 static void monitor_tick(struct sink *s, unsigned worker, uint64_t now_us)
@@ -329,7 +328,7 @@ static void monitor_tick(struct sink *s, unsigned worker, uint64_t now_us)
     }
     if (now_us - mw->last_flush_us >= m->interval_us) {
         if (w->batch && w->batch->rows)
-            flush(m, w);
+            monitor_hand_over(w);
         mw->last_flush_us = now_us;
     }
 }
@@ -391,6 +390,7 @@ static void monitor_report(struct sink *s, struct report *r)
         report_u64(r, monitor_tables[t].name, m->stats.stored[t]);
     report_end_section(r);
     report_u64(r, "fingerprint_keys_bumped", m->stats.bumped[MT_FINGERPRINT]);
+    report_u64(r, "transactions", m->stats.transactions);
     report_u64(r, "db_batches_failed", m->stats.batches_failed);
     report_u64(r, "db_rows_lost", m->stats.rows_lost);
     if (m->stats.duplicates[MT_FINGERPRINT]) /* only after SCHEMA_BUMP_TRIES taken keys */

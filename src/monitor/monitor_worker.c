@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "../decode/community_id.h"
+#include "../store/sqlite_writer.h"
 #include "../util/text.h"
 #include "collect.h"
 #include "monitor_tables.h"
@@ -157,10 +158,20 @@ static void note_flow(struct monitor_worker *w, struct flow *f, bool ended)
 
 /* ---- rows ---------------------------------------------------------- */
 
-static void add_row(struct monitor_worker *w, enum monitor_table t, const void *row)
+void monitor_hand_over(struct monitor_worker *w)
+{
+    if (!w->batch)
+        return;
+    writer_submit(w->writer, w->batch);
+    w->batch = writer_get_batch(w->writer); /* blocks while the writer is behind */
+}
+
+void monitor_add_row(struct monitor_worker *w, enum monitor_table t, const void *row)
 {
     if (!w->batch || !batch_add(w->batch, t, row))
         w->c.rows_lost++;
+    else if (writer_batch_full(w->writer, w->batch))
+        monitor_hand_over(w); /* also while ending every flow at the capture's end */
 }
 
 static const char *flow_ip_text(const struct flow *f, unsigned side, char out[ADDR_TEXT_MAX])
@@ -218,7 +229,7 @@ static void flow_row(struct monitor_worker *w, struct flow *f, enum flow_end why
         .src_mac_local = f->has_mac[0] && mac_locally_administered(f->mac[0]),
         .dst_mac_local = f->has_mac[1] && mac_locally_administered(f->mac[1]),
     };
-    add_row(w, MT_FLOWS, &row);
+    monitor_add_row(w, MT_FLOWS, &row);
 }
 
 /* DNS and DHCP fingerprints need no more than the packet nDPI named the
@@ -255,7 +266,7 @@ static void fingerprint_rows(struct monitor_worker *w, struct flow *f, const str
         struct fingerprint_row row = {mac, proto, fp->hash, at, fp->query[0] ? fp->query : NULL,
                                       flow_community_id(f, cid), mac_locally_administered(f->mac[i]),
                                       fp->ja4[0] ? fp->ja4 : NULL};
-        add_row(w, MT_FINGERPRINT, &row);
+        monitor_add_row(w, MT_FINGERPRINT, &row);
         struct device *d = note(w, f->mac[i], at);
         if (d)
             d->fingerprints++;

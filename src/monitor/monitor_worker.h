@@ -7,7 +7,8 @@
  * full), expire flows whose idle time is over (packet time), feed nDPI
  * until detection completes, gather fingerprint inputs, and once both
  * are done add the fingerprint rows (one per MAC of the flow) to
- * `batch`.  A flow that ends adds a row to the flows table.  Only the
+ * `batch`, which goes to the writer as soon as it is full
+ * (writer_batch_full()).  A flow that ends adds a row to the flows table.  Only the
  * owning worker touches this state, except the published counters
  * (atomics) and the flow snapshot (under snap_lock) that the control
  * socket reads.
@@ -26,6 +27,9 @@
 #include "classify.h"
 #include "devices.h"
 #include "flow_table.h"
+#include "monitor_tables.h"
+
+struct writer;
 
 #define MONITOR_SNAPSHOT_MAX 1024 /* flows a worker shows QUERY_FLOWS */
 #define FP_CANDIDATE_PACKETS 16   /* a flow's first packets looked at for fingerprint inputs */
@@ -61,7 +65,9 @@ struct monitor_worker {
     struct collector *spare[MONITOR_SPARE_COLLECTORS];
     uint32_t nspare;
     bool flow_log;               /* rows of the flows table */
-    struct batch *batch;         /* rows go here (NULL: the writer failed; rows are lost) */
+    struct writer *writer;       /* of fingerprint.sqlite */
+    struct batch *batch;         /* rows go here, handed to the writer once full (NULL: the
+                                    writer failed; rows are lost) */
     struct monitor_counters c;   /* the worker's own */
     struct reasm_stats streams;  /* collectors' TCP streams (src/stream/reasm_stream.h) */
     _Atomic uint64_t pub[sizeof(struct monitor_counters) / sizeof(uint64_t)]; /* published */
@@ -87,6 +93,13 @@ void monitor_end_all(struct monitor_worker *w);
 /* Publish counters and the flow snapshot; merge device notes into the
  * book. */
 void monitor_publish(struct monitor_worker *w);
+
+/* Add a row of table t to the worker's batch (counted in rows_lost when
+ * it cannot be); a full batch goes to the writer at once. */
+void monitor_add_row(struct monitor_worker *w, enum monitor_table t, const void *row);
+/* Hand the batch to the writer and take an empty one (blocks while the
+ * writer is behind). */
+void monitor_hand_over(struct monitor_worker *w);
 
 /* Read a worker's published counters (any thread). */
 void monitor_read_counters(struct monitor_worker *w, struct monitor_counters *out);

@@ -49,50 +49,109 @@ void batch_init(struct batch *b, const struct table_schema *tables, size_t ntabl
     }
 }
 
+/* Give every chunk back to the allocator: what one fill of a batch
+ * held says nothing about the next (the traffic's mix of tables changes),
+ * so a batch keeps only its chunk tables, and the memory of the batches
+ * in circulation is what they hold, not the peak of every table at once. */
+static void release_chunks(struct table_rows *t)
+{
+    for (uint32_t c = 0; c < t->nchunks; c++)
+        free(t->chunks[c]);
+    for (uint32_t c = 0; c < t->ntext_chunks; c++)
+        free(t->text_chunks[c]);
+    t->nchunks = t->ntext_chunks = 0;
+}
+
 void batch_reset(struct batch *b)
 {
     for (size_t l = 0; l < b->ntables; l++) {
+        release_chunks(&b->t[l]);
         b->t[l].nrows = 0;
         b->t[l].text_used = 0;
     }
     b->rows = 0;
+    b->bytes = 0;
     b->failed_alloc = false;
 }
 
 void batch_free(struct batch *b)
 {
     for (size_t l = 0; l < b->ntables; l++) {
-        free(b->t[l].rows);
-        free(b->t[l].text);
+        release_chunks(&b->t[l]);
+        free(b->t[l].chunks);
+        free(b->t[l].text_chunks);
     }
     memset(b, 0, sizeof *b);
 }
 
-static bool grow_rows(struct table_rows *t)
+/* Append a newly allocated chunk of size bytes to a chunk table. */
+static bool add_chunk(void ***table, uint32_t *n, uint32_t *cap, size_t size)
 {
-    uint32_t cap = t->cap ? t->cap * 2 : 1024;
-    uint8_t *rows = realloc(t->rows, (size_t)cap * t->row_bytes);
-    if (!rows)
+    if (*n == *cap) {
+        uint32_t c = *cap ? *cap * 2 : 64;
+        void **t = realloc(*table, (size_t)c * sizeof *t);
+        if (!t)
+            return false;
+        *table = t;
+        *cap = c;
+    }
+    if (!((*table)[*n] = malloc(size)))
         return false;
-    t->rows = rows;
-    t->cap = cap;
+    (*n)++;
     return true;
 }
 
-/* Reserve n bytes of text; returns the offset or -1. */
+/* Room for one more row: a new chunk when the last one is full. */
+static bool reserve_row(struct table_rows *t)
+{
+    if (t->nrows < (t->nchunks << BATCH_CHUNK_ROWS_BITS))
+        return true;
+    return add_chunk(&t->chunks, &t->nchunks, &t->chunks_cap,
+                     (size_t)BATCH_CHUNK_ROWS * t->row_bytes);
+}
+
+/* Reserve n bytes (at most BATCH_TEXT_CHUNK) of text in one chunk; returns
+ * the offset or -1.  A value that does not fit in the rest of the last
+ * chunk starts the next one. */
 static int64_t text_reserve(struct table_rows *t, size_t n)
 {
-    if (t->text_used + n > t->text_cap) {
-        size_t cap = t->text_cap ? t->text_cap : 16384;
-        while (cap < t->text_used + n)
-            cap *= 2;
-        char *text = realloc(t->text, cap);
-        if (!text)
-            return -1;
-        t->text = text;
-        t->text_cap = cap;
+    size_t chunk = t->text_used >> BATCH_TEXT_CHUNK_BITS;
+    size_t pos = t->text_used & (BATCH_TEXT_CHUNK - 1);
+    if (chunk < t->ntext_chunks && pos + n > BATCH_TEXT_CHUNK) {
+        chunk++;
+        t->text_used = chunk << BATCH_TEXT_CHUNK_BITS;
     }
+    if (chunk == t->ntext_chunks &&
+        !add_chunk(&t->text_chunks, &t->ntext_chunks, &t->text_chunks_cap,
+                   BATCH_TEXT_CHUNK))
+        return -1;
     return (int64_t)t->text_used;
+}
+
+/* Copy n bytes (at most TEXT_MAX_LEN) and a NUL into the table's text;
+ * their TEXT_REF, or -1 on allocation failure. */
+static int64_t store_text(struct table_rows *t, const char *str, size_t n)
+{
+    int64_t off = text_reserve(t, n + 1);
+    if (off < 0)
+        return -1;
+    char *to = (char *)batch_text(t, TEXT_REF(off, 0));
+    memcpy(to, str, n);
+    to[n] = '\0';
+    t->text_used += n + 1;
+    return TEXT_REF(off, n);
+}
+
+int64_t batch_add_text(struct batch *b, size_t table, const char *str, size_t n)
+{
+    struct table_rows *t = &b->t[table];
+    size_t before = t->text_used;
+    int64_t ref = store_text(t, str, n < TEXT_MAX_LEN ? n : TEXT_MAX_LEN);
+    if (ref < 0)
+        b->failed_alloc = true;
+    else
+        b->bytes += t->text_used - before;
+    return ref;
 }
 
 /* Format a text column's value into the arena; its TEXT_REF, or -1 on
@@ -154,14 +213,7 @@ static int64_t text_value(struct table_rows *t, const struct column *c, const vo
     default:
         return -2;
     }
-    n = strnlen(str, TEXT_MAX_LEN); /* buf: below DNS_NAME_MAX + 8 < TEXT_MAX_LEN */
-    int64_t off = text_reserve(t, n + 1);
-    if (off < 0)
-        return -1;
-    memcpy(t->text + off, str, n);
-    t->text[off + (int64_t)n] = '\0';
-    t->text_used += n + 1;
-    return TEXT_REF(off, n);
+    return store_text(t, str, strnlen(str, TEXT_MAX_LEN)); /* buf: < TEXT_MAX_LEN */
 }
 
 /* Integer value of a non-text column; false when it is NULL. */
@@ -193,6 +245,7 @@ bool batch_add(struct batch *b, size_t table, const void *record)
     int64_t v[SCHEMA_MAX_COLS];
     uint64_t nulls = 0;
     const uint8_t *base = record;
+    size_t text_before = t->text_used;
     for (size_t i = 0; i < t->ncols; i++) {
         const struct column *c = &s->cols[i];
         v[i] = 0;
@@ -205,6 +258,7 @@ bool batch_add(struct batch *b, size_t table, const void *record)
             int64_t ref = text_value(t, c, record, field);
             if (ref == -1) {
                 b->failed_alloc = true;
+                t->text_used = text_before; /* no half rows */
                 return false;
             }
             if (ref == -2)
@@ -216,17 +270,22 @@ bool batch_add(struct batch *b, size_t table, const void *record)
             nulls |= 1ull << i;
         }
     }
-    return batch_add_values(b, table, v, nulls);
+    if (!batch_add_values(b, table, v, nulls)) {
+        t->text_used = text_before;
+        return false;
+    }
+    b->bytes += t->text_used - text_before;
+    return true;
 }
 
 bool batch_add_values(struct batch *b, size_t table, const int64_t *v, uint64_t nulls)
 {
     struct table_rows *t = &b->t[table];
-    if (t->nrows == t->cap && !grow_rows(t)) {
+    if (!reserve_row(t)) {
         b->failed_alloc = true;
         return false;
     }
-    uint8_t *row = t->rows + (size_t)t->nrows * t->row_bytes;
+    uint8_t *row = (uint8_t *)batch_row(t, t->nrows);
     memcpy(row, &nulls, sizeof nulls);
     for (uint32_t i = 0; i < t->ncols; i++) {
         uint8_t *p = row + t->col_off[i];
@@ -248,6 +307,7 @@ bool batch_add_values(struct batch *b, size_t table, const int64_t *v, uint64_t 
     }
     t->nrows++;
     b->rows++;
+    b->bytes += t->row_bytes;
     return true;
 }
 
@@ -292,7 +352,7 @@ static void permute_rows(struct table_rows *t, struct sort_key *keys)
         for (;;) {
             uint32_t from = keys[j].index;
             keys[j].index = j;
-            uint8_t *to = t->rows + (size_t)j * row_bytes;
+            uint8_t *to = (uint8_t *)batch_row(t, j);
             if (from == i) {
                 memcpy(to, held, row_bytes);
                 break;

@@ -8,8 +8,10 @@
  * tables, batch_add_packet() (every present layer of a decoded packet ->
  * a row of its table), formatting addresses and names there, off the
  * writer's thread; batch_sort() puts the rows in key order; the writer
- * inserts a whole batch in one transaction.  Batches are reused:
- * batch_reset() keeps the memory.
+ * inserts a whole batch in one transaction.  Batches are reused;
+ * their memory is what they hold (struct table_rows).  b->bytes weighs
+ * it, so that a producer hands a batch over at a size (the writer's
+ * memory budget, sqlite_writer.h) whatever its rows hold.
  */
 #ifndef NETSIFT_BATCH_H
 #define NETSIFT_BATCH_H
@@ -26,19 +28,28 @@
 
 /* A table's rows, packed: each row is its NULL mask (8 bytes, one bit per
  * column) followed by every column in as many bytes as its kind needs (1,
- * 2, 4 or 8; a text column holds a TEXT_REF into the arena).  A NULL
- * column holds 0.  A tcp row takes 80 bytes (208 at 8 bytes per column),
- * an ip4 row 69 (144), an eth row 68 (112). */
+ * 2, 4 or 8; a text column holds a TEXT_REF into the table's text).  A
+ * NULL column holds 0.  A tcp row takes 80 bytes (208 at 8 bytes per
+ * column), an ip4 row 69 (144), an eth row 68 (112).  Rows live in chunks
+ * of BATCH_CHUNK_ROWS, text in chunks of BATCH_TEXT_CHUNK bytes (a value
+ * never straddles two), allocated as the table fills and given back by
+ * batch_reset(). */
+#define BATCH_CHUNK_ROWS_BITS 10
+#define BATCH_CHUNK_ROWS (1u << BATCH_CHUNK_ROWS_BITS)
+#define BATCH_TEXT_CHUNK_BITS 16
+#define BATCH_TEXT_CHUNK ((size_t)1 << BATCH_TEXT_CHUNK_BITS) /* > TEXT_MAX_LEN */
 struct table_rows {
-    uint32_t nrows, cap;
+    uint32_t nrows;
     uint32_t ncols;
     uint32_t row_bytes;                 /* NULL mask and columns */
     uint16_t col_off[SCHEMA_MAX_COLS];  /* column's offset in a row */
     uint8_t col_width[SCHEMA_MAX_COLS]; /* column's bytes */
     uint64_t text_mask;                 /* text columns (schema_text_mask) */
-    uint8_t *rows;                      /* nrows * row_bytes */
-    char *text;                         /* arena of NUL-terminated strings */
-    size_t text_used, text_cap;
+    void **chunks;                      /* row i: in chunks[i >> BATCH_CHUNK_ROWS_BITS] */
+    uint32_t nchunks, chunks_cap;
+    void **text_chunks;                 /* NUL-terminated strings */
+    uint32_t ntext_chunks, text_chunks_cap;
+    size_t text_used;                   /* next text offset: chunk << BATCH_TEXT_CHUNK_BITS | pos */
 };
 
 struct batch {
@@ -46,12 +57,14 @@ struct batch {
     size_t ntables;
     struct table_rows t[BATCH_MAX_TABLES];
     uint64_t rows;      /* rows in all tables */
+    size_t bytes;       /* their packed rows and text (what the tables hold now) */
     bool failed_alloc;  /* a row could not be added for lack of memory */
 };
 
 void batch_init(struct batch *b, const struct table_schema *tables, size_t ntables);
 void batch_reset(struct batch *b);
 void batch_free(struct batch *b);
+
 
 /* Add one row to table `table` from its record struct.  False when out
  * of memory. */
@@ -62,6 +75,10 @@ bool batch_add(struct batch *b, size_t table, const void *record);
  * columns: bits of `nulls`).  batch_add() ends here.  False when out of
  * memory. */
 bool batch_add_values(struct batch *b, size_t table, const int64_t *values, uint64_t nulls);
+
+/* Store text for batch_add_values(): n bytes (cut to TEXT_MAX_LEN) into
+ * table's text; its TEXT_REF, or -1 when out of memory. */
+int64_t batch_add_text(struct batch *b, size_t table, const char *str, size_t n);
 
 /* Header tables (header_tables, indexed by layer): one row per present
  * layer.  False when out of memory. */
@@ -77,7 +94,16 @@ bool batch_add_packet(struct batch *b, const struct packet *pkt);
 
 static inline const uint8_t *batch_row(const struct table_rows *t, uint32_t i)
 {
-    return t->rows + (size_t)i * t->row_bytes;
+    return (const uint8_t *)t->chunks[i >> BATCH_CHUNK_ROWS_BITS] +
+           (size_t)(i & (BATCH_CHUNK_ROWS - 1)) * t->row_bytes;
+}
+
+/* The NUL-terminated text a TEXT_REF points at. */
+static inline const char *batch_text(const struct table_rows *t, int64_t ref)
+{
+    size_t off = TEXT_OFF(ref);
+    return (const char *)t->text_chunks[off >> BATCH_TEXT_CHUNK_BITS] +
+           (off & (BATCH_TEXT_CHUNK - 1));
 }
 
 static inline uint64_t batch_row_nulls(const uint8_t *row)

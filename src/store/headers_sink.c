@@ -3,8 +3,9 @@
  *
  * Every decoded packet becomes rows of the header tables (batch.c).
  * Each worker fills its own batch and hands it to the one writer thread
- * (sqlite_writer.c) when it holds batch_rows rows or when
- * process_interval has passed since that worker's last hand-over.  The
+ * (sqlite_writer.c) when it holds its share of batch_rows rows or of
+ * HEADERS_BATCH_MEMORY, or when process_interval has passed since that
+ * worker's last hand-over.  The
  * database is DB_PATH/headers.sqlite; DB_PATH is created if its parent
  * exists.  Other sinks add rows of headers.sqlite's other tables (the
  * http table of src/stream/) through headers_add_row(), on the same
@@ -27,6 +28,12 @@
  * levels.  On the bench file (headers alone, 1 worker, ext4): 4 KiB 3.1 s,
  * 8 KiB 2.6 s, 16 KiB 2.26 s, 32 KiB 1.97 s, 64 KiB 1.80 s; same file size. */
 #define HEADERS_PAGE_SIZE 65536
+/* What the batches in circulation may hold together (rows and their
+ * text).  Rows of the bench file take 108 bytes on average: a
+ * 200,000-row batch is 21 MB, under the 24 MiB share of each of the 4
+ * batches of 1 worker; long text (the http table's uri, up to 16 KiB a
+ * row) makes batches of fewer rows, not more memory. */
+#define HEADERS_BATCH_MEMORY ((size_t)96 << 20)
 
 struct headers_worker {
     struct batch *batch;
@@ -36,7 +43,6 @@ struct headers_worker {
 
 struct headers_sink {
     struct writer *writer;
-    uint32_t batch_rows;
     uint64_t interval_us;
     struct writer_stats stats;
     _Atomic bool out_of_memory;
@@ -79,11 +85,13 @@ static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigne
                              .synchronous = conf->synchronous,
                              .cache_mib = conf_cache_mib(conf, CONF_DB_HEADERS),
                              .page_size = HEADERS_PAGE_SIZE,
-                             .batches = 2 * nworkers + 2};
+                             .batches = 2 * nworkers + 2,
+                             .batch_rows = conf->batch_rows,
+                             .producers = nworkers,
+                             .memory = HEADERS_BATCH_MEMORY};
     h->writer = writer_open(&wo, err, errlen);
     if (!h->writer)
         return -1;
-    h->batch_rows = conf->batch_rows / nworkers ? conf->batch_rows / nworkers : 1;
     h->interval_us = (uint64_t)conf->process_interval * 1000;
     for (unsigned i = 0; i < nworkers; i++) {
         h->workers[i].batch = writer_get_batch(h->writer);
@@ -114,7 +122,7 @@ static void headers_packet(struct sink *s, unsigned worker, const struct packet 
         h->out_of_memory = true;
         return;
     }
-    if (w->batch->rows >= h->batch_rows)
+    if (writer_batch_full(h->writer, w->batch))
         flush(h, w);
 }
 
@@ -130,7 +138,7 @@ bool headers_add_row(unsigned worker, size_t table, const void *record)
         h->out_of_memory = true;
         return false;
     }
-    if (w->batch->rows >= h->batch_rows)
+    if (writer_batch_full(h->writer, w->batch))
         flush(h, w);
     return true;
 }

@@ -40,7 +40,11 @@
 #include "sqlite_writer.h"
 
 #define FILE_BUFFER (1u << 20) /* stdio buffer of a pcap file */
-#define META_BATCH_ROWS 25000u /* index rows per batch, at most */
+/* What the index batches in circulation may hold together: an index row
+ * takes about 320 bytes (its text included), so 1 worker's 3 batches
+ * hand over at about 25,000 rows; a commit is cheap (rows arrive in time
+ * order), memory is not. */
+#define META_BATCH_MEMORY ((size_t)24 << 20)
 #define SNAPLEN_MIN 262144u    /* snapshot length written in pcap file headers, at least */
 /* Index rows are appended (ids, timestamps and rowids grow): large pages
  * mean fewer writes; measured 30% less time than 4 KiB pages. */
@@ -73,7 +77,7 @@ struct raw_sink {
     char db_file[CONF_PATH_MAX + 32];
     const char *interface, *filter; /* in the capture's configuration, which outlives us */
     int linktype;
-    uint32_t snaplen, batch_rows;
+    uint32_t snaplen;
     uint64_t rotate_size, rotate_time_us, interval_us;
     int lock_fd;
     struct pcap_recovery recovery;
@@ -385,7 +389,7 @@ static void raw_packet(struct sink *s, unsigned worker, const struct packet *pkt
         return;
     }
     write_packet(r, w, pkt);
-    if (w->batch->rows >= r->batch_rows)
+    if (writer_batch_full(r->writer, w->batch))
         hand_over(r, w);
 }
 
@@ -455,11 +459,6 @@ static void configure(struct raw_sink *r, const struct netsift_conf *conf, unsig
      * more than its header's snapshot length, which readers such as tshark
      * would then cut (caplen-over-snaplen captures) */
     r->snaplen = conf->source_snaplen > SNAPLEN_MIN ? conf->source_snaplen : SNAPLEN_MIN;
-    /* a meta row is about 300 bytes: at most META_BATCH_ROWS per batch
-     * keeps the queued batches' memory bounded (the commit per batch is
-     * cheap: rows arrive in time order) */
-    uint32_t rows = conf->batch_rows < META_BATCH_ROWS ? conf->batch_rows : META_BATCH_ROWS;
-    r->batch_rows = rows / nworkers ? rows / nworkers : 1;
     r->interval_us = (uint64_t)conf->process_interval * 1000;
     r->rotate_size = conf->pcap_rotate_size;
     r->rotate_time_us = conf->pcap_rotate_time * 1000000u;
@@ -490,6 +489,9 @@ static int raw_open(struct sink *s, const struct netsift_conf *conf, unsigned nw
                              /* appends in time order: a small cache serves them */
                              .cache_mib = conf_cache_mib(conf, CONF_DB_RAW_INDEX),
                              .batches = nworkers + 2,
+                             .batch_rows = conf->batch_rows,
+                             .producers = nworkers,
+                             .memory = META_BATCH_MEMORY,
                              .page_size = META_PAGE_SIZE,
                              .after_commit = raw_after_commit,
                              .after_commit_arg = r};

@@ -52,6 +52,8 @@ struct writer {
     struct batch *free_list[WRITER_MAX_BATCHES];
     struct batch *queue[WRITER_MAX_BATCHES]; /* FIFO of filled batches */
     unsigned nbatches, nfree, qhead, qlen;
+    uint32_t batch_rows;     /* a batch is full at this many rows */
+    size_t batch_bytes;      /* or at this many bytes (SIZE_MAX: no limit) */
     bool closing;
     bool thread_started;
 
@@ -277,7 +279,7 @@ static void bind_row(sqlite3_stmt *st, int first, struct bound_value *slot,
         }
         int64_t v = batch_row_value(t, row, c);
         if (text_mask & bit) {
-            sqlite3_bind_text(st, first + (int)c, t->text + TEXT_OFF(v), TEXT_LEN(v),
+            sqlite3_bind_text(st, first + (int)c, batch_text(t, v), TEXT_LEN(v),
                               SQLITE_STATIC);
             slot[c].kind = BOUND_UNKNOWN; /* points into this batch's text */
         } else if (slot[c].kind != BOUND_INT || slot[c].v != v) {
@@ -574,6 +576,9 @@ struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen
             sqlite3_wal_hook(w->db, wal_committed, w); /* replaces SQLite's autocheckpoint */
     }
     w->nbatches = o->batches < 2 ? 2 : o->batches > WRITER_MAX_BATCHES ? WRITER_MAX_BATCHES : o->batches;
+    uint32_t producers = o->producers ? o->producers : 1;
+    w->batch_rows = o->batch_rows / producers ? o->batch_rows / producers : 1;
+    w->batch_bytes = o->memory ? o->memory / w->nbatches : SIZE_MAX;
     for (unsigned i = 0; i < w->nbatches; i++) {
         batch_init(&w->batches[i], w->tables, w->ntables);
         w->free_list[w->nfree++] = &w->batches[i];
@@ -598,6 +603,11 @@ struct batch *writer_get_batch(struct writer *w)
     struct batch *b = w->failed ? NULL : w->free_list[--w->nfree];
     pthread_mutex_unlock(&w->lock);
     return b;
+}
+
+bool writer_batch_full(const struct writer *w, const struct batch *b)
+{
+    return b->rows >= w->batch_rows || b->bytes >= w->batch_bytes;
 }
 
 void writer_submit(struct writer *w, struct batch *b)

@@ -32,6 +32,13 @@ struct writer_opts {
     const char *synchronous; /* "OFF", "NORMAL" or "FULL" */
     uint32_t cache_mib;     /* page cache size */
     uint32_t batches;       /* batches in circulation (>= 2) */
+    uint32_t batch_rows;    /* rows that all producers' batches hold together: a batch is full
+                               at batch_rows / producers rows (at least 1) */
+    uint32_t producers;     /* threads filling batches (the workers; 0 counts as 1) */
+    size_t memory;          /* bytes the batches in circulation may hold together: a batch is
+                               also full at memory / batches bytes (rows and their text), so
+                               the batches' memory is bounded whatever the rows hold; 0: no
+                               limit */
     uint64_t wal_limit;     /* WAL bytes past which the writer waits for the checkpointer
                                (checkpoints start at a quarter); 0: 128 MiB */
     uint32_t page_size;     /* of a new database file (bytes, a power of two up to 65536);
@@ -63,6 +70,10 @@ struct writer *writer_open(const struct writer_opts *opts, char *err, size_t err
 /* An empty batch to fill; blocks while every batch is queued.  NULL once
  * the writer has failed (writer_error() says why). */
 struct batch *writer_get_batch(struct writer *w);
+
+/* True when b holds the rows or the bytes that make a batch full
+ * (writer_opts.batch_rows, .memory): hand it over with writer_submit(). */
+bool writer_batch_full(const struct writer *w, const struct batch *b);
 
 /* Queue a filled batch for writing (an empty one is just recycled). */
 void writer_submit(struct writer *w, struct batch *b);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # test_bench_smoke.sh - a tiny run of the benchmark (bench/run --smoke) so
-# that it never rots: every row must run (or be skipped for a missing peer).
+# that it never rots: every row must run (or be skipped for a missing peer);
+# the same for bench/memory.sh.
 source "$(dirname "$0")/lib.sh"
 if [ ! -d "$SHARED/pcaps/dev" ]; then
   echo "skip: $SHARED/pcaps/dev is absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0
@@ -19,4 +20,13 @@ check "--only: the floor and the two decode rows" "pcap_loop (floor)|netsift dec
   "$(python3 -c "import csv,sys; print('|'.join(r['tool'] for r in csv.DictReader(open(sys.argv[1]))))" "$WORK/bench/bench.csv")"
 "$SRC_DIR/bench/run" --only '(' > /dev/null 2> "$WORK/bad"
 check "--only with a bad expression: exit status 2" 2 $?
+# bench/memory.sh on two tiny sizes, one run each: a row per size and
+# worker count, and the verdict line
+NETSIFT_PCAPS="$SHARED/pcaps" "$SRC_DIR/bench/memory.sh" --netsift "$NETSIFT" --out "$WORK/mem" \
+  --runs 1 --sizes "3000 6000" > "$WORK/mem.out" 2>&1
+check "bench/memory.sh: exit status" 0 $?
+check "bench/memory.sh: rows" "3000 1|3000 2|6000 1|6000 2|every peak under 256 MiB" \
+  "$(awk '/^[0-9]/ {printf "%s %s|", $1, $2} /^every|^a peak/ {print}' "$WORK/mem.out")"
+"$SRC_DIR/bench/memory.sh" --sizes "lots" > /dev/null 2>&1
+check "bench/memory.sh with a bad size: exit status 2" 2 $?
 finish

@@ -3,7 +3,8 @@
 #   1. the sample capture's fingerprint rows, exactly (the specification's
 #      DNS example among them), the devices it finds, one worker or two;
 #   2. key collisions bump the timestamp instead of dropping a row;
-#      --max-flows evicts; --no-monitor writes nothing; --flow-log;
+#      --max-flows evicts; --no-monitor writes nothing; --flow-log; the
+#      rows of 60,000 flows ending at once go out in memory-sized batches;
 #   3. netsift query --db-path with no capture running;
 #   4. the control socket of a running capture (monitor_control.py);
 #   5. with ../shared: per-flow protocol against ndpiReader 4.2 on the nDPI
@@ -74,6 +75,16 @@ check "--max-flows evicts and counts" "yes" \
   "$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["monitor"]; print("yes" if m["flows_evicted"] > 0 else "no")' "$WORK/s3.json")"
 check "evicted flows are stored as such" "yes" \
   "$(sql "$WORK/s3/fingerprint.sqlite" "SELECT CASE WHEN count(*) > 0 THEN 'yes' ELSE 'no' END FROM flows WHERE end_reason = 'evicted'")"
+# 60,000 flows ended at once (at the capture's end), no process_interval
+# passing: their rows reach the writer in batches of at most the monitor's
+# memory share (a few thousand rows), not in one batch held to the end
+python3 "$here/make_pcap.py" many-flows "$WORK/many.pcap"
+for w in 1 2; do
+  "$NETSIFT" capture -r "$WORK/many.pcap" --db-path "$WORK/m$w" --no-db-write --control none --flow-log \
+    --process-interval 600000 --workers $w --json > "$WORK/m$w.json" || fail "many-flows capture failed"
+  check "many flows, --workers $w: every flow row stored, in more than 4 transactions" "60000 yes" \
+    "$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["monitor"]; print(m["rows_stored"]["flows"], "yes" if m["transactions"] > 4 else m["transactions"])' "$WORK/m$w.json")"
+done
 "$NETSIFT" capture -q -r "$sample" --db-path "$WORK/s4" --no-monitor > /dev/null || fail "--no-monitor capture failed"
 check "--no-monitor writes no fingerprint.sqlite" "absent" "$([ -e "$WORK/s4/fingerprint.sqlite" ] && echo present || echo absent)"
 "$NETSIFT" capture -q -r "$sample" --no-db-write --control none --db-path "$WORK/s5" > /dev/null || fail "default monitor capture failed"

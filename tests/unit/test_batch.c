@@ -48,7 +48,7 @@ static const char *tval(const struct batch *b, enum layer l, uint32_t row, const
     int64_t ref = batch_value(&b->t[l], row, (unsigned)col(l, name));
     size_t off = TEXT_OFF(ref), len = (size_t)TEXT_LEN(ref);
     assert_true(off + len < b->t[l].text_used);
-    const char *s = b->t[l].text + off;
+    const char *s = batch_text(&b->t[l], ref);
     assert_int_equal(strlen(s), len); /* the length matches the NUL-terminated text */
     return s;
 }
@@ -517,6 +517,60 @@ static void assert_sorted(const struct table_rows *t)
     free(seen);
 }
 
+/* Rows across chunk boundaries, text values that do not fit in the rest
+ * of a text chunk (they start the next one, never straddle two), the
+ * longest value, and b->bytes: what the batch holds, back to 0 on reset. */
+static void test_chunks_and_bytes(void **state)
+{
+    (void)state;
+    struct batch bt;
+    batch_init(&bt, header_tables, LAYER_COUNT);
+    static char text[TEXT_MAX_LEN + 100];
+    for (size_t i = 0; i < sizeof text; i++)
+        text[i] = (char)('a' + i % 26);
+    uint32_t n = 3 * BATCH_CHUNK_ROWS + 7;
+    int64_t *ref = calloc(n, sizeof *ref);
+    assert_non_null(ref);
+    size_t expect = 0;
+    for (int round = 0; round < 2; round++) {
+        for (uint32_t i = 0; i < n; i++) {
+            /* lengths from 0 to past the longest: 40 values fill a chunk */
+            size_t len = i % 41 == 40 ? sizeof text : (size_t)(i * 37 % TEXT_MAX_LEN) / 8;
+            size_t kept = len < TEXT_MAX_LEN ? len : TEXT_MAX_LEN;
+            assert_true((ref[i] = batch_add_text(&bt, LAYER_ETH, text, len)) >= 0);
+            assert_int_equal(TEXT_LEN(ref[i]), kept);
+            int64_t v[SCHEMA_MAX_COLS] = {i, i, i};
+            v[5] = ref[i];
+            assert_true(batch_add_values(&bt, LAYER_ETH, v, 0));
+            expect += kept + 1 + bt.t[LAYER_ETH].row_bytes;
+        }
+        assert_int_equal(bt.t[LAYER_ETH].nrows, n);
+        assert_int_equal(bt.t[LAYER_ETH].nchunks, 4);
+        /* text: at least what it holds, and skipped chunk tails add at
+         * most a value's length per chunk */
+        assert_true(bt.bytes >= expect);
+        assert_true(bt.bytes <= expect + bt.t[LAYER_ETH].ntext_chunks * (size_t)(TEXT_MAX_LEN + 1));
+        for (uint32_t i = 0; i < n; i++) {
+            assert_int_equal(batch_value(&bt.t[LAYER_ETH], i, 0), i);
+            const char *s = batch_text(&bt.t[LAYER_ETH], ref[i]);
+            size_t len = (size_t)TEXT_LEN(ref[i]);
+            size_t off = TEXT_OFF(ref[i]) & (BATCH_TEXT_CHUNK - 1);
+            assert_true(off + len < BATCH_TEXT_CHUNK); /* one chunk holds value and NUL */
+            assert_memory_equal(s, text, len);
+            assert_int_equal(s[len], '\0');
+            assert_int_equal(batch_value(&bt.t[LAYER_ETH], i, 5), ref[i]);
+        }
+        batch_reset(&bt);
+        assert_int_equal(bt.rows, 0);
+        assert_int_equal(bt.bytes, 0);
+        assert_int_equal(bt.t[LAYER_ETH].nchunks, 0); /* given back */
+        assert_int_equal(bt.t[LAYER_ETH].ntext_chunks, 0);
+        expect = 0;
+    }
+    free(ref);
+    batch_free(&bt);
+}
+
 static void test_sort_order_and_stable_ties(void **state)
 {
     (void)state;
@@ -638,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_dhcp_rows_and_nulls),
         cmocka_unit_test(test_arp_rows),
         cmocka_unit_test(test_growth_and_reset),
+        cmocka_unit_test(test_chunks_and_bytes),
         cmocka_unit_test(test_sort_order_and_stable_ties),
         cmocka_unit_test(test_sort_random),
         cmocka_unit_test(test_sort_decoded_batch),

@@ -57,10 +57,9 @@ static const char other_text[] = "t1\0t2\0t3";
 static void fill(struct batch *b, unsigned k, unsigned n)
 {
     struct table_rows *t = &b->t[LAYER_ETH];
-    t->text = realloc(t->text, sizeof other_text);
-    assert_non_null(t->text);
-    memcpy(t->text, other_text, sizeof other_text);
-    t->text_cap = t->text_used = sizeof other_text;
+    int64_t texts[3];
+    for (unsigned i = 0; i < 3; i++)
+        assert_true((texts[i] = batch_add_text(b, LAYER_ETH, other_text + 3 * i, 2)) >= 0);
     uint64_t text = schema_text_mask(&header_tables[LAYER_ETH]);
     for (unsigned i = 0; i < n; i++) {
         int64_t v[SCHEMA_MAX_COLS] = {key_of(k, i), 7, 0, (int64_t)k * 100000 + i};
@@ -70,7 +69,7 @@ static void fill(struct batch *b, unsigned k, unsigned n)
             if (o == 0)
                 nulls |= 1ull << c;
             else if (text >> c & 1)
-                v[c] = TEXT_REF((o - 1) * 3, 2);
+                v[c] = texts[o - 1];
             else
                 v[c] = other_int(k, i, c);
         }
@@ -248,11 +247,72 @@ static void test_wal_stays_near_its_limit(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* A batch is full at its share of the rows (batch_rows / producers) or of
+ * the memory (memory / batches), whichever comes first: long text makes
+ * batches of fewer rows, not batches of more memory. */
+static void test_batch_full_by_rows_or_bytes(void **state)
+{
+    (void)state;
+    enum { MEMORY = 4 << 20, BATCHES_N = 4, ROWS_ALL = 20000, PRODUCERS = 2 };
+    char dir[] = "/tmp/netsift-writer-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[PATH_MAX], err[512] = "";
+    snprintf(path, sizeof path, "%s/headers.sqlite", dir);
+    struct writer_opts o = {.path = path,
+                            .tables = header_tables,
+                            .ntables = HEADER_TABLE_COUNT,
+                            .synchronous = "normal",
+                            .cache_mib = 4,
+                            .batches = BATCHES_N,
+                            .batch_rows = ROWS_ALL,
+                            .producers = PRODUCERS,
+                            .memory = MEMORY,
+                            .page_size = 4096};
+    struct writer *w = writer_open(&o, err, sizeof err);
+    assert_non_null(w);
+    static char uri[8000];
+    memset(uri, 'u', sizeof uri);
+    uint64_t stored = 0;
+    for (unsigned long_text = 0; long_text < 2; long_text++) {
+        struct batch *b = writer_get_batch(w);
+        assert_non_null(b);
+        unsigned n = 0;
+        while (!writer_batch_full(w, b)) {
+            int64_t v[SCHEMA_MAX_COLS] = {(int64_t)stored + n, 7, 0, n};
+            uint64_t nulls = ~0ull << 4;
+            if (long_text) { /* ether_dhost: 8,000 bytes */
+                assert_true((v[5] = batch_add_text(b, LAYER_ETH, uri, sizeof uri)) >= 0);
+                nulls &= ~(1ull << 5);
+            }
+            assert_true(batch_add_values(b, LAYER_ETH, v, nulls));
+            n++;
+            assert_true(n <= ROWS_ALL / PRODUCERS);
+        }
+        if (!long_text) { /* short rows: full at 10,000 rows, far below 1 MiB */
+            assert_int_equal(n, ROWS_ALL / PRODUCERS);
+            assert_true(b->bytes < MEMORY / BATCHES_N);
+        } else { /* 1 MiB of text: full at about 130 rows (8 values fill a 64 KiB text chunk) */
+            assert_true(n >= 120 && n <= 132);
+            assert_true(b->bytes >= MEMORY / BATCHES_N);
+            assert_true(b->bytes < MEMORY / BATCHES_N + 2 * sizeof uri);
+        }
+        stored += n;
+        writer_submit(w, b);
+    }
+    struct writer_stats st;
+    assert_int_equal(writer_close(w, &st, err, sizeof err), 0);
+    assert_int_equal(st.stored[LAYER_ETH], stored);
+    char cmd[PATH_MAX + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_row_kept_across_batches),
         cmocka_unit_test(test_wal_stays_near_its_limit),
+        cmocka_unit_test(test_batch_full_by_rows_or_bytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
