@@ -12,6 +12,10 @@
                                          retransmissions, a half-open flood
   make_pcap.py many-flows OUT            60000 one-packet UDP flows between
                                          distinct address pairs, 1 ms apart
+  make_pcap.py syn-flood OUT             400000 TCP SYNs from distinct
+                                         addresses, 10 us apart: every flow
+                                         cap reached at once (bench/README.md,
+                                         "Memory and active flows")
 """
 import struct
 import sys
@@ -136,6 +140,19 @@ def many_flows(n=60000):
     return b"".join(out)
 
 
+def syn_flood(n=400000):
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    for i in range(n):
+        src = bytes([10, (i >> 16) & 255, (i >> 8) & 255, i & 255])
+        tcp = struct.pack(">HHIIBBHHH", 1024 + i % 60000, 80, i * 7, 0, 5 << 4, 0x02, 65535, 0, 0)
+        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40, 0, 0x4000, 64, 6, 0, src,
+                         bytes([10, 200, 0, 1]))
+        frame = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + tcp
+        ts = 1700000000 * 1000000 + i * 10
+        out.append(struct.pack("<IIII", ts // 1000000, ts % 1000000, len(frame), len(frame)) + frame)
+    return b"".join(out)
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     if kind == "caplen-over-snaplen":
@@ -146,6 +163,8 @@ def main():
         data = hostile_http()
     elif kind == "many-flows":
         data = many_flows()
+    elif kind == "syn-flood":
+        data = syn_flood()
     else:
         sys.exit(f"unknown kind {kind}")
     with open(out, "wb") as f:
