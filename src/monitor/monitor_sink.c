@@ -401,6 +401,8 @@ static void monitor_report(struct sink *s, struct report *r)
         report_u64(r, "rows_lost", c.rows_lost);
     if (c.collectors_skipped)
         report_u64(r, "fingerprints_skipped", c.collectors_skipped);
+    if (c.not_inspected)
+        report_u64(r, "flows_not_inspected", c.not_inspected);
     if (m->book.dropped)
         report_u64(r, "devices_dropped", m->book.dropped);
 }

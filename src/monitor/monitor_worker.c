@@ -59,6 +59,11 @@ int monitor_worker_init(struct monitor_worker *w, uint32_t max_flows,
     pthread_mutex_init(&w->snap_lock, NULL);
     w->book = book;
     w->max_collectors = max_collectors;
+    /* nDPI's flow state (688 bytes) is kept until detection completes,
+     * which a flow of one SYN never does: at most a quarter of the table
+     * holds it, so a scan or flood filling the table costs 56 MiB of flows
+     * rather than 240 MiB (bench/README.md, "Memory and active flows") */
+    w->max_inspecting = max_flows / 4 ? max_flows / 4 : 1;
     if (!(w->cl = classifier_new(err, errlen)))
         return -1;
     if (!(w->flows = flow_table_new(max_flows, timeout_us)) ||
@@ -327,8 +332,11 @@ static void classified(struct monitor_worker *w, struct flow *f, uint64_t ts)
     }
     if (!f->collector)
         f->fingerprinted = true; /* nothing identifies a device in this flow */
-    classifier_flow_free(f->ndpi);
-    f->ndpi = NULL;
+    if (f->ndpi) {
+        classifier_flow_free(f->ndpi);
+        f->ndpi = NULL;
+        w->inspecting--;
+    }
 }
 
 static void end_flow(struct monitor_worker *w, struct flow *f, enum flow_end why)
@@ -381,8 +389,10 @@ static struct flow *new_flow(struct monitor_worker *w, const struct flow_key *ke
                    (pkt->tcp.flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK);
     f->init_side = (uint8_t)(syn_ack ? src_side ^ 1 : src_side);
     f->first_seen = f->last_seen = f->moved = f->device_touch = pkt->timestamp;
-    if (!(f->ndpi = classifier_flow_new()))
-        w->c.ndpi_alloc_failed++; /* classified Unknown at its end */
+    if (w->inspecting < w->max_inspecting && (f->ndpi = classifier_flow_new()))
+        w->inspecting++;
+    else
+        w->c.not_inspected++; /* classified Unknown at its end */
     w->c.flows_total++;
     return f;
 }

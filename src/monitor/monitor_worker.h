@@ -49,7 +49,8 @@ struct flow_view {
 /* Figures of one worker, published for STATS and the summary. */
 struct monitor_counters {
     uint64_t packets, flows_total, flows_active, evicted, fingerprints;
-    uint64_t collectors_skipped, rows_lost, ndpi_alloc_failed;
+    uint64_t collectors_skipped, rows_lost;
+    uint64_t not_inspected; /* flows nDPI never saw: max_inspecting reached, or no memory */
     uint64_t tcp_gaps, tcp_gap_bytes; /* over all flows: segments past a hole, bytes missing */
     uint64_t stream_ooo_segments; /* fingerprint inputs: TCP segments held until earlier bytes came */
     uint64_t stream_gaps;         /* of those streams, holes given up on (out-of-order cap reached) */
@@ -62,6 +63,7 @@ struct monitor_worker {
     struct device_book *book;
     uint64_t clock_us;           /* packet time: the latest packet's timestamp */
     uint32_t collectors, max_collectors;
+    uint32_t inspecting, max_inspecting; /* flows holding nDPI detection state */
     struct collector *spare[MONITOR_SPARE_COLLECTORS];
     uint32_t nspare;
     bool flow_log;               /* rows of the flows table */

@@ -5,6 +5,7 @@
 #   2. key collisions bump the timestamp instead of dropping a row;
 #      --max-flows evicts; --no-monitor writes nothing; --flow-log; the
 #      rows of 60,000 flows ending at once go out in memory-sized batches;
+#      past a quarter of the flow table, flows get no nDPI state;
 #   3. netsift query --db-path with no capture running;
 #   4. the control socket of a running capture (monitor_control.py);
 #   5. with ../shared: per-flow protocol against ndpiReader 4.2 on the nDPI
@@ -85,6 +86,13 @@ for w in 1 2; do
   check "many flows, --workers $w: every flow row stored, in more than 4 transactions" "60000 yes" \
     "$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["monitor"]; print(m["rows_stored"]["flows"], "yes" if m["transactions"] > 4 else m["transactions"])' "$WORK/m$w.json")"
 done
+# at most a quarter of the flow table holds nDPI's detection state: past
+# it, a flow is counted as not inspected and stored as Unknown
+"$NETSIFT" capture -r "$WORK/many.pcap" --db-path "$WORK/mi" --no-db-write --control none --flow-log \
+  --max-flows 4000 --workers 2 --json > "$WORK/mi.json" || fail "many-flows capture with --max-flows failed"
+check "flows past the inspection cap: counted, stored as Unknown, every row kept" "yes yes 60000" \
+  "$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["monitor"]; n=m.get("flows_not_inspected", 0); print("yes" if n > 30000 else n, "yes" if n == int(sys.argv[2]) else sys.argv[2], m["rows_stored"]["flows"])' \
+     "$WORK/mi.json" "$(sql "$WORK/mi/fingerprint.sqlite" "SELECT count(*) FROM flows WHERE protocol = 'Unknown'")")"
 "$NETSIFT" capture -q -r "$sample" --db-path "$WORK/s4" --no-monitor > /dev/null || fail "--no-monitor capture failed"
 check "--no-monitor writes no fingerprint.sqlite" "absent" "$([ -e "$WORK/s4/fingerprint.sqlite" ] && echo present || echo absent)"
 "$NETSIFT" capture -q -r "$sample" --no-db-write --control none --db-path "$WORK/s5" > /dev/null || fail "default monitor capture failed"
