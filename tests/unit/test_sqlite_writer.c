@@ -100,21 +100,41 @@ static void hold_first(void *arg, struct sqlite3 *db)
     }
 }
 
+/* A headers.sqlite in a fresh temporary directory, and the writer
+ * options every test starts from (4 KiB pages, a small cache). */
+struct test_db {
+    char dir[32];
+    char path[PATH_MAX];
+};
+
+static struct writer_opts test_db_create(struct test_db *d)
+{
+    snprintf(d->dir, sizeof d->dir, "/tmp/netsift-writer-XXXXXX");
+    assert_non_null(mkdtemp(d->dir));
+    snprintf(d->path, sizeof d->path, "%s/headers.sqlite", d->dir);
+    return (struct writer_opts){.path = d->path,
+                                .tables = header_tables,
+                                .ntables = HEADER_TABLE_COUNT,
+                                .synchronous = "normal",
+                                .cache_mib = 4,
+                                .page_size = 4096};
+}
+
+static void test_db_remove(const struct test_db *d)
+{
+    char cmd[sizeof d->dir + 16];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", d->dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_first_row_kept_across_batches(void **state)
 {
     (void)state;
-    char dir[] = "/tmp/netsift-writer-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[PATH_MAX], err[512] = "";
-    snprintf(path, sizeof path, "%s/headers.sqlite", dir);
-    struct writer_opts o = {.path = path,
-                            .tables = header_tables,
-                            .ntables = HEADER_TABLE_COUNT,
-                            .synchronous = "normal",
-                            .cache_mib = 4,
-                            .batches = BATCHES + 1,
-                            .page_size = 4096,
-                            .after_commit = hold_first};
+    struct test_db d;
+    char err[512] = "";
+    struct writer_opts o = test_db_create(&d);
+    o.batches = BATCHES + 1;
+    o.after_commit = hold_first;
     assert_int_equal(sem_init(&go, 0, 0), 0);
     assert_int_equal(sem_init(&held, 0, 0), 0);
     for (int round = 0; round < 3; round++) {
@@ -148,7 +168,7 @@ static void test_first_row_kept_across_batches(void **state)
     }
     sqlite3 *db;
     sqlite3_stmt *q;
-    assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_open(d.path, &db), SQLITE_OK);
     assert_int_equal(
         sqlite3_prepare_v2(db, "SELECT * FROM eth", -1, &q, NULL), SQLITE_OK);
     const struct table_schema *eth = &header_tables[LAYER_ETH];
@@ -183,9 +203,7 @@ static void test_first_row_kept_across_batches(void **state)
     sqlite3_close(db);
     sem_destroy(&go);
     sem_destroy(&held);
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    test_db_remove(&d);
 }
 
 
@@ -207,21 +225,14 @@ static void test_wal_stays_near_its_limit(void **state)
 {
     (void)state;
     enum { LIMIT = 256 << 10, NBATCH = 120, NROWS = 2000 };
-    char dir[] = "/tmp/netsift-writer-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[PATH_MAX], wal[PATH_MAX + 8], err[512] = "";
-    snprintf(path, sizeof path, "%s/headers.sqlite", dir);
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    struct writer_opts o = {.path = path,
-                            .tables = header_tables,
-                            .ntables = HEADER_TABLE_COUNT,
-                            .synchronous = "normal",
-                            .cache_mib = 4,
-                            .batches = 3,
-                            .page_size = 4096,
-                            .wal_limit = LIMIT,
-                            .after_commit = note_wal_size,
-                            .after_commit_arg = wal};
+    struct test_db d;
+    char wal[PATH_MAX + 8], err[512] = "";
+    struct writer_opts o = test_db_create(&d);
+    snprintf(wal, sizeof wal, "%s-wal", d.path);
+    o.batches = 3;
+    o.wal_limit = LIMIT;
+    o.after_commit = note_wal_size;
+    o.after_commit_arg = wal;
     wal_largest = 0;
     struct writer *w = writer_open(&o, err, sizeof err);
     assert_non_null(w);
@@ -238,13 +249,11 @@ static void test_wal_stays_near_its_limit(void **state)
     assert_int_equal(writer_close(w, &st, err, sizeof err), 0);
     assert_int_equal(st.stored[LAYER_ETH], NBATCH * NROWS);
     struct stat db;
-    assert_int_equal(stat(path, &db), 0);
+    assert_int_equal(stat(d.path, &db), 0);
     assert_true(db.st_size > 16 * LIMIT);
     assert_true(wal_largest > 0);
     assert_true(wal_largest < 4 * LIMIT);
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    test_db_remove(&d);
 }
 
 /* A batch is full at its share of the rows (batch_rows / producers) or of
@@ -254,20 +263,13 @@ static void test_batch_full_by_rows_or_bytes(void **state)
 {
     (void)state;
     enum { MEMORY = 4 << 20, BATCHES_N = 4, ROWS_ALL = 20000, PRODUCERS = 2 };
-    char dir[] = "/tmp/netsift-writer-XXXXXX";
-    assert_non_null(mkdtemp(dir));
-    char path[PATH_MAX], err[512] = "";
-    snprintf(path, sizeof path, "%s/headers.sqlite", dir);
-    struct writer_opts o = {.path = path,
-                            .tables = header_tables,
-                            .ntables = HEADER_TABLE_COUNT,
-                            .synchronous = "normal",
-                            .cache_mib = 4,
-                            .batches = BATCHES_N,
-                            .batch_rows = ROWS_ALL,
-                            .producers = PRODUCERS,
-                            .memory = MEMORY,
-                            .page_size = 4096};
+    struct test_db d;
+    char err[512] = "";
+    struct writer_opts o = test_db_create(&d);
+    o.batches = BATCHES_N;
+    o.batch_rows = ROWS_ALL;
+    o.producers = PRODUCERS;
+    o.memory = MEMORY;
     struct writer *w = writer_open(&o, err, sizeof err);
     assert_non_null(w);
     static char uri[8000];
@@ -302,9 +304,7 @@ static void test_batch_full_by_rows_or_bytes(void **state)
     struct writer_stats st;
     assert_int_equal(writer_close(w, &st, err, sizeof err), 0);
     assert_int_equal(st.stored[LAYER_ETH], stored);
-    char cmd[PATH_MAX + 16];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    assert_int_equal(system(cmd), 0);
+    test_db_remove(&d);
 }
 
 int main(void)
