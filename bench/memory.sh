@@ -4,7 +4,7 @@
 # packets read.
 #
 # usage: bench/memory.sh [--netsift PATH] [--out DIR] [--runs R]
-#                        [--sizes "N1 N2 ..."]
+#                        [--sizes "N1 N2 ..."] [--no-floods]
 #
 #   1. for each size N (packets, default 500000 1000000 2000000 4000000):
 #      bench/make-benchfile.sh OUT/memory-N.pcap N N, the benchmark file
@@ -15,7 +15,12 @@
 #      (headers and HTTP, raw packets, monitoring with --flow-log, audit
 #      records, file extraction), with 1 and 2 workers, R runs each
 #      (default 3), default caps;
-#   3. the largest peak RSS (GNU time's %M) of the runs of each.
+#   3. the largest peak RSS (GNU time's %M) of the runs of each;
+#   4. unless --no-floods, the same on the two floods of
+#      tests/integration/make_pcap.py that fill every flow cap at once:
+#      syn-flood (400,000 SYNs from distinct addresses) and hello-flood
+#      (200,000 connections from distinct MACs, each a SYN and the first
+#      1,200 bytes of a TLS ClientHello or HTTP head that never ends).
 # Prints a table of packets, workers, peak MiB and wall seconds, keeps it
 # in OUT/memory.txt, and says whether every peak stayed under 256 MiB.
 # Exit status 0; 1 when a step failed; 2 on bad usage.  See
@@ -30,6 +35,7 @@ NETSIFT="$REPO_ROOT/build/netsift"
 OUT="$BENCH_DIR/results"
 RUNS=3
 SIZES="500000 1000000 2000000 4000000"
+FLOODS=1
 readonly LIMIT_KIB=$((256 * 1024))
 
 die() { printf 'bench/memory.sh: %s\n' "$*" >&2; exit 1; }
@@ -39,7 +45,8 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift 2 ;;
     --runs) RUNS=$2; shift 2 ;;
     --sizes) SIZES=$2; shift 2 ;;
-    -h|--help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    --no-floods) FLOODS=0; shift ;;
+    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/memory.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -57,14 +64,13 @@ report="$OUT/memory.txt"
 {
   printf '# bench/memory.sh, %s, %s cores, %s\n' "$(date -u '+%Y-%m-%d %H:%M UTC')" "$(nproc)" \
     "$(git -C "$REPO_ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
-  printf '%-10s %-8s %-14s %-10s\n' packets workers peak_MiB wall_s
+  printf '%-12s %-8s %-14s %-10s\n' packets workers peak_MiB wall_s
 } > "$report"
 cat "$report"
 over=0
-for n in $SIZES; do
-  file="$OUT/memory-$n.pcap"
-  "$BENCH_DIR/make-benchfile.sh" "$file" "$n" "$n" > /dev/null || die "cannot build $file"
-  packets=$(capinfos -c -M "$file" | awk -F: '/Number of packets/ {gsub(/ /, "", $2); print $2}')
+# measure LABEL FILE: everything at once on FILE with 1 and 2 workers
+measure() {
+  local label=$1 file=$2 workers peak wall kib secs
   for workers in 1 2; do
     peak=0
     wall=""
@@ -80,10 +86,24 @@ for n in $SIZES; do
       wall="$wall${wall:+/}$secs"
     done
     [ "$peak" -ge "$LIMIT_KIB" ] && over=1
-    printf '%-10s %-8s %-14s %-10s\n' "$packets" "$workers" \
+    printf '%-12s %-8s %-14s %-10s\n' "$label" "$workers" \
       "$(awk -v k="$peak" 'BEGIN {printf "%.1f", k / 1024}')" "$wall" | tee -a "$report"
   done
+}
+for n in $SIZES; do
+  file="$OUT/memory-$n.pcap"
+  "$BENCH_DIR/make-benchfile.sh" "$file" "$n" "$n" > /dev/null || die "cannot build $file"
+  packets=$(capinfos -c -M "$file" | awk -F: '/Number of packets/ {gsub(/ /, "", $2); print $2}')
+  measure "$packets" "$file"
 done
+if [ "$FLOODS" = 1 ]; then
+  for kind in syn-flood hello-flood; do
+    file="$OUT/memory-$kind.pcap"
+    [ -s "$file" ] || python3 "$REPO_ROOT/tests/integration/make_pcap.py" "$kind" "$file" ||
+      die "cannot build $file"
+    measure "$kind" "$file"
+  done
+fi
 if [ "$over" = 0 ]; then
   echo "every peak under 256 MiB" | tee -a "$report"
 else

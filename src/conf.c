@@ -65,9 +65,11 @@ static const struct option_def options[] = {
     {"db_path", NULL, NULL, 'd', OPT_STR, FIELD(db_path), 0, "DIR",
      "Directory of the databases (default ./netsift-db; created if its parent exists)."},
     {"batch_rows", NULL, NULL, 0, OPT_UINT, FIELD(batch_rows), 10000000, "N",
-     "Rows per database transaction, shared among the workers (default 200000); a batch is also committed every process_interval, and when it holds its share of the database's batch memory (headers.sqlite 96 MiB, pcap-meta.sqlite 24 MiB, fingerprint.sqlite 4 MiB, for all its batches together)."},
+     "Rows per database transaction, shared among the workers (default 200000); a batch is also committed every process_interval, and when it holds its share of the database's batch memory (headers.sqlite 96 MiB, pcap-meta.sqlite 24 MiB, fingerprint.sqlite 4 MiB, for all its batches together; the first two less when --memory requires it)."},
+    {"memory", NULL, NULL, 0, OPT_SIZE, FIELD(memory), 1ull << 50, "SIZE",
+     "Memory budget of the whole capture (default 256M; 0: none). The caps you do not set yourself (--max-flows, --audit-max-flows, --stream-memcap, --defrag-memcap, and the databases' batch memory) are lowered in proportion, never raised, until the enabled sinks fit in SIZE with every cap full; the summary's caps_percent says how far. At least 32M."},
     {"cache_mib", NULL, NULL, 0, OPT_UINT, FIELD(cache_mib), 65536, "MIB",
-     "SQLite page cache of all the databases together, MiB (default 32; the process's peak memory grows by about 1.2 MiB per MiB): the raw store's index and the monitor's database take a quarter each (at most 16), headers.sqlite the rest."},
+     "SQLite page cache of all the databases together, MiB (default 32, down to 16 when --memory requires it; the process's peak memory grows by about 1.2 MiB per MiB): the raw store's index and the monitor's database take a quarter each (at most 16), headers.sqlite the rest."},
     {"synchronous", "db-synchronous", NULL, 0, OPT_STR, FIELD(synchronous), 0, "MODE",
      "SQLite synchronous mode: off, normal (default) or full. WAL mode is always on."},
     {"file_write", NULL, NULL, 0, OPT_BOOL, FIELD(file_write), 0, NULL,
@@ -109,7 +111,7 @@ static const struct option_def options[] = {
     {"flow_log", NULL, NULL, 0, OPT_BOOL, FIELD(flow_log), 0, NULL,
      "Monitor: also store one row per finished flow (endpoints, MACs, nDPI protocol, counters, fingerprint input) in fingerprint.sqlite's flows table (default off)."},
     {"max_flows", NULL, NULL, 0, OPT_UINT, FIELD(max_flows), 1u << 26, "N",
-     "Flows the monitor tracks at once, over all workers (default 262144); when full, the least recently seen flow is ended (counted as evicted)."},
+     "Flows the monitor tracks at once, over all workers (default 262144, less when --memory requires it); when full, the least recently seen flow is ended (counted as evicted)."},
     {"flow_idle_timeout", NULL, NULL, 0, OPT_UINT, FIELD(flow_idle_timeout), 86400, "S",
      "Seconds of packet time without a packet that end a flow (default 0: 120 for UDP and other protocols, 300 for TCP; a closed TCP flow ends after 10)."},
     {"control", NULL, NULL, 0, OPT_STR, FIELD(control), 0, "PATH",
@@ -127,7 +129,7 @@ static const struct option_def options[] = {
     {"audit_compression", NULL, NULL, 0, OPT_UINT, FIELD(audit_compression), 9, "LEVEL",
      "Audit: gzip compression level, 0 (stored) to 9 (default 1: on the benchmark file 6 makes the files 11% smaller for 60% more CPU time)."},
     {"audit_max_flows", NULL, NULL, 0, OPT_UINT, FIELD(audit_max_flows), 1u << 24, "N",
-     "Audit: entries per flow table (Flow and Connection: per worker; LinkFlow, NetworkFlow, TransportFlow: shared) (default 65536); a full table writes out all its records."},
+     "Audit: entries per flow table (Flow and Connection: per worker; LinkFlow, NetworkFlow, TransportFlow: shared) (default 65536, less when --memory requires it); a full table writes out all its records."},
     {"audit_flow_timeout", NULL, NULL, 0, OPT_UINT, FIELD(audit_flow_timeout), 31536000, "S",
      "Audit: seconds of packet time without a packet that end a Flow or Connection record, and the fixed window of a LinkFlow, NetworkFlow or TransportFlow record (default 120)."},
     {"http", NULL, NULL, 0, OPT_BOOL, FIELD(http), 0, NULL,
@@ -137,13 +139,13 @@ static const struct option_def options[] = {
     {"streams", NULL, NULL, 0, OPT_STR, FIELD(streams), 0, "DIR",
      "Write the reassembled bytes of each TCP connection to DIR, one file per direction named like tcpflow's (SRCIP.SRCPORT-DSTIP.DSTPORT); gaps are holes."},
     {"stream_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(stream_memcap), UINT64_MAX, "SIZE",
-     "Memory for TCP reassembly (connections, out-of-order data, HTTP heads), all workers together (default 64M: with every other sink on, the whole process stays under 256 MiB); when full, the least recently seen connection is ended."},
+     "Memory for TCP reassembly (connections, out-of-order data, HTTP heads), all workers together (default 64M, less when --memory requires it); when full, the least recently seen connection is ended."},
     {"stream_conn_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(stream_conn_memcap), UINT32_MAX, "SIZE",
      "Out-of-order bytes buffered per connection direction (default 4M); beyond it the missing bytes are declared a gap."},
     {"stream_idle_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(stream_idle_timeout), UINT32_MAX, "DURATION",
      "End a TCP connection after DURATION of packet time without a segment (default 300)."},
     {"defrag_memcap", NULL, NULL, 0, OPT_SIZE, FIELD(defrag_memcap), 1ull << 40, "SIZE",
-     "Memory for IPv4 fragments waiting for the rest of their datagram (default 16M), used when streams are reassembled (--http, --extract-files, --streams); when full, the oldest incomplete datagrams are dropped."},
+     "Memory for IPv4 fragments waiting for the rest of their datagram (default 16M, less when --memory requires it), used when streams are reassembled (--http, --extract-files, --streams); when full, the oldest incomplete datagrams are dropped."},
     {"defrag_timeout", NULL, NULL, 0, OPT_DURATION, FIELD(defrag_timeout), UINT32_MAX, "DURATION",
      "Drop an IPv4 datagram still incomplete DURATION of packet time after its first fragment (default 60)."},
     {"queue_drop", NULL, NULL, 0, OPT_BOOL, FIELD(queue_drop), 0, NULL,
@@ -169,6 +171,9 @@ void conf_defaults(struct netsift_conf *c)
     c->snaplen = 262144;
     c->batch_rows = 200000;
     c->cache_mib = 32;
+    c->memory = 256ull << 20;
+    c->headers_batch_memory = 96ull << 20;
+    c->meta_batch_memory = 24ull << 20;
     c->monitor = true;
     c->max_flows = 262144;
     snprintf(c->synchronous, sizeof c->synchronous, "normal");
@@ -289,10 +294,22 @@ static int set_number(const struct option_def *o, char *field, const char *value
     return 0;
 }
 
+_Static_assert(NOPTIONS <= 64 * sizeof(((struct netsift_conf *)0)->given) / sizeof(uint64_t),
+               "struct netsift_conf's given bits cannot cover every option");
+
+bool conf_given(const struct netsift_conf *c, const char *key)
+{
+    const struct option_def *o = find_key(key);
+    size_t i = o ? (size_t)(o - options) : 0;
+    return o && (c->given[i / 64] >> (i % 64) & 1);
+}
+
 static int set_value(struct netsift_conf *c, const struct option_def *o, const char *value,
                      char *err, size_t errlen)
 {
     char *field = (char *)c + o->offset;
+    size_t i = (size_t)(o - options);
+    c->given[i / 64] |= 1ull << (i % 64);
     switch (o->type) {
     case OPT_BOOL:
         if (conf_parse_bool(value, (bool *)field) != 0) {
@@ -411,6 +428,10 @@ static int conf_check(struct netsift_conf *c, char *err, size_t errlen)
     }
     if (c->batch_rows == 0 || c->process_interval == 0 || c->snaplen == 0) {
         fail(err, errlen, "batch_rows, process_interval and snaplen must be greater than 0");
+        return -1;
+    }
+    if (c->memory && c->memory < (32u << 20)) {
+        fail(err, errlen, "memory must be 0 (no budget) or at least 32M");
         return -1;
     }
     if (c->queue_size < (256u << 10)) {
@@ -626,9 +647,16 @@ unsigned conf_cache_mib(const struct netsift_conf *c, enum conf_database db)
 {
     /* a quarter of the budget each for the raw index and the monitor, at
      * most 16 MiB, at least 1; headers.sqlite the rest */
-    unsigned side_cache = c->cache_mib / 4 > 16 ? 16 : c->cache_mib / 4 ? c->cache_mib / 4 : 1;
+    unsigned side_cache = c->cache_mib / 4 > 16 ? 16 : c->cache_mib / 4 ? (unsigned)(c->cache_mib / 4) : 1;
     if (db != CONF_DB_HEADERS)
         return side_cache;
     unsigned others = (c->file_write ? side_cache : 0) + (c->monitor ? side_cache : 0);
-    return c->cache_mib > others ? c->cache_mib - others : 1;
+    return c->cache_mib > others ? (unsigned)(c->cache_mib - others) : 1;
+}
+
+unsigned conf_cache_total_mib(const struct netsift_conf *c)
+{
+    return (c->db_write ? conf_cache_mib(c, CONF_DB_HEADERS) : 0) +
+           (c->file_write ? conf_cache_mib(c, CONF_DB_RAW_INDEX) : 0) +
+           (c->monitor ? conf_cache_mib(c, CONF_DB_MONITOR) : 0);
 }

@@ -42,7 +42,8 @@ struct netsift_conf {
     uint32_t buffer_size;      /* MiB of kernel ring for live capture */
     uint32_t workers;          /* decoding threads (0: one per core) */
     uint32_t batch_rows;       /* rows per database transaction */
-    uint32_t cache_mib;        /* SQLite page cache */
+    uint64_t cache_mib;        /* SQLite page cache, all databases */
+    uint64_t memory;           /* bytes the capture may hold (0: no budget; capture/budget.h) */
     char synchronous[8];       /* SQLite synchronous: off, normal, full */
     uint64_t pcap_rotate_size; /* raw store: bytes per pcap file before a new one */
     uint64_t pcap_rotate_time; /* raw store: seconds of packets (or open time) per file */
@@ -50,7 +51,7 @@ struct netsift_conf {
     uint64_t pcap_max_age;     /* raw store retention: seconds (0: no limit) */
     bool monitor;              /* device monitor: nDPI flows, fingerprint.sqlite, control socket */
     bool flow_log;             /* monitor: one row per finished flow in the flows table */
-    uint32_t max_flows;        /* monitor: flows tracked at once, all workers */
+    uint64_t max_flows;        /* monitor: flows tracked at once, all workers */
     uint32_t flow_idle_timeout; /* monitor: seconds; 0: 120 UDP/other, 300 TCP */
     char control[CONF_PATH_MAX]; /* monitor: control socket path ("": DB_PATH/control.sock) */
     uint32_t community_id_seed; /* Community ID v1 seed, 0-65535 */
@@ -88,7 +89,7 @@ struct netsift_conf {
     char include[1024];            /* audit encoders to run ("": all) */
     char exclude[1024];            /* audit encoders not to run */
     uint32_t audit_compression;    /* gzip level 0-9 */
-    uint32_t audit_max_flows;      /* entries per flow table */
+    uint64_t audit_max_flows;      /* entries per flow table */
     uint32_t audit_flow_timeout;   /* seconds of packet time that end a flow record */
 
     /* not options: set by the capture once the source is open, for the
@@ -96,6 +97,12 @@ struct netsift_conf {
      * source's link type and snapshot length) */
     int source_linktype;       /* DLT_* */
     uint32_t source_snaplen;
+    /* not options: bytes of each database's batches in circulation, all
+     * workers together (store/sqlite_writer.h); set by conf_defaults and
+     * lowered with the other caps by the memory budget */
+    uint64_t headers_batch_memory, meta_batch_memory;
+
+    uint64_t given[2]; /* bit per option of conf.c's table: set by a file or a flag */
 };
 
 void conf_defaults(struct netsift_conf *c);
@@ -149,6 +156,13 @@ int conf_parse_bool(const char *text, bool *out);
  * headers.sqlite the rest. */
 enum conf_database { CONF_DB_HEADERS, CONF_DB_RAW_INDEX, CONF_DB_MONITOR };
 unsigned conf_cache_mib(const struct netsift_conf *c, enum conf_database db);
+
+/* Was the option of this file key ("max_flows") set by the configuration
+ * file or a flag, rather than left at its default? */
+bool conf_given(const struct netsift_conf *c, const char *key);
+
+/* The page caches, MiB, of the databases this capture opens, together. */
+unsigned conf_cache_total_mib(const struct netsift_conf *c);
 
 /* Leading and trailing white space removed in place; returns the start. */
 char *conf_trim(char *s);

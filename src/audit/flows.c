@@ -470,6 +470,16 @@ struct audit_flows *audit_flows_new(unsigned nworkers, uint32_t enabled, uint32_
     return f;
 }
 
+uint64_t audit_flows_entry_bytes(unsigned nworkers, uint32_t enabled)
+{
+    uint64_t tables = 0;
+    for (int k = 0; k < K_COUNT; k++)
+        if (enabled & (1u << kind_rec[k]))
+            tables += k <= K_CONNECTION ? nworkers : 1;
+    /* table_init: between 2 and 4 buckets per entry */
+    return tables * (sizeof(struct flow_entry) + 4 * sizeof(int32_t));
+}
+
 int audit_flows_packet(struct audit_flows *f, unsigned worker, const struct packet *pkt,
                        audit_emit_fn emit, void *ctx)
 {

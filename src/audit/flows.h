@@ -36,6 +36,10 @@ struct audit_flows;
 struct audit_flows *audit_flows_new(unsigned nworkers, uint32_t enabled, uint32_t max_flows,
                                     uint64_t timeout_us);
 
+/* Bytes the tables of audit_flows_new(nworkers, enabled, ...) take per
+ * unit of max_flows once every entry is used (entries and hash buckets). */
+uint64_t audit_flows_entry_bytes(unsigned nworkers, uint32_t enabled);
+
 /* Account pkt; records that end on the way go to emit. */
 int audit_flows_packet(struct audit_flows *f, unsigned worker, const struct packet *pkt,
                        audit_emit_fn emit, void *ctx);

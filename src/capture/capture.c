@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <inttypes.h>
 #include <pwd.h>
 #include <poll.h>
 #include <signal.h>
@@ -29,10 +30,20 @@
 #include "../sink/sink.h"
 #include "../util/fsutil.h"
 #include "../util/progress.h"
+#include "budget.h"
 #include "pipeline.h"
 #include "source.h"
 
 #define MAX_SINKS 16
+/* For the memory budget: the process with no sink (libraries, decoders,
+ * thread stacks), measured decoding the bench file with 1 worker: 11 MiB. */
+#define PROCESS_BASE_BYTES ((uint64_t)12 << 20)
+/* the bench file holds 2.9 MiB of fragments at its peak */
+#define DEFRAG_MEMCAP_MIN ((uint64_t)4 << 20)
+/* SQLite's page caches: the process grows by about 1.2 MiB per MiB of
+ * them (page headers, the allocator); lowered to no less than 16 MiB
+ * (headers.sqlite 8, the others 4 each) */
+#define CACHE_MIB_MIN 16
 
 struct capture {
     const struct netsift_conf *conf;
@@ -42,6 +53,7 @@ struct capture {
     unsigned nworkers;
     struct pipeline *pipeline;
     struct decode_counters counters; /* filled when the pipeline stops */
+    struct memory_plan memory;
     uint64_t start_us;
 };
 
@@ -214,6 +226,11 @@ static void print_summary(struct capture *cap)
     report_u64(&r, "payload_not_decoded", c->not_decoded);
     report_u64(&r, "queue_full_waits", c->queue_full_waits);
     report_u64(&r, "queue_dropped", c->queue_dropped);
+    report_section(&r, "memory");
+    report_u64(&r, "budget", cap->memory.budget);
+    report_u64(&r, "planned", cap->memory.planned_bytes);
+    report_u64(&r, "caps_percent", cap->memory.caps_percent);
+    report_end_section(&r);
     if (c->defrag.fragments) {
         report_section(&r, "defrag");
         report_u64(&r, "fragments", c->defrag.fragments);
@@ -276,6 +293,45 @@ static bool inside_db_path(const char *dir, const char *db_path)
     size_t n = strlen(db_path);
     return dir[0] && n && strncmp(dir, db_path, n) == 0 && dir[n] == '/' && dir[n + 1] &&
            !strchr(dir + n + 1, '/');
+}
+
+/* Fit the caps the user did not set to --memory (budget.h), before the
+ * sinks open and size themselves by them. */
+static void plan_memory(struct capture *cap, struct netsift_conf *conf)
+{
+    struct memory_plan *p = &cap->memory;
+    memory_plan_init(p, conf->memory);
+    memory_fixed(p, "process", PROCESS_BASE_BYTES);
+    if (cap->nworkers > 1 || cap->src.may_block)
+        memory_fixed(p, "worker queues", (uint64_t)cap->nworkers * conf->queue_size);
+    if (cap->src.live)
+        memory_fixed(p, "kernel capture ring", (uint64_t)conf->buffer_size << 10);
+    unsigned cache_used = conf_cache_total_mib(conf);
+    if (cache_used && conf->cache_mib)
+        memory_cap(p, "SQLite page caches", &conf->cache_mib,
+                   1.2 * (1 << 20) * cache_used / (double)conf->cache_mib, CACHE_MIB_MIN,
+                   conf_given(conf, "cache_mib"));
+    bool datagrams = false;
+    for (size_t i = 0; i < sink_registry_count; i++) {
+        const struct sink_ops *ops = sink_registry[i];
+        if (!ops->enabled(conf))
+            continue;
+        datagrams |= ops->datagrams;
+        if (ops->memory)
+            ops->memory(p, conf, cap->nworkers);
+    }
+    if (datagrams)
+        memory_cap(p, "IPv4 fragments", &conf->defrag_memcap, 1, DEFRAG_MEMCAP_MIN,
+                   conf_given(conf, "defrag_memcap"));
+    /* with the default budget, the summary's memory section says it; a
+     * warning on every run of a capture with every sink on would be noise
+     * (its estimate is for the worst traffic of every cap at once: on the
+     * floods of bench/memory.sh it peaks under 256 MiB all the same) */
+    if (!memory_plan_fit(p) && conf_given(conf, "memory"))
+        fprintf(stderr,
+                "netsift capture: warning: --memory %" PRIu64 "M is less than this capture may need "
+                "with its caps at their least (about %" PRIu64 "M); raise --memory or lower the caps you set\n",
+                p->budget >> 20, p->planned_bytes / (100 - MEMORY_SLACK_PERCENT) * 100 >> 20);
 }
 
 static int open_sinks(struct capture *cap, char *err, size_t errlen)
@@ -375,6 +431,7 @@ int capture_main(int argc, char **argv)
         free(cap);
         return 1;
     }
+    plan_memory(cap, &conf);
     if (open_sinks(cap, err, sizeof err) != 0) {
         fprintf(stderr, "netsift capture: %s\n", err);
         destroy_sinks(cap);

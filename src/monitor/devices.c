@@ -11,11 +11,24 @@
 
 #include "../util/text.h"
 
-int device_set_init(struct device_set *s, uint32_t cap)
+/* Slots of a set of cap devices: a power of two, at least twice cap. */
+static uint32_t set_slots(uint32_t cap)
 {
     uint32_t n = 64;
     while (n < 2 * cap && n < (1u << 24))
         n <<= 1;
+    return n;
+}
+
+size_t device_set_bytes(uint32_t cap)
+{
+    uint32_t n = set_slots(cap);
+    return n * sizeof(struct device) + n / 2 * sizeof(((struct device_set *)0)->used[0]);
+}
+
+int device_set_init(struct device_set *s, uint32_t cap)
+{
+    uint32_t n = set_slots(cap);
     s->slots = calloc(n, sizeof *s->slots);
     s->used = calloc(n / 2, sizeof *s->used);
     s->count = 0;

@@ -66,6 +66,9 @@ struct device_book {
 struct device_row;
 
 /* cap: most devices held (the slots are a power of two, at least 2 cap). */
+/* Bytes device_set_init(s, cap) allocates (all of them in use once the
+ * set is full). */
+size_t device_set_bytes(uint32_t cap);
 int device_set_init(struct device_set *s, uint32_t cap);
 void device_set_free(struct device_set *s);
 void device_set_clear(struct device_set *s);

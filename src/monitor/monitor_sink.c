@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "../capture/budget.h"
 #include "../capture/capture.h"
 #include "../control/fpquery.h"
 #include "../control/server.h"
@@ -30,7 +31,9 @@
 
 #define PUBLISH_EVERY_US 250000   /* counters, flow snapshot, devices */
 #define MAX_DEVICES 16384         /* devices the book holds */
-#define MAX_COLLECTORS 65536      /* flows gathering fingerprint inputs at once, all workers */
+/* Flows gathering fingerprint inputs at once, all workers: a quarter of
+ * --max-flows (65,536 at the default), as for nDPI's detection state. */
+#define COLLECTORS_PER_FLOWS 4
 #define FLOWS_REPLY_MAX 4096      /* QUERY_FLOWS lines at most */
 #define UDP_IDLE_S 120
 #define TCP_IDLE_S 300
@@ -44,6 +47,19 @@
  * --flow-log, 2 workers: 80 MiB peak, the same as before, where a file
  * twice as long took 98 MiB before and 81 now). */
 #define MONITOR_BATCH_MEMORY ((size_t)4 << 20)
+/* For the memory budget (capture/budget.h): what a flow at the --max-flows
+ * cap takes, measured.  On a SYN flood (every flow one SYN) 400 bytes:
+ * struct flow and the quarter of nDPI's 688-byte detection state it may
+ * hold.  On the hello flood of bench/memory.sh (every flow a SYN and the
+ * first 1,200 bytes of a TLS ClientHello or HTTP head that never ends)
+ * 1,480 bytes: nDPI's TLS buffer and a fingerprint collector with the
+ * bytes it waits on, for a quarter of the flows each.  nDPI's detection
+ * module takes about 7 MiB per worker. */
+#define FLOW_BYTES 1536
+#define NDPI_MODULE_BYTES ((uint64_t)7 << 20)
+/* the memory budget lowers --max-flows no further: at 24,000 flows, 581
+ * flows of the bench file found no room for nDPI state (a quarter) */
+#define MAX_FLOWS_MIN 32768
 
 struct mworker {
     struct monitor_worker m;
@@ -253,6 +269,16 @@ static int start_control(struct monitor_sink *m, const struct netsift_conf *conf
     return 0;
 }
 
+static void monitor_memory(struct memory_plan *p, struct netsift_conf *conf, unsigned nworkers)
+{
+    memory_fixed(p, "fingerprint.sqlite batches", MONITOR_BATCH_MEMORY);
+    memory_fixed(p, "nDPI detection modules", nworkers * NDPI_MODULE_BYTES);
+    memory_fixed(p, "devices", device_set_bytes(MAX_DEVICES) +
+                                   nworkers * device_set_bytes(MONITOR_DEVICE_NOTES));
+    memory_cap(p, "monitor flow table", &conf->max_flows, FLOW_BYTES, MAX_FLOWS_MIN,
+               conf_given(conf, "max_flows"));
+}
+
 static int monitor_open(struct sink *s, const struct netsift_conf *conf, unsigned nworkers,
                         char *err, size_t errlen)
 {
@@ -280,11 +306,11 @@ static int monitor_open(struct sink *s, const struct netsift_conf *conf, unsigne
     load_devices(m);
     uint64_t t[FLOW_LISTS];
     timeouts(conf, t);
-    uint32_t per_worker = conf->max_flows / nworkers > 16 ? conf->max_flows / nworkers : 16;
+    uint32_t per_worker = conf->max_flows / nworkers > 16 ? (uint32_t)(conf->max_flows / nworkers) : 16;
     for (unsigned i = 0; i < nworkers; i++) {
         struct monitor_worker *w = &m->workers[i].m;
-        if (monitor_worker_init(w, per_worker, t, MAX_COLLECTORS / nworkers, &m->book, err,
-                                errlen) != 0)
+        if (monitor_worker_init(w, per_worker, t, per_worker / COLLECTORS_PER_FLOWS, &m->book,
+                                err, errlen) != 0)
             return -1;
         w->flow_log = conf->flow_log;
         w->writer = m->writer;
@@ -426,6 +452,7 @@ static void monitor_destroy(struct sink *s)
 const struct sink_ops monitor_sink_ops = {
     .name = "monitor",
     .enabled = monitor_enabled,
+    .memory = monitor_memory,
     .open = monitor_open,
     .packet = monitor_sink_packet,
     .tick = monitor_tick,

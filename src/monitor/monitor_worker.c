@@ -67,7 +67,7 @@ int monitor_worker_init(struct monitor_worker *w, uint32_t max_flows,
     if (!(w->cl = classifier_new(err, errlen)))
         return -1;
     if (!(w->flows = flow_table_new(max_flows, timeout_us)) ||
-        device_set_init(&w->devices, 4096) != 0) {
+        device_set_init(&w->devices, MONITOR_DEVICE_NOTES) != 0) {
         snprintf(err, errlen, "out of memory for the flow table (--max-flows %u)", max_flows);
         return -1;
     }

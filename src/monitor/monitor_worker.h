@@ -35,6 +35,7 @@ struct writer;
 #define FP_CANDIDATE_PACKETS 16   /* a flow's first packets looked at for fingerprint inputs */
 #define FP_MAX_PACKETS 64         /* inputs still incomplete after this many: use what is there */
 #define MONITOR_SPARE_COLLECTORS 64 /* freed collectors kept for reuse */
+#define MONITOR_DEVICE_NOTES 1024   /* devices a worker notes before merging them into the book */
 
 /* One live flow as QUERY_FLOWS shows it (a copy: no pointer into a flow). */
 struct flow_view {

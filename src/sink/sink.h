@@ -1,8 +1,10 @@
 /*
  * sink.h - the one interface every consumer of decoded packets implements.
  *
- * The capture core knows nothing about a specific sink: it opens every
- * sink whose enabled() says yes for the configuration, hands each one
+ * The capture core knows nothing about a specific sink: it asks every
+ * sink whose enabled() says yes for the configuration what memory it
+ * holds at most (memory(), so that the caps fit one budget:
+ * capture/budget.h), opens them, hands each one
  * every decoded packet, ticks them on wall-clock time (batching,
  * timeouts), asks each for a fatal error (a sink that can no longer do
  * its work stops the capture), and finally closes them and collects
@@ -31,6 +33,7 @@
 #include "../util/report.h"
 
 struct sink;
+struct memory_plan;
 
 struct sink_ops {
     const char *name; /* "headers", "monitor", ... */
@@ -40,6 +43,10 @@ struct sink_ops {
      * fragment's); the fragments themselves still come as captured */
     bool datagrams;
     bool (*enabled)(const struct netsift_conf *conf);
+    /* optional: state, for the memory budget, the bytes the sink holds at
+     * most: fixed ones and its caps (capture/budget.h).  Runs before open(),
+     * which then finds the caps in conf lowered to fit --memory. */
+    void (*memory)(struct memory_plan *p, struct netsift_conf *conf, unsigned nworkers);
     /* 0, or -1 with a one-line reason in err */
     int (*open)(struct sink *s, const struct netsift_conf *conf, unsigned nworkers, char *err,
                 size_t errlen);

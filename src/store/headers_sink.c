@@ -4,7 +4,7 @@
  * Every decoded packet becomes rows of the header tables (batch.c).
  * Each worker fills its own batch and hands it to the one writer thread
  * (sqlite_writer.c) when it holds its share of batch_rows rows or of
- * HEADERS_BATCH_MEMORY, or when process_interval has passed since that
+ * the headers batch memory (conf.h), or when process_interval has passed since that
  * worker's last hand-over.  The
  * database is DB_PATH/headers.sqlite; DB_PATH is created if its parent
  * exists.  Other sinks add rows of headers.sqlite's other tables (the
@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../capture/budget.h"
 #include "../sink/sink.h"
 #include "../util/fsutil.h"
 #include "headers_sink.h"
@@ -28,12 +29,13 @@
  * levels.  On the bench file (headers alone, 1 worker, ext4): 4 KiB 3.1 s,
  * 8 KiB 2.6 s, 16 KiB 2.26 s, 32 KiB 1.97 s, 64 KiB 1.80 s; same file size. */
 #define HEADERS_PAGE_SIZE 65536
-/* What the batches in circulation may hold together (rows and their
- * text).  Rows of the bench file take 108 bytes on average: a
- * 200,000-row batch is 21 MB, under the 24 MiB share of each of the 4
- * batches of 1 worker; long text (the http table's uri, up to 16 KiB a
- * row) makes batches of fewer rows, not more memory. */
-#define HEADERS_BATCH_MEMORY ((size_t)96 << 20)
+/* The batches in circulation hold at most conf->headers_batch_memory
+ * together (rows and their text), 96 MiB unless the memory budget lowers
+ * it.  Rows of the bench file take 108 bytes on average: a 200,000-row
+ * batch is 21 MB, under the 24 MiB share of each of the 4 batches of 1
+ * worker; long text (the http table's uri, up to 16 KiB a row) makes
+ * batches of fewer rows, not more memory. */
+#define HEADERS_BATCH_MEMORY_MIN ((uint64_t)48 << 20)
 
 struct headers_worker {
     struct batch *batch;
@@ -57,6 +59,13 @@ static struct headers_sink *active;
 static bool headers_enabled(const struct netsift_conf *conf)
 {
     return conf->db_write;
+}
+
+static void headers_memory(struct memory_plan *p, struct netsift_conf *conf, unsigned nworkers)
+{
+    (void)nworkers;
+    memory_cap(p, "headers.sqlite batches", &conf->headers_batch_memory, 1,
+               HEADERS_BATCH_MEMORY_MIN, false);
 }
 
 static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigned nworkers,
@@ -88,7 +97,7 @@ static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigne
                              .batches = 2 * nworkers + 2,
                              .batch_rows = conf->batch_rows,
                              .producers = nworkers,
-                             .memory = HEADERS_BATCH_MEMORY};
+                             .memory = conf->headers_batch_memory};
     h->writer = writer_open(&wo, err, errlen);
     if (!h->writer)
         return -1;
@@ -223,6 +232,7 @@ static void headers_destroy(struct sink *s)
 const struct sink_ops headers_sink_ops = {
     .name = "headers",
     .enabled = headers_enabled,
+    .memory = headers_memory,
     .open = headers_open,
     .packet = headers_packet,
     .tick = headers_tick,

@@ -32,6 +32,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../capture/budget.h"
 #include "../decode/community_id.h"
 #include "../sink/sink.h"
 #include "../util/fsutil.h"
@@ -40,11 +41,12 @@
 #include "sqlite_writer.h"
 
 #define FILE_BUFFER (1u << 20) /* stdio buffer of a pcap file */
-/* What the index batches in circulation may hold together: an index row
- * takes about 320 bytes (its text included), so 1 worker's 3 batches
- * hand over at about 25,000 rows; a commit is cheap (rows arrive in time
- * order), memory is not. */
-#define META_BATCH_MEMORY ((size_t)24 << 20)
+/* The index batches in circulation hold at most conf->meta_batch_memory
+ * together, 24 MiB unless the memory budget lowers it: an index row takes
+ * about 320 bytes (its text included), so 1 worker's 3 batches hand over
+ * at about 25,000 rows; a commit is cheap (rows arrive in time order),
+ * memory is not. */
+#define META_BATCH_MEMORY_MIN ((uint64_t)4 << 20)
 #define SNAPLEN_MIN 262144u    /* snapshot length written in pcap file headers, at least */
 /* Index rows are appended (ids, timestamps and rowids grow): large pages
  * mean fewer writes; measured 30% less time than 4 KiB pages. */
@@ -468,6 +470,13 @@ static void configure(struct raw_sink *r, const struct netsift_conf *conf, unsig
     atomic_flag_clear(&r->warned);
 }
 
+static void raw_memory(struct memory_plan *p, struct netsift_conf *conf, unsigned nworkers)
+{
+    memory_fixed(p, "pcap file buffers", (uint64_t)nworkers * FILE_BUFFER);
+    memory_cap(p, "pcap-meta.sqlite batches", &conf->meta_batch_memory, 1, META_BATCH_MEMORY_MIN,
+               false);
+}
+
 static int raw_open(struct sink *s, const struct netsift_conf *conf, unsigned nworkers,
                     char *err, size_t errlen)
 {
@@ -491,7 +500,7 @@ static int raw_open(struct sink *s, const struct netsift_conf *conf, unsigned nw
                              .batches = nworkers + 2,
                              .batch_rows = conf->batch_rows,
                              .producers = nworkers,
-                             .memory = META_BATCH_MEMORY,
+                             .memory = conf->meta_batch_memory,
                              .page_size = META_PAGE_SIZE,
                              .after_commit = raw_after_commit,
                              .after_commit_arg = r};
@@ -607,6 +616,7 @@ static void raw_destroy(struct sink *s)
 const struct sink_ops raw_sink_ops = {
     .name = "raw",
     .enabled = raw_enabled,
+    .memory = raw_memory,
     .open = raw_open,
     .packet = raw_packet,
     .tick = raw_tick,

@@ -30,6 +30,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../capture/budget.h"
 #include "../sink/sink.h"
 #include "../store/headers_sink.h"
 #include "../store/schema.h"
@@ -260,6 +261,22 @@ static bool streams_enabled(const struct netsift_conf *conf)
     return (conf->http && conf->db_write) || conf->extract_files[0] || conf->streams[0];
 }
 
+/* The memory budget lowers --stream-memcap no further: its HTTP quarter
+ * bounds the HTTP connections open at once, and on the bench file (a merge
+ * of many captures) 32M loses 6% of the HTTP transactions, 48M none. */
+#define STREAM_MEMCAP_MIN ((uint64_t)48 << 20)
+/* A full memcap costs a third more than it counts (the allocator's headers,
+ * buffers rounded up): 48M took 63.5 MiB on the hello flood of
+ * bench/memory.sh. */
+#define STREAM_MEMCAP_COST (4.0 / 3.0)
+
+static void streams_memory(struct memory_plan *p, struct netsift_conf *conf, unsigned nworkers)
+{
+    (void)nworkers;
+    memory_cap(p, "reassembly", &conf->stream_memcap, STREAM_MEMCAP_COST, STREAM_MEMCAP_MIN,
+               conf_given(conf, "stream_memcap"));
+}
+
 /* Open (creating it if its parent exists) an output directory. */
 static int open_dir(const char *opt, const char *path, char *err, size_t errlen)
 {
@@ -468,6 +485,7 @@ const struct sink_ops streams_sink_ops = {
     .name = "streams",
     .datagrams = true,
     .enabled = streams_enabled,
+    .memory = streams_memory,
     .open = streams_open,
     .packet = streams_packet,
     .degraded = streams_degraded,

@@ -16,6 +16,12 @@
                                          addresses, 10 us apart: every flow
                                          cap reached at once (bench/README.md,
                                          "Memory and active flows")
+  make_pcap.py hello-flood OUT           200000 TCP connections from distinct
+                                         MAC and IP addresses, each a SYN and
+                                         the first 1,200 bytes of a TLS
+                                         ClientHello or of an HTTP request
+                                         head that never ends: every cap full
+                                         of the state it holds at its largest
 """
 import struct
 import sys
@@ -153,6 +159,27 @@ def syn_flood(n=400000):
     return b"".join(out)
 
 
+def hello_flood(n=200000):
+    out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
+    hello = bytes.fromhex("1603010fa0") + b"\x01\x00\x0f\x9c\x03\x03" + bytes(range(256)) * 5
+    head = b"GET /" + b"a" * 1100 + b" HTTP/1.1\r\nHost: flood.example\r\nX-Filler: " + b"b" * 100
+    for i in range(n):
+        src = bytes([10, (i >> 16) & 255, (i >> 8) & 255, i & 255])
+        mac = b"\x02" + struct.pack(">I", i) + b"\x01"
+        sport, seq = 1024 + i % 60000, i * 7
+        dport, payload = (443, hello[:1200]) if i % 2 else (80, head[:1200])
+        for flags, data in ((0x02, b""), (0x18, payload)):
+            tcp = struct.pack(">HHIIBBHHH", sport, dport, seq, 0, 5 << 4, flags, 65535, 0, 0)
+            seq += 1 if flags == 0x02 else 0
+            ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40 + len(data), 0, 0x4000, 64, 6, 0, src,
+                             bytes([10, 200, 0, 1])) + tcp + data
+            frame = b"\x02\0\0\0\0\x02" + mac + b"\x08\x00" + ip
+            ts = 1700000000 * 1000000 + len(out) * 10
+            out.append(struct.pack("<IIII", ts // 1000000, ts % 1000000, len(frame), len(frame))
+                       + frame)
+    return b"".join(out)
+
+
 def main():
     kind, out = sys.argv[1], sys.argv[2]
     if kind == "caplen-over-snaplen":
@@ -165,6 +192,8 @@ def main():
         data = many_flows()
     elif kind == "syn-flood":
         data = syn_flood()
+    elif kind == "hello-flood":
+        data = hello_flood()
     else:
         sys.exit(f"unknown kind {kind}")
     with open(out, "wb") as f:

@@ -48,6 +48,7 @@ missing config file     | 2 | cannot open configuration file     | $N capture -r
 unknown flag            | 2 | unknown option --frobnicate        | $N capture -r $S --frobnicate
 flag without value      | 2 | needs a value                      | $N capture -r $S --count
 bad flag number         | 2 | count: 'ten'                       | $N capture -r $S --count ten
+memory budget too small | 2 | memory must be 0                   | $N capture -r $S --memory 1M
 file and interface      | 2 | not both                           | $N capture -r $S -i lo
 nothing to capture      | 2 | nothing to capture                 | $N capture -d $W/db
 unknown command         | 2 | unknown command                    | $N frobnicate

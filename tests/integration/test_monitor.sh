@@ -93,6 +93,21 @@ done
 check "flows past the inspection cap: counted, stored as Unknown, every row kept" "yes yes 60000" \
   "$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["monitor"]; n=m.get("flows_not_inspected", 0); print("yes" if n > 30000 else n, "yes" if n == int(sys.argv[2]) else sys.argv[2], m["rows_stored"]["flows"])' \
      "$WORK/mi.json" "$(sql "$WORK/mi/fingerprint.sqlite" "SELECT count(*) FROM flows WHERE protocol = 'Unknown'")")"
+# the memory budget (--memory) lowers the caps the user did not set: at
+# 128M the flow table holds fewer than these 60,000 flows (evictions);
+# with no budget, or with --max-flows set, it holds them all
+budget_run() { # NAME ARGS...: the run's "evicted caps_percent"
+  local name=$1; shift
+  "$NETSIFT" capture -r "$WORK/many.pcap" --db-path "$WORK/$name" --no-db-write --control none \
+    --workers 2 --json "$@" > "$WORK/$name.json" 2> "$WORK/$name.err" || fail "$name capture failed"
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); p=d["memory"]["caps_percent"]; print("evicted" if d["monitor"]["flows_evicted"] else "kept", "lowered" if p < 100 else p)' "$WORK/$name.json"
+}
+check "--memory 128M: flows evicted, caps lowered, no warning" "evicted lowered 0" \
+  "$(budget_run mb1 --memory 128M) $(grep -c warning "$WORK/mb1.err")"
+check "--memory 0: every flow kept, caps at their defaults" "kept 100" "$(budget_run mb2 --memory 0)"
+check "--memory 128M --max-flows 262144: the cap set is kept" "kept" \
+  "$(budget_run mb3 --memory 128M --max-flows 262144 | cut -d' ' -f1)"
+check "--memory too small for the caps set: one warning" 1 "$(grep -c 'warning: --memory 128M is less than' "$WORK/mb3.err")"
 "$NETSIFT" capture -q -r "$sample" --db-path "$WORK/s4" --no-monitor > /dev/null || fail "--no-monitor capture failed"
 check "--no-monitor writes no fingerprint.sqlite" "absent" "$([ -e "$WORK/s4/fingerprint.sqlite" ] && echo present || echo absent)"
 "$NETSIFT" capture -q -r "$sample" --no-db-write --control none --db-path "$WORK/s5" > /dev/null || fail "default monitor capture failed"

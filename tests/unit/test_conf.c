@@ -467,6 +467,44 @@ static void test_args_errors(void **state)
     assert_int_equal(parse(&c, ARGC(a9), a9, err, sizeof err), 0);
 }
 
+/* --memory: a size, 0 (no budget) or at least 32M; conf_given() tells the
+ * options set by the file or a flag from those at their defaults. */
+static void test_memory_and_given(void **state)
+{
+    (void)state;
+    struct netsift_conf c;
+    char err[512], path[64];
+    char *a1[] = {"capture", "-r", "x.pcap"};
+    assert_int_equal(parse(&c, ARGC(a1), a1, err, sizeof err), 0);
+    assert_int_equal(c.memory, 256ull << 20);
+    assert_false(conf_given(&c, "memory"));
+    assert_false(conf_given(&c, "max_flows"));
+    assert_true(conf_given(&c, "read_file"));
+    assert_false(conf_given(&c, "no_such_key"));
+
+    write_conf(path, "max_flows = 1000\n");
+    char *a2[] = {"capture", "-r", "x.pcap", "--memory", "1G", "-c", path};
+    assert_int_equal(parse(&c, ARGC(a2), a2, err, sizeof err), 0);
+    unlink(path);
+    assert_int_equal(c.memory, 1ull << 30);
+    assert_true(conf_given(&c, "memory"));
+    assert_true(conf_given(&c, "max_flows"));
+    assert_int_equal(c.max_flows, 1000);
+    assert_false(conf_given(&c, "audit_max_flows"));
+
+    char *a3[] = {"capture", "-r", "x.pcap", "--memory", "0"};
+    assert_int_equal(parse(&c, ARGC(a3), a3, err, sizeof err), 0);
+    assert_int_equal(c.memory, 0);
+
+    char *a4[] = {"capture", "-r", "x.pcap", "--memory", "31M"};
+    assert_int_equal(parse(&c, ARGC(a4), a4, err, sizeof err), -1);
+    assert_non_null(strstr(err, "memory"));
+
+    char *a5[] = {"capture", "-r", "x.pcap", "--memory", "lots"};
+    assert_int_equal(parse(&c, ARGC(a5), a5, err, sizeof err), -1);
+    assert_non_null(strstr(err, "memory"));
+}
+
 static void test_args_help(void **state)
 {
     (void)state;
@@ -511,6 +549,7 @@ int main(void)
         cmocka_unit_test(test_args_interface_and_file_conflict),
         cmocka_unit_test(test_args_db_write),
         cmocka_unit_test(test_args_errors),
+        cmocka_unit_test(test_memory_and_given),
         cmocka_unit_test(test_args_help),
         cmocka_unit_test(test_args_parse_again_after_error),
     };
