@@ -146,16 +146,22 @@ def many_flows(n=60000):
     return b"".join(out)
 
 
+def tcp_record(i, src, mac, sport, dport, seq, flags, data=b""):
+    """The pcap record of packet i (10 us apart) of a flood: a TCP segment
+    from src (MAC mac) to 10.200.0.1 (MAC 02:00:00:00:00:02)."""
+    tcp = struct.pack(">HHIIBBHHH", sport, dport, seq, 0, 5 << 4, flags, 65535, 0, 0)
+    ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40 + len(data), 0, 0x4000, 64, 6, 0, src,
+                     bytes([10, 200, 0, 1]))
+    frame = b"\x02\0\0\0\0\x02" + mac + b"\x08\x00" + ip + tcp + data
+    ts = 1700000000 * 1000000 + i * 10
+    return struct.pack("<IIII", ts // 1000000, ts % 1000000, len(frame), len(frame)) + frame
+
+
 def syn_flood(n=400000):
     out = [struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 1)]
     for i in range(n):
         src = bytes([10, (i >> 16) & 255, (i >> 8) & 255, i & 255])
-        tcp = struct.pack(">HHIIBBHHH", 1024 + i % 60000, 80, i * 7, 0, 5 << 4, 0x02, 65535, 0, 0)
-        ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40, 0, 0x4000, 64, 6, 0, src,
-                         bytes([10, 200, 0, 1]))
-        frame = b"\x02\0\0\0\0\x02\x02\0\0\0\0\x01\x08\x00" + ip + tcp
-        ts = 1700000000 * 1000000 + i * 10
-        out.append(struct.pack("<IIII", ts // 1000000, ts % 1000000, len(frame), len(frame)) + frame)
+        out.append(tcp_record(i, src, b"\x02\0\0\0\0\x01", 1024 + i % 60000, 80, i * 7, 0x02))
     return b"".join(out)
 
 
@@ -168,15 +174,8 @@ def hello_flood(n=200000):
         mac = b"\x02" + struct.pack(">I", i) + b"\x01"
         sport, seq = 1024 + i % 60000, i * 7
         dport, payload = (443, hello[:1200]) if i % 2 else (80, head[:1200])
-        for flags, data in ((0x02, b""), (0x18, payload)):
-            tcp = struct.pack(">HHIIBBHHH", sport, dport, seq, 0, 5 << 4, flags, 65535, 0, 0)
-            seq += 1 if flags == 0x02 else 0
-            ip = struct.pack(">BBHHHBBH4s4s", 0x45, 0, 40 + len(data), 0, 0x4000, 64, 6, 0, src,
-                             bytes([10, 200, 0, 1])) + tcp + data
-            frame = b"\x02\0\0\0\0\x02" + mac + b"\x08\x00" + ip
-            ts = 1700000000 * 1000000 + len(out) * 10
-            out.append(struct.pack("<IIII", ts // 1000000, ts % 1000000, len(frame), len(frame))
-                       + frame)
+        out.append(tcp_record(len(out), src, mac, sport, dport, seq, 0x02))
+        out.append(tcp_record(len(out), src, mac, sport, dport, seq + 1, 0x18, payload))
     return b"".join(out)
 
 
