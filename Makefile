@@ -66,7 +66,8 @@ fuzz: test-deps
 	@cmake --build $(FUZZ_BUILD) -j $(JOBS)
 	@tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
-bench: build test-deps
+bench: build
+	@scripts/install-deps.sh --bench
 	@bench/run
 
 docs: build

@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # install-deps.sh - install the Debian packages netsift needs to build,
 # test and benchmark, if any are missing.  Used by `make demo`, `make test`
-# and `make build`; safe to run again (does nothing when all are present).
+# (--test), `make build` and `make bench` (--bench: the test packages and
+# matplotlib for the chart); safe to run again (does nothing when all are
+# present).
 set -euo pipefail
 
 # build and runtime libraries
 packages=(gcc make cmake pkg-config libpcap-dev libsqlite3-dev libxxhash-dev libssl-dev libndpi-dev libpq-dev
           zlib1g-dev libprotobuf-c-dev protobuf-c-compiler libpcre2-dev libjansson-dev sqlite3)
-if [ "${1:-}" = "--test" ]; then
+if [ "${1:-}" = "--test" ] || [ "${1:-}" = "--bench" ]; then
   # tests, fuzzing, peers for differential tests and benchmarks
   packages+=(libcmocka-dev clang libclang-rt-14-dev tshark wireshark-common tcpdump
              tcpreplay iproute2 sqlite3 python3 valgrind time libcap2-bin libndpi-bin tcpflow
              postgresql python3-protobuf ngrep python3-prometheus-client)
+fi
+if [ "${1:-}" = "--bench" ]; then
+  packages+=(python3-matplotlib) # bench/run's bar chart
 fi
 
 missing=()
