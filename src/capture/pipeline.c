@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../util/progress.h"
+#include "../util/thread_name.h"
 #include "ring.h"
 
 #define RING_BYTES (4u << 20)
@@ -116,6 +117,9 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     unsigned since_tick = 0, idle = 0;
+    char name[16];
+    snprintf(name, sizeof name, "%u", w->index);
+    thread_name("worker", name);
     for (;;) {
         struct ring_packet p;
         bool done;

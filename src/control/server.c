@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/thread_name.h"
 #include "fpquery.h"
 
 #define OUT_SOFT 65536     /* produce rows / read commands only below this much pending output */
@@ -315,6 +316,7 @@ static void accept_clients(struct control_server *s)
 static void *server_main(void *arg)
 {
     struct control_server *s = arg;
+    thread_name("control", "");
     struct pollfd pfd[CONTROL_MAX_CLIENTS + 2];
     struct client *who[CONTROL_MAX_CLIENTS + 2];
     for (;;) {

@@ -17,6 +17,7 @@
 
 #include "../capture/source.h"
 #include "../util/text.h"
+#include "../util/thread_name.h"
 
 struct watcher {
     struct watcher_conf conf;
@@ -177,6 +178,7 @@ static void *watcher_thread(void *arg)
 {
     struct watcher *w = arg;
     uint64_t last_pub = 0, last_try = 0;
+    thread_name("watch:", w->conf.name);
     w->state = WS_STARTING;
     publish(w);
     while (!atomic_load(&w->stop)) {

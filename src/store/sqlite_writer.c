@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../util/thread_name.h"
 #include "wal_checkpointer.h"
 
 #define WRITER_MAX_BATCHES 130 /* two per worker (--workers at most 64), plus two */
@@ -506,6 +507,7 @@ static void *writer_main(void *arg)
 {
     struct writer *w = arg;
     struct batch *taken[WRITER_MAX_BATCHES];
+    thread_name("db:", w->path);
     pthread_mutex_lock(&w->lock);
     for (;;) {
         while (w->qlen == 0 && !w->closing)

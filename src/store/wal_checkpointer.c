@@ -5,6 +5,8 @@
 #define _GNU_SOURCE
 #include "wal_checkpointer.h"
 
+#include "../util/thread_name.h"
+
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
@@ -27,6 +29,8 @@ struct wal_checkpointer {
 static void *checkpointer_main(void *arg)
 {
     struct wal_checkpointer *c = arg;
+    const char *path = sqlite3_db_filename(c->db, "main");
+    thread_name("ckpt:", path ? path : "");
     pthread_mutex_lock(&c->lock);
     for (;;) {
         while (c->done == c->requested && !c->stopping)

@@ -28,6 +28,7 @@
 #include "../sink/sink.h"
 #include "../util/fsutil.h"
 #include "../util/progress.h"
+#include "../util/thread_name.h"
 #include "sync_engine.h"
 
 #define BACKOFF_MIN_US 1000000ull
@@ -101,6 +102,7 @@ static void *sync_thread(void *arg)
 {
     struct sync_sink *s = arg;
     uint64_t backoff = 0;
+    thread_name("sync", "");
     lower_priority();
     for (;;) {
         struct sync_totals before, after;
