@@ -50,6 +50,11 @@ static uint64_t item_bytes(const struct memory_item *it, uint64_t units)
     return b >= 0x1p64 ? UINT64_MAX : (uint64_t)b;
 }
 
+uint64_t memory_item_bytes(const struct memory_item *it)
+{
+    return it->cap ? item_bytes(it, *it->cap) : it->units;
+}
+
 static uint64_t add_sat(uint64_t a, uint64_t b)
 {
     return a > UINT64_MAX - b ? UINT64_MAX : a + b;

@@ -61,6 +61,10 @@ void memory_fixed(struct memory_plan *p, const char *what, uint64_t bytes);
 void memory_cap(struct memory_plan *p, const char *what, uint64_t *cap, double unit_bytes,
                 uint64_t min_units, bool given);
 
+/* What an item holds at most now: a cap at its current value, or its
+ * fixed bytes. */
+uint64_t memory_item_bytes(const struct memory_item *it);
+
 /* Lower the lowerable caps in one proportion until the plan fits
  * budget less MEMORY_SLACK_PERCENT.  Returns false when even the fixed
  * bytes and the caps at their minimums exceed it (the caps are then at

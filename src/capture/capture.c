@@ -230,6 +230,10 @@ static void print_summary(struct capture *cap)
     report_u64(&r, "budget", cap->memory.budget);
     report_u64(&r, "planned", cap->memory.planned_bytes);
     report_u64(&r, "caps_percent", cap->memory.caps_percent);
+    report_section(&r, "plan"); /* what each part may hold, in bytes */
+    for (size_t i = 0; i < cap->memory.n; i++)
+        report_u64(&r, cap->memory.item[i].what, memory_item_bytes(&cap->memory.item[i]));
+    report_end_section(&r);
     report_end_section(&r);
     if (c->defrag.fragments) {
         report_section(&r, "defrag");

@@ -105,6 +105,10 @@ budget_run() { # NAME ARGS...: the run's "evicted caps_percent"
 check "--memory 128M: flows evicted, caps lowered, no warning" "evicted lowered 0" \
   "$(budget_run mb1 --memory 128M) $(grep -c warning "$WORK/mb1.err")"
 check "--memory 0: every flow kept, caps at their defaults" "kept 100" "$(budget_run mb2 --memory 0)"
+# the summary lists what each part may hold; the parts add up to "planned",
+# and the lowered flow table is below its default (262,144 flows)
+check "memory plan: parts add up, flow table lowered" "sum lowered" \
+  "$(python3 -c 'import json,sys; m=json.load(open(sys.argv[1]))["memory"]; p=m["plan"]; print("sum" if abs(sum(p.values()) - m["planned"]) <= len(p) else (sum(p.values()), m["planned"]), "lowered" if 0 < p["monitor flow table"] < 262144 * 1536 else p)' "$WORK/mb1.json")"
 check "--memory 128M --max-flows 262144: the cap set is kept" "kept" \
   "$(budget_run mb3 --memory 128M --max-flows 262144 | cut -d' ' -f1)"
 check "--memory too small for the caps set: one warning" 1 "$(grep -c 'warning: --memory 128M is less than' "$WORK/mb3.err")"
