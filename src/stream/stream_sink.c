@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stddef.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,7 @@ struct stream_worker {
 struct stream_sink {
     bool http, rows;
     int extract_fd, streams_fd; /* directories, -1 when off */
+    pthread_mutex_t create_lock; /* one worker at a time creates stream files */
     char extract_dir[CONF_PATH_MAX], streams_dir[CONF_PATH_MAX];
     struct reasm_stats rs;     /* summed at close */
     struct http_stats hs;
@@ -126,6 +128,7 @@ static bool open_file(struct stream_worker *w, const struct reasm_conn *c, int d
         close_file(w, &s->app->f[s->dir]);
     char name[256];
     if (!f->opened) {
+        pthread_mutex_lock(&w->sink->create_lock);
         for (;;) { /* a new file: never overwrite an earlier connection's */
             file_name(c, dir, f->suffix, name, sizeof name);
             f->fd = openat(w->sink->streams_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
@@ -133,6 +136,7 @@ static bool open_file(struct stream_worker *w, const struct reasm_conn *c, int d
                 break;
             f->suffix = f->suffix ? f->suffix + 1 : 1;
         }
+        pthread_mutex_unlock(&w->sink->create_lock);
         if (f->fd >= 0) {
             f->opened = true;
             w->stream_files++;
@@ -301,6 +305,7 @@ static int streams_open(struct sink *s, const struct netsift_conf *conf, unsigne
     s->state = ss;
     ss->nworkers = nworkers;
     ss->extract_fd = ss->streams_fd = -1;
+    pthread_mutex_init(&ss->create_lock, NULL);
     ss->http = conf->http || conf->extract_files[0];
     ss->rows = conf->http && conf->db_write;
     snprintf(ss->extract_dir, sizeof ss->extract_dir, "%s", conf->extract_files);
@@ -477,6 +482,7 @@ static void streams_destroy(struct sink *s)
         close(ss->extract_fd);
     if (ss->streams_fd >= 0)
         close(ss->streams_fd);
+    pthread_mutex_destroy(&ss->create_lock);
     free(ss);
     s->state = NULL;
 }
