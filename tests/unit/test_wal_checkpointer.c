@@ -133,7 +133,10 @@ static void test_writer_that_catches_up_restarts_the_wal(void **state)
             assert_true(f->wal_frames <= per_commit + 1);
             restarts++;
         } else {
-            assert_true(f->wal_frames > before);
+            /* the WAL grew, or the checkpointer had copied every frame
+             * before this commit began (a race the writer may win or
+             * lose), and the commit began it again */
+            assert_true(f->wal_frames > before || f->wal_frames <= per_commit + 1);
         }
         catch_up = wal_checkpointer_committed(c, f->wal_frames);
         if (wal_size(f) > largest)
