@@ -33,6 +33,9 @@ for _ in $(seq 1 100); do grep -q listening "$WORK/cap.err" 2>/dev/null && break
 if python3 "$here/http_live.py" fetch http://10.77.0.2:8080 "$WORK/files" > "$WORK/fetch.out" 2>&1; then pass; else
   fail "client: $(tail -1 "$WORK/fetch.out")"; fi
 sleep 1
+# the capture's threads say what they are (top -H, perf --sort comm)
+check "thread names" "ckpt:headers db:headers worker0" \
+  "$(cat /proc/"$CAP"/task/*/comm 2>/dev/null | grep -xE 'worker0|db:headers|ckpt:headers' | sort | tr '\n' ' ' | sed 's/ $//')"
 stop "$CAP" INT
 check "capture exit status" 0 $STOPPED_RC
 kill "$SRV" 2>/dev/null; wait "$SRV" 2>/dev/null
