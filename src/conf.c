@@ -82,6 +82,14 @@ static const struct option_def options[] = {
      "Retention: while all pcap files together exceed SIZE, remove the oldest closed file and its index rows (default 0: no limit)."},
     {"pcap_max_age", NULL, NULL, 0, OPT_DURATION, FIELD(pcap_max_age), UINT32_MAX, "DURATION",
      "Retention: remove closed pcap files whose last packet is more than DURATION older than the newest packet stored (default 0: no limit)."},
+    {"db_rotate_size", NULL, NULL, 0, OPT_SIZE, FIELD(db_rotate_size), UINT64_MAX, "SIZE",
+     "Close headers.sqlite once it holds SIZE bytes and start a new one; the closed file moves to DB_PATH/headers/, named by the time range of its packets (suffix K, M, G, T; default 0: never; see docs/schema.md, netsift sql)."},
+    {"db_rotate_time", NULL, NULL, 0, OPT_DURATION, FIELD(db_rotate_time), UINT32_MAX, "DURATION",
+     "Close headers.sqlite once its packets span DURATION (packet time) and start a new one, as --db-rotate-size (seconds, or suffix s, m, h, d; default 0: never)."},
+    {"db_max_size", NULL, NULL, 0, OPT_SIZE, FIELD(db_max_size), UINT64_MAX, "SIZE",
+     "Retention: while the closed header files in DB_PATH/headers/ and headers.sqlite together exceed SIZE, remove the oldest closed file (default 0: no limit)."},
+    {"db_max_age", NULL, NULL, 0, OPT_DURATION, FIELD(db_max_age), UINT32_MAX, "DURATION",
+     "Retention: remove closed header files whose last packet is more than DURATION older than the newest packet stored (default 0: no limit)."},
     {"db_sync", NULL, NULL, 0, OPT_BOOL, FIELD(db_sync), 0, NULL,
      "Push new rows of every database to PostgreSQL continuously, in the background (default off; see netsift sync --help)."},
     {"db_sync_address", "sync-address", NULL, 0, OPT_STR, FIELD(db_sync_address), 0, "HOST",
@@ -442,6 +450,17 @@ static int conf_check(struct netsift_conf *c, char *err, size_t errlen)
         fail(err, errlen, "pcap_rotate_size must be at least 1K and pcap_rotate_time at least 1s");
         return -1;
     }
+    if (c->db_rotate_size && c->db_rotate_size < (64u << 10)) {
+        fail(err, errlen, "db_rotate_size must be 0 (never) or at least 64K");
+        return -1;
+    }
+    /* sync keeps one position per table of headers.sqlite: the rows of a
+     * file committed after its last push would never reach PostgreSQL */
+    if (c->db_sync && (c->db_rotate_size || c->db_rotate_time)) {
+        fail(err, errlen, "db_sync does not follow rotated header files yet: use either "
+                          "db_sync or db_rotate_size/db_rotate_time");
+        return -1;
+    }
     return 0;
 }
 
@@ -615,7 +634,8 @@ void conf_print_capture_usage(FILE *f)
             "    ICMPv6, DNS, mDNS and DHCP, and stores one row per header in the tables of\n"
             "    DB_PATH/headers.sqlite (see docs/schema.md).  At the end it prints a\n"
             "    summary: packets read, decoded per protocol, rows stored per table,\n"
-            "    duplicates, truncated and malformed headers, kernel drops, rate.\n"
+            "    frames merged into an existing row (same key: the row's frames column\n"
+            "    counts them), truncated and malformed headers, kernel drops, rate.\n"
             "    The device monitor (on unless --no-monitor) names every flow's protocol\n"
             "    with nDPI, fingerprints devices into DB_PATH/fingerprint.sqlite and serves\n"
             "    the control socket (docs/fingerprints.md, docs/control.md, netsift query).\n"

@@ -49,6 +49,11 @@ struct netsift_conf {
     uint64_t pcap_rotate_time; /* raw store: seconds of packets (or open time) per file */
     uint64_t pcap_max_size;    /* raw store retention: bytes of all files (0: no limit) */
     uint64_t pcap_max_age;     /* raw store retention: seconds (0: no limit) */
+    uint64_t db_rotate_size;   /* headers.sqlite: bytes before it is closed and moved to
+                                  DB_PATH/headers/ (0: never) */
+    uint64_t db_rotate_time;   /* headers.sqlite: seconds of packets before the same (0: never) */
+    uint64_t db_max_size;      /* retention of the closed header files: bytes (0: no limit) */
+    uint64_t db_max_age;       /* retention of the closed header files: seconds (0: no limit) */
     bool monitor;              /* device monitor: nDPI flows, fingerprint.sqlite, control socket */
     bool flow_log;             /* monitor: one row per finished flow in the flows table */
     uint64_t max_flows;        /* monitor: flows tracked at once, all workers */

@@ -24,6 +24,7 @@
 #include "store/pcap_store.h"
 #include "store/databases.h"
 #include "store/schema.h"
+#include "store/sql_cmd.h"
 #include "sync/sync.h"
 #include "stats/stats.h"
 
@@ -42,6 +43,7 @@ static void usage(FILE *f)
             "                    [--sql SELECT | --community-id ID] -w FILE [BPF expression]\n"
             "    netsift query [--control PATH | --db-path DIR] [COMMAND]\n"
             "    netsift schema [--sql | --markdown]\n"
+            "    netsift sql [-d DIR] [--csv] [--header] [SQL]\n"
             "    netsift sync [-d DIR] [--sync-address HOST] [--sync-port PORT] [--status] ...\n"
             "    netsift dump [--csv | --json] [--select FIELD,...] [--header] FILE.ncap.gz\n"
             "    netsift daemon -c FILE [--pid-file PATH] [--metrics ADDR:PORT] ...\n"
@@ -60,6 +62,8 @@ static void usage(FILE *f)
             "              socket, or its fingerprint database ('netsift query --help').\n"
             "    schema    print the CREATE TABLE statements of every database (--sql, the\n"
             "              default) or the column reference (--markdown, docs/schema.md).\n"
+            "    sql       query headers.sqlite and the closed header files of DIR/headers/\n"
+            "              as one database: views named like the tables ('netsift sql --help').\n"
             "    sync      push the rows of every database that a central PostgreSQL does\n"
             "              not have yet, or show what is pending ('netsift sync --help').\n"
             "    dump      print the records of an audit file written by capture --audit DIR\n"
@@ -132,6 +136,8 @@ int main(int argc, char **argv)
         return query_main(argc - 1, argv + 1);
     if (strcmp(cmd, "schema") == 0)
         return schema_main(argc - 1, argv + 1);
+    if (strcmp(cmd, "sql") == 0)
+        return sql_main(argc - 1, argv + 1);
     if (strcmp(cmd, "sync") == 0)
         return sync_main(argc - 1, argv + 1);
     if (strcmp(cmd, "dump") == 0)

@@ -37,7 +37,8 @@ void batch_init(struct batch *b, const struct table_schema *tables, size_t ntabl
     b->ntables = ntables < BATCH_MAX_TABLES ? ntables : BATCH_MAX_TABLES;
     for (size_t l = 0; l < b->ntables; l++) {
         struct table_rows *t = &b->t[l];
-        t->ncols = (uint32_t)(tables[l].ncols < SCHEMA_MAX_COLS ? tables[l].ncols : SCHEMA_MAX_COLS);
+        size_t ncols = schema_insert_cols(&tables[l]); /* the rest are not the row's */
+        t->ncols = (uint32_t)(ncols < SCHEMA_MAX_COLS ? ncols : SCHEMA_MAX_COLS);
         uint32_t off = sizeof(uint64_t); /* the NULL mask */
         for (uint32_t c = 0; c < t->ncols; c++) {
             t->col_off[c] = (uint16_t)off;

@@ -31,10 +31,31 @@
         "Community ID v1 of the packet's flow (`1:` + base64 SHA-1, the same in both "           \
         "directions, as Zeek, Suricata and Wireshark compute it; seed --community-id-seed); "    \
         "see docs/interop.md")
+/* netsift's columns that make a row stand for every frame with its key.
+ * A row does not bring them: frames takes its default, merged_bytes stays
+ * NULL, and the writer updates both on the rare row that later frames
+ * are merged into.  (Binding two more columns made the bench file's
+ * headers 10% slower; a generated `bytes` column, coalesce(merged_bytes,
+ * length), cost another 3.5% of the instructions, SQLite computing it
+ * for every row it inserts.) */
+#define HEADER_FRAMES_COUNT 2
+#define HEADER_FRAMES                                                                            \
+    {"frames", COL_U64, 0, 0, -1,                                                                \
+     "frames this row stands for: 1, plus 1 for every later frame whose header has the same "    \
+     "hash, timestamp and ethh_hash (the primary key), which is merged into this row instead "   \
+     "of being dropped; `sum(frames)` over eth is the frames read"},                             \
+    {"merged_bytes", COL_U64, 0, 0, -1,                                                          \
+     "bytes on the wire of all the frames this row stands for when it stands for several "       \
+     "(frames > 1), NULL when it stands for one (then it is `length`): "                         \
+     "`sum(coalesce(merged_bytes, length))` over eth is the bytes read"}
+static const char *const header_frames_sql[HEADER_FRAMES_COUNT] = {"NOT NULL DEFAULT 1", NULL};
 #define HEADER_TABLE(l, text, covers, columns, n)                                              \
     {.name = #l, .doc = text, .hash_covers = covers, .cols = columns,                           \
      .ncols = sizeof columns / sizeof columns[0], .nspec = 5 + n,                               \
-     .primary_key = "hash, timestamp, ethh_hash", .not_null_mask = 0x7, .sort_key_cols = 3}
+     .ninsert = sizeof columns / sizeof columns[0] - HEADER_FRAMES_COUNT,                        \
+     .later_sql = header_frames_sql,                                                             \
+     .primary_key = "hash, timestamp, ethh_hash", .not_null_mask = 0x7, .sort_key_cols = 3,      \
+     .merge_frames = true}
 
 static const struct column eth_cols[] = {
     HEADER_COMMON(LAYER_ETH),
@@ -46,6 +67,7 @@ static const struct column eth_cols[] = {
     COL_ARG("vlan_id", COL_VLAN, eth.vlan_id, 0, "outermost 802.1Q/802.1ad VLAN id, NULL when untagged"),
     COL_ARG("vlan_id2", COL_VLAN, eth.vlan_id, 1, "second (inner) VLAN id of a stacked frame, NULL otherwise"),
     HEADER_FRAME,
+    HEADER_FRAMES,
 };
 
 static const struct column arp_cols[] = {
@@ -60,6 +82,7 @@ static const struct column arp_cols[] = {
     COL("arp_tha", COL_ADDR, arp.tha, "target hardware address"),
     COL("arp_tpa", COL_ADDR, arp.tpa, "target protocol address"),
     HEADER_FRAME,
+    HEADER_FRAMES,
 };
 
 static const struct column ip4_cols[] = {
@@ -76,6 +99,7 @@ static const struct column ip4_cols[] = {
     COL("ip_src", COL_IP4, ip4.src, "source address"),
     COL("ip_dst", COL_IP4, ip4.dst, "destination address"),
     HEADER_FRAME,
+    HEADER_FRAMES,
 };
 
 static const struct column ip6_cols[] = {
@@ -90,6 +114,7 @@ static const struct column ip6_cols[] = {
     COL("upper_nxt", COL_U8, ip6.upper, "protocol after the extension header chain"),
     COL("ext_count", COL_U8, ip6.ext_count, "extension headers walked (their bytes are part of the hashed header)"),
     HEADER_FRAME,
+    HEADER_FRAMES,
 };
 
 static const struct column tcp_cols[] = {
@@ -114,6 +139,7 @@ static const struct column tcp_cols[] = {
     COL("payload_len", COL_PAYLOAD, tcp.payload, "payload bytes captured after the header"),
     HEADER_FRAME,
     HEADER_CID,
+    HEADER_FRAMES,
 };
 
 static const struct column udp_cols[] = {
@@ -125,6 +151,7 @@ static const struct column udp_cols[] = {
     COL("payload_len", COL_PAYLOAD, udp.payload, "payload bytes captured after the header"),
     HEADER_FRAME,
     HEADER_CID,
+    HEADER_FRAMES,
 };
 
 static const struct column icmp4_cols[] = {
@@ -135,6 +162,7 @@ static const struct column icmp4_cols[] = {
     COL("gateway", COL_U32, icmp4.data32, "bytes 4-7 as one host-order integer (gateway, echo id<<16|seq, next-hop MTU, ...)"),
     HEADER_FRAME,
     HEADER_CID,
+    HEADER_FRAMES,
 };
 
 static const struct column icmp6_cols[] = {
@@ -145,6 +173,7 @@ static const struct column icmp6_cols[] = {
     COL("icmp6_un_data32", COL_U32, icmp6.data32, "bytes 4-7 as one host-order integer (echo id<<16|seq, MTU, pointer, ND flags)"),
     HEADER_FRAME,
     HEADER_CID,
+    HEADER_FRAMES,
 };
 
 /* DNS and mDNS share their shape (only the hashed layer differs). */
@@ -160,8 +189,8 @@ static const struct column icmp6_cols[] = {
     COL_IF("qclass", COL_U16, dns.qclass, dns.has_question, "first question's class (mDNS: top bit is unicast-response)"), \
     COL("over_tcp", COL_BOOL, dns.over_tcp, "1 when carried over TCP (after the 2-byte length prefix)")
 
-static const struct column dns_cols[] = {HEADER_COMMON(LAYER_DNS), DNS_COLUMNS, HEADER_FRAME};
-static const struct column mdns_cols[] = {HEADER_COMMON(LAYER_MDNS), DNS_COLUMNS, HEADER_FRAME};
+static const struct column dns_cols[] = {HEADER_COMMON(LAYER_DNS), DNS_COLUMNS, HEADER_FRAME, HEADER_FRAMES};
+static const struct column mdns_cols[] = {HEADER_COMMON(LAYER_MDNS), DNS_COLUMNS, HEADER_FRAME, HEADER_FRAMES};
 
 
 static const struct column dhcp_cols[] = {
@@ -185,6 +214,7 @@ static const struct column dhcp_cols[] = {
     COL("client_id", COL_HWADDR, dhcp.client_id, "option 61 client identifier, colon hex (first 16 bytes)"),
     COL("requested_ip", COL_ADDR, dhcp.requested_ip, "option 50 requested address"),
     HEADER_FRAME,
+    HEADER_FRAMES,
 };
 
 /* The http table: one row per HTTP transaction (struct http_txn). */
@@ -273,8 +303,13 @@ const struct database_schema header_database = {
     "Header hashes are XXH32 (libxxhash, seed 0) over the header bytes as captured, stored as an "
     "unsigned 32-bit integer; each table says exactly which bytes. `ethh_hash` in every table is "
     "the `hash` of the frame's eth row, so `JOIN eth ON eth.hash = t.ethh_hash AND eth.timestamp = "
-    "t.timestamp` finds the frame. Two headers with the same hash, timestamp and ethh_hash are one "
-    "row: the first is kept and the rest are counted as duplicates in the capture summary.",
+    "t.timestamp` finds the frame. Two headers with the same hash, timestamp and ethh_hash (a burst "
+    "of identical frames within one microsecond) are one row: the first frame's values are kept, "
+    "and every later one adds to its `frames` and `merged_bytes` columns instead of being lost, "
+    "so `sum(frames)` and `sum(coalesce(merged_bytes, length))` count every frame read and its "
+    "bytes (the capture summary's "
+    "`frames_merged` says how many were merged into an existing row). Reading the same capture "
+    "into a database twice counts its frames twice.",
     header_tables,
     HEADER_TABLE_COUNT,
 };
@@ -308,14 +343,28 @@ static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
     return 0;
 }
 
+int schema_column_sql(const struct table_schema *t, size_t i, char *buf, size_t size)
+{
+    size_t u = 0;
+    const struct column *c = &t->cols[i];
+    int rc = append(buf, size, &u, "%s %s", c->name, schema_col_type(c));
+    if (rc == 0 && (t->not_null_mask >> i) & 1)
+        rc = append(buf, size, &u, " NOT NULL");
+    if (rc == 0 && schema_later_sql(t, i))
+        rc = append(buf, size, &u, " %s", schema_later_sql(t, i));
+    return rc;
+}
+
 int schema_create_sql(const struct table_schema *t, char *buf, size_t size)
 {
     size_t u = 0;
+    char col[512];
     int rc = append(buf, size, &u, "CREATE TABLE IF NOT EXISTS %s (", t->name);
-    for (size_t i = 0; i < t->ncols && rc == 0; i++)
-        rc = append(buf, size, &u, "%s%s %s%s", i ? ", " : "", t->cols[i].name,
-                    schema_col_type(&t->cols[i]),
-                    (t->not_null_mask >> i) & 1 ? " NOT NULL" : "");
+    for (size_t i = 0; i < t->ncols && rc == 0; i++) {
+        rc = schema_column_sql(t, i, col, sizeof col);
+        if (rc == 0)
+            rc = append(buf, size, &u, "%s%s", i ? ", " : "", col);
+    }
     if (rc == 0)
         rc = append(buf, size, &u, ", PRIMARY KEY (%s))", t->primary_key);
     return rc;
@@ -332,21 +381,33 @@ int schema_index_sql(const struct table_schema *t, char *buf, size_t size)
 
 int schema_insert_sql(const struct table_schema *t, unsigned nrows, char *buf, size_t size)
 {
-    size_t u = 0;
+    size_t u = 0, ncols = schema_insert_cols(t);
     int rc = append(buf, size, &u, "INSERT OR %s INTO %s (", t->replace ? "REPLACE" : "IGNORE",
                     t->name);
-    for (size_t i = 0; i < t->ncols && rc == 0; i++)
+    for (size_t i = 0; i < ncols && rc == 0; i++)
         rc = append(buf, size, &u, "%s%s", i ? ", " : "", t->cols[i].name);
     if (rc == 0)
         rc = append(buf, size, &u, ") VALUES ");
     for (unsigned r = 0; r < nrows && rc == 0; r++) {
         rc = append(buf, size, &u, "%s(", r ? "," : "");
-        for (size_t i = 0; i < t->ncols && rc == 0; i++)
+        for (size_t i = 0; i < ncols && rc == 0; i++)
             rc = append(buf, size, &u, i ? ",?" : "?");
         if (rc == 0)
             rc = append(buf, size, &u, ")");
     }
     return rc;
+}
+
+int schema_merge_sql(const struct table_schema *t, char *buf, size_t size)
+{
+    size_t u = 0;
+    if (!t->merge_frames)
+        return -1;
+    return append(buf, size, &u,
+                  "UPDATE %s SET frames = frames + ?1, merged_bytes = coalesce(merged_bytes, "
+                  "length) + ?2, rowid = (SELECT max(rowid) + 1 FROM %s) WHERE hash = ?3 AND "
+                  "timestamp = ?4 AND ethh_hash = ?5 AND rowid <= ?6",
+                  t->name, t->name);
 }
 
 uint64_t schema_text_mask(const struct table_schema *t)

@@ -59,12 +59,21 @@ struct table_schema {
     const struct column *cols;
     size_t ncols;
     size_t nspec;              /* the first nspec columns are the specification's */
+    size_t ninsert;            /* the first ninsert columns are what a row brings (batch, INSERT);
+                                  the rest take their DEFAULT (the writer may update them later)
+                                  or SQLite computes them (generated); 0: all of them */
+    const char *const *later_sql; /* for each column past ninsert: what follows its type in
+                                     CREATE TABLE ("NOT NULL DEFAULT 1", "AS (expr)"), or NULL */
     const char *primary_key;   /* column list of the PRIMARY KEY clause */
     uint64_t not_null_mask;    /* bit i set: column i is NOT NULL */
     unsigned sort_key_cols;    /* sort rows by this many (at most 3) leading integer columns before
                                   inserting (random keys: fewer pages touched); 0: keep order */
     bool replace;              /* INSERT OR REPLACE: a row whose key is stored replaces it (state
                                   tables); otherwise INSERT OR IGNORE (the first row is kept) */
+    bool merge_frames;         /* header tables (key: hash, timestamp, ethh_hash, then `length`):
+                                  a row whose key is stored is merged into that row (its frames
+                                  and bytes added to frames, merged_bytes), so that no frame is
+                                  lost to the specification's key */
     const char *index;         /* column list of one secondary index "<table>_idx", or NULL */
     const char *bump_column;   /* an integer key column: a row whose key is already stored is
                                   retried with this column + 1 (up to SCHEMA_BUMP_TRIES times)
@@ -91,6 +100,20 @@ struct database_schema {
 extern const struct table_schema header_tables[HEADER_TABLE_COUNT];
 extern const struct database_schema header_database;
 
+/* Columns a row brings: what a batch holds and INSERT binds. */
+static inline size_t schema_insert_cols(const struct table_schema *t)
+{
+    return t->ninsert ? t->ninsert : t->ncols;
+}
+/* What follows column i's type in CREATE TABLE past ninsert (later_sql),
+ * else NULL. */
+static inline const char *schema_later_sql(const struct table_schema *t, size_t i)
+{
+    return t->later_sql && i >= schema_insert_cols(t) ? t->later_sql[i - schema_insert_cols(t)]
+                                                      : NULL;
+}
+/* One column's definition, "name TYPE[ NOT NULL][ later_sql]", into buf. */
+int schema_column_sql(const struct table_schema *t, size_t i, char *buf, size_t size);
 /* "CREATE TABLE IF NOT EXISTS t (...)" into buf. */
 int schema_create_sql(const struct table_schema *t, char *buf, size_t size);
 /* "CREATE INDEX IF NOT EXISTS t_idx ON t (...)" into buf; -1 when the
@@ -99,6 +122,12 @@ int schema_index_sql(const struct table_schema *t, char *buf, size_t size);
 /* "INSERT OR IGNORE INTO t (...) VALUES (?,...),(?,...)..." (OR REPLACE
  * for a replace table) with nrows rows of parameters, into buf. */
 int schema_insert_sql(const struct table_schema *t, unsigned nrows, char *buf, size_t size);
+/* A merge_frames table's "UPDATE t SET frames = frames + ?1, merged_bytes
+ * = bytes + ?2, rowid = max(rowid) + 1 WHERE hash = ?3 AND timestamp = ?4
+ * AND ethh_hash = ?5 AND rowid <= ?6" into buf (the row moves to the end,
+ * where sync, which sends rows in rowid order, finds it again); -1 for
+ * another table or when buf is too small. */
+int schema_merge_sql(const struct table_schema *t, char *buf, size_t size);
 /* Bit i set when column i is TEXT. */
 uint64_t schema_text_mask(const struct table_schema *t);
 /* SQL type of a column ("INTEGER" or "TEXT"). */

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "../util/thread_name.h"
 #include "wal_checkpointer.h"
@@ -43,6 +45,11 @@ struct writer {
     sqlite3_stmt *insert_many[BATCH_MAX_TABLES]; /* ROWS_PER_INSERT rows */
     struct bound_value *bound[BATCH_MAX_TABLES];      /* insert's parameters */
     struct bound_value *bound_many[BATCH_MAX_TABLES]; /* insert_many's */
+    /* merge_frames tables: the largest rowid (before a transaction: rows it
+     * did not create) and the UPDATE that adds frames to a stored row
+     * (schema_merge_sql) */
+    sqlite3_stmt *max_rowid[BATCH_MAX_TABLES];
+    sqlite3_stmt *merge[BATCH_MAX_TABLES];
     uint64_t text_mask[BATCH_MAX_TABLES];
     char path[4096];
 
@@ -71,6 +78,11 @@ struct writer {
     int bump_col[BATCH_MAX_TABLES]; /* index of the table's bump_column, or -1 */
     struct writer *next_open;       /* the list of open writers (writer_foreach_table) */
     uint64_t lost_batches, lost_rows; /* batches not committed (lock) */
+    struct writer_opts opts;          /* as opened: a rotation opens the file again */
+    uint64_t file_first_us, file_last_us; /* timestamps of the merge_frames rows of this file */
+    uint64_t rotate_from_us; /* packet time this file's span counts from: the newest packet
+                                of the file before it (0: its oldest row) */
+    uint64_t rotate_retry_after;      /* transactions: a deferred rotation waits */
 };
 
 /* Every open writer, for live statistics. */
@@ -126,6 +138,18 @@ static void count_lost(struct writer *w, const struct batch *b)
     w->lost_rows += b->rows;
 }
 
+/* The first error, as is (w->lock not held). */
+static void set_error_text(struct writer *w, const char *text)
+{
+    pthread_mutex_lock(&w->lock);
+    if (!w->failed) {
+        snprintf(w->error, sizeof w->error, "%s", text);
+        w->failed = true;
+    }
+    pthread_cond_broadcast(&w->changed);
+    pthread_mutex_unlock(&w->lock);
+}
+
 static void set_error(struct writer *w, const char *what)
 {
     pthread_mutex_lock(&w->lock);
@@ -143,7 +167,9 @@ static void finalize_statements(struct writer *w)
     for (size_t l = 0; l < BATCH_MAX_TABLES; l++) {
         sqlite3_finalize(w->insert[l]);
         sqlite3_finalize(w->insert_many[l]);
-        w->insert[l] = w->insert_many[l] = NULL;
+        sqlite3_finalize(w->max_rowid[l]);
+        sqlite3_finalize(w->merge[l]);
+        w->insert[l] = w->insert_many[l] = w->max_rowid[l] = w->merge[l] = NULL;
         free(w->bound[l]);
         free(w->bound_many[l]);
         w->bound[l] = w->bound_many[l] = NULL;
@@ -161,7 +187,8 @@ static int add_missing_columns(sqlite3 *db, const struct table_schema *t)
     for (size_t i = 0; i < t->ncols; i++) {
         sqlite3_stmt *st;
         int present = 0;
-        if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2", -1,
+        /* table_xinfo: table_info leaves generated columns out */
+        if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_xinfo(?1) WHERE name = ?2", -1,
                                &st, NULL) != SQLITE_OK)
             return -1;
         sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
@@ -171,9 +198,10 @@ static int add_missing_columns(sqlite3 *db, const struct table_schema *t)
         if (present)
             continue;
         /* names come from the compiled-in schema table, never from input */
-        char sql[256];
-        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s %s", t->name,
-                 t->cols[i].name, schema_col_type(&t->cols[i]));
+        char sql[768], col[512];
+        if (schema_column_sql(t, i, col, sizeof col) != 0)
+            return -1;
+        snprintf(sql, sizeof sql, "ALTER TABLE %s ADD COLUMN %s", t->name, col);
         if (exec(db, sql) != SQLITE_OK)
             return -1;
     }
@@ -191,6 +219,26 @@ static int page_size(sqlite3 *db)
         sqlite3_finalize(st);
     }
     return size > 0 ? size : 4096;
+}
+
+/* A merge_frames table's statements. */
+static int prepare_merging(struct writer *w, size_t l)
+{
+    char sql[512];
+    const struct table_schema *t = &w->tables[l];
+    /* the key's three columns, then length (schema.h) */
+    if (t->sort_key_cols != 3 || schema_insert_cols(t) < 5 || strcmp(t->cols[4].name, "length"))
+        return -1;
+    /* the name comes from the compiled-in schema, never from input */
+    snprintf(sql, sizeof sql, "SELECT max(rowid) FROM %s", t->name);
+    if (sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &w->max_rowid[l], NULL) !=
+        SQLITE_OK)
+        return -1;
+    if (schema_merge_sql(t, sql, sizeof sql) != 0 ||
+        sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &w->merge[l], NULL) !=
+            SQLITE_OK)
+        return -1;
+    return 0;
 }
 
 static int open_database(struct writer *w, const struct writer_opts *o, char *err, size_t errlen)
@@ -247,6 +295,8 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
             memmove(many + 7, many + sizeof ignore - 1, strlen(many + sizeof ignore - 1) + 1);
         if (sqlite3_prepare_v3(w->db, many, -1, SQLITE_PREPARE_PERSISTENT, &w->insert_many[l],
                                NULL) != SQLITE_OK)
+            goto fail;
+        if (w->tables[l].merge_frames && prepare_merging(w, l) != 0)
             goto fail;
         step = "out of memory";
         w->bound[l] = calloc(w->tables[l].ncols, sizeof *w->bound[l]);
@@ -373,13 +423,13 @@ static void merge_init(struct table_merge *m, struct batch **b, unsigned n, size
         }
 }
 
-/* The next row in key order (m->left > 0). */
-static void merge_take(struct table_merge *m, const struct table_rows **t, uint32_t *row)
+/* The next row in key order (m->left > 0), and its key columns. */
+static inline void merge_take(struct table_merge *m, const struct table_rows **t, uint32_t *row,
+                              int64_t bk[3])
 {
     unsigned best = 0;
     while (m->next[best] == m->t[best]->nrows)
         best++;
-    int64_t bk[3];
     for (unsigned c = 0; c < m->key_cols; c++)
         bk[c] = batch_value(m->t[best], m->next[best], c);
     for (unsigned i = best + 1; i < m->n && m->key_cols; i++) {
@@ -402,6 +452,15 @@ static void merge_take(struct table_merge *m, const struct table_rows **t, uint3
     m->left--;
 }
 
+/* The largest rowid of a merge_frames table (0 when empty), or -1. */
+static int64_t max_rowid(struct writer *w, size_t l)
+{
+    sqlite3_stmt *st = w->max_rowid[l];
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return v;
+}
+
 /* Insert table l's rows of every batch in primary-key order,
  * ROWS_PER_INSERT at a time; rows the database already holds are counted
  * as duplicates. */
@@ -421,7 +480,8 @@ static int insert_table(struct writer *w, size_t l, struct batch **b, unsigned n
         for (unsigned k = 0; k < n; k++) {
             const struct table_rows *t;
             uint32_t row;
-            merge_take(&m, &t, &row);
+            int64_t key[3];
+            merge_take(&m, &t, &row, key);
             bind_row(st, 1 + (int)(k * t->ncols),
                      (n > 1 ? w->bound_many[l] : w->bound[l]) + k * t->ncols, t, row,
                      w->text_mask[l]);
@@ -437,12 +497,145 @@ static int insert_table(struct writer *w, size_t l, struct batch **b, unsigned n
     return 0;
 }
 
+/* A row on its way into a merge_frames table: a batch row standing for
+ * `frames` frames of `bytes` bytes (the transaction's rows with its key,
+ * added up), the first of which brought first_bytes. */
+struct merged_row {
+    const struct table_rows *t;
+    uint32_t row;
+    int64_t key[3];
+    int64_t frames, bytes, first_bytes;
+};
+
+/* Add frames and bytes to the stored row with r's key whose rowid is at
+ * most `through`: 1 when there was one, 0 when not, -1 on error. */
+static int add_to_stored(struct writer *w, size_t l, const struct merged_row *r, int64_t frames,
+                         int64_t bytes, int64_t through)
+{
+    sqlite3_stmt *st = w->merge[l];
+    sqlite3_bind_int64(st, 1, frames);
+    sqlite3_bind_int64(st, 2, bytes);
+    for (int c = 0; c < 3; c++)
+        sqlite3_bind_int64(st, 3 + c, r->key[c]);
+    sqlite3_bind_int64(st, 6, through);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    return rc != SQLITE_DONE ? -1 : sqlite3_changes(w->db) > 0;
+}
+
+/* Insert n pending rows (ROWS_PER_INSERT or 1) with INSERT OR IGNORE.  A
+ * row it ignored has the key of a row that an earlier transaction stored
+ * (one of rowid at most `before`; the rows of this transaction with one
+ * key were added up into one), and all its frames go to that row; a row
+ * it inserted standing for several frames gets the others added. */
+static int insert_pending(struct writer *w, size_t l, const struct merged_row *p, unsigned n,
+                          int64_t before)
+{
+    sqlite3_stmt *st = n > 1 ? w->insert_many[l] : w->insert[l];
+    struct bound_value *bound = n > 1 ? w->bound_many[l] : w->bound[l];
+    uint32_t ncols = p[0].t->ncols;
+    for (unsigned k = 0; k < n; k++)
+        bind_row(st, 1 + (int)(k * ncols), bound + k * ncols, p[k].t, p[k].row, w->text_mask[l]);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    uint64_t inserted = (uint64_t)sqlite3_changes(w->db), found = 0, frames = 0;
+    for (unsigned k = 0; k < n; k++) {
+        int r = 0;
+        frames += (uint64_t)p[k].frames;
+        if (inserted + found < n &&
+            (r = add_to_stored(w, l, &p[k], p[k].frames, p[k].bytes, before)) < 0)
+            return -1;
+        found += (uint64_t)r;
+        if (r == 0 && p[k].frames > 1 &&
+            add_to_stored(w, l, &p[k], p[k].frames - 1, p[k].bytes - p[k].first_bytes,
+                          INT64_MAX) != 1)
+            return -1;
+    }
+    uint64_t lost = n - inserted - found; /* none: an ignored row has a stored key */
+    w->stats.stored[l] += inserted;
+    w->stats.merged[l] += frames - inserted - lost;
+    w->stats.duplicates[l] += lost;
+    return 0;
+}
+
+/* A merge_frames table's rows of every batch, in key order: rows with one
+ * key (a burst of identical headers in one microsecond) are added up into
+ * one before they reach SQLite, and a row whose key an earlier transaction
+ * stored is added to that row, so that the table stands for every frame.
+ * A row brings only its own columns (frames and merged_bytes are set on
+ * the few rows that stand for several frames): INSERT ... ON CONFLICT DO
+ * UPDATE made the bench file's headers 45% slower.  Rows that are not in
+ * key order (a batch whose sort ran out of memory) go one at a time, each
+ * ignored one added to the stored row with its key, whichever transaction
+ * stored it. */
+static int insert_merging(struct writer *w, size_t l, struct batch **b, unsigned nb)
+{
+    struct table_merge m;
+    merge_init(&m, b, nb, l, 3); /* prepare_merging: the key's three columns */
+    if (m.left == 0)
+        return 0;
+    int64_t before = max_rowid(w, l);
+    if (before < 0)
+        return -1;
+    struct merged_row pending[ROWS_PER_INSERT + 1];
+    unsigned n = 0;
+    bool sorted = true;
+    while (m.left) {
+        struct merged_row r;
+        merge_take(&m, &r.t, &r.row, r.key);
+        if ((uint64_t)r.key[1] < w->file_first_us) /* the timestamp */
+            w->file_first_us = (uint64_t)r.key[1];
+        if ((uint64_t)r.key[1] > w->file_last_us) {
+            w->file_last_us = (uint64_t)r.key[1];
+            if (w->file_last_us > w->stats.newest_us)
+                w->stats.newest_us = w->file_last_us;
+        }
+        r.frames = 1;
+        r.bytes = r.first_bytes = batch_value(r.t, r.row, 4); /* length */
+        if (n > 0) {
+            struct merged_row *last = &pending[n - 1];
+            unsigned c = 0;
+            while (c < 3 && last->key[c] == r.key[c])
+                c++;
+            if (c == 3) {
+                last->frames++;
+                last->bytes += r.bytes;
+                continue;
+            }
+            sorted &= last->key[c] < r.key[c];
+        }
+        if (!sorted) { /* from here on one row at a time, merged by key alone */
+            for (unsigned k = 0; k < n; k++)
+                if (insert_pending(w, l, &pending[k], 1, before) != 0)
+                    return -1;
+            n = 0;
+            before = INT64_MAX;
+        }
+        pending[n++] = r;
+        if (n == ROWS_PER_INSERT + 1) { /* the last may still grow: it waits */
+            if (insert_pending(w, l, pending, ROWS_PER_INSERT, before) != 0)
+                return -1;
+            pending[0] = pending[ROWS_PER_INSERT];
+            n = 1;
+        }
+    }
+    for (unsigned k = 0; k < n; k++)
+        if (insert_pending(w, l, &pending[k], 1, before) != 0)
+            return -1;
+    return 0;
+}
+
 /* The batches could not be committed: counted as lost (w->lock held). */
 static void count_lost_all(struct writer *w, struct batch **b, unsigned n)
 {
     for (unsigned i = 0; i < n; i++)
         count_lost(w, b[i]);
 }
+
+static bool rotation_due(struct writer *w);
+static void rotate(struct writer *w);
 
 /* Every batch queued when the writer gets to them, in one transaction: a
  * commit writes each page it dirtied to the WAL once, and the random
@@ -471,7 +664,7 @@ static void write_batches(struct writer *w, struct batch **b, unsigned n)
         return;
     }
     for (size_t l = 0; l < w->ntables && !failed; l++)
-        if (insert_table(w, l, b, n) != 0)
+        if ((w->merge[l] ? insert_merging(w, l, b, n) : insert_table(w, l, b, n)) != 0)
             failed = "insert failed";
     if (!failed && exec(w->db, "COMMIT") != SQLITE_OK)
         failed = "commit failed";
@@ -492,6 +685,12 @@ static void write_batches(struct writer *w, struct batch **b, unsigned n)
     pthread_mutex_unlock(&w->lock);
     if (w->after_commit)
         w->after_commit(w->after_commit_arg, w->db);
+    if (rotation_due(w)) {
+        rotate(w);
+        pthread_mutex_lock(&w->lock);
+        w->published = w->stats;
+        pthread_mutex_unlock(&w->lock);
+    }
 }
 
 /* sqlite3_wal_hook: the WAL's size after each commit. */
@@ -501,6 +700,103 @@ static int wal_committed(void *arg, sqlite3 *db, const char *name, int frames)
     (void)name;
     ((struct writer *)arg)->wal_frames = frames;
     return SQLITE_OK;
+}
+
+/* Checkpoints on a helper thread; with synchronous=OFF a checkpoint only
+ * copies pages, and SQLite does that on the writer's thread. */
+static void start_checkpointer(struct writer *w)
+{
+    const struct writer_opts *o = &w->opts;
+    w->catch_up = false;
+    if (strcasecmp(o->synchronous, "OFF") == 0)
+        return;
+    uint64_t limit = o->wal_limit ? o->wal_limit : CHECKPOINT_LIMIT_BYTES;
+    if (limit > INT32_MAX)
+        limit = INT32_MAX;
+    int page = page_size(w->db);
+    w->checkpointer = wal_checkpointer_start(o->path, o->synchronous,
+                                             (int)(limit / 4 / (uint64_t)page),
+                                             (int)(limit / (uint64_t)page));
+    if (w->checkpointer)
+        sqlite3_wal_hook(w->db, wal_committed, w); /* replaces SQLite's autocheckpoint */
+}
+
+static uint64_t monotonic_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000 + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* True when the file has reached a rotation limit. */
+static bool rotation_due(struct writer *w)
+{
+    const struct writer_opts *o = &w->opts;
+    if (!o->rotation || w->stats.transactions < w->rotate_retry_after)
+        return false;
+    /* from the newest packet of the file before, as tcpdump -G: a worker
+     * whose batch fills slowly brings older rows along, which must not
+     * close every file after it */
+    if (!w->rotate_from_us && w->file_first_us != UINT64_MAX)
+        w->rotate_from_us = w->file_first_us;
+    if (o->rotate_span_us && w->rotate_from_us && w->file_last_us > w->rotate_from_us &&
+        w->file_last_us - w->rotate_from_us >= o->rotate_span_us)
+        return true;
+    if (!o->rotate_bytes)
+        return false;
+    sqlite3_stmt *st;
+    int64_t pages = 0;
+    if (sqlite3_prepare_v2(w->db, "PRAGMA page_count", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_step(st) == SQLITE_ROW)
+            pages = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+    }
+    return (uint64_t)pages * (uint64_t)page_size(w->db) >= o->rotate_bytes;
+}
+
+/* Close the file, hand it to the rotation and open a new one at the same
+ * path, between two transactions.  When another connection keeps the
+ * file open (its -wal or -shm stays after the close), the file is opened
+ * again as it is and the rotation tried later: a new file beside that WAL
+ * would take it for its own. */
+static void rotate(struct writer *w)
+{
+    uint64_t start = monotonic_us();
+    char err[8192], side[sizeof w->path + 8];
+    wal_checkpointer_stop(w->checkpointer);
+    w->checkpointer = NULL;
+    finalize_statements(w);
+    if (sqlite3_close(w->db) != SQLITE_OK) {
+        set_error(w, "cannot close for rotation");
+        return;
+    }
+    w->db = NULL;
+    bool busy = false;
+    snprintf(side, sizeof side, "%s-wal", w->path);
+    busy |= access(side, F_OK) == 0;
+    snprintf(side, sizeof side, "%s-shm", w->path);
+    busy |= access(side, F_OK) == 0;
+    if (busy) {
+        w->stats.rotations_deferred++;
+        w->rotate_retry_after = w->stats.transactions + 16;
+    } else if (db_rotation_hand_over(w->opts.rotation, w->path, w->file_last_us, err,
+                                     sizeof err) != 0) {
+        fprintf(stderr, "netsift: warning: %s; headers.sqlite goes on growing\n", err);
+        w->opts.rotation = NULL;
+    } else {
+        w->stats.rotations++;
+        w->rotate_from_us = w->file_last_us;
+        w->file_first_us = UINT64_MAX;
+        w->file_last_us = 0;
+    }
+    if (open_database(w, &w->opts, err, sizeof err) != 0) {
+        set_error_text(w, err);
+        return;
+    }
+    start_checkpointer(w);
+    uint64_t pause = monotonic_us() - start;
+    if (pause > w->stats.rotation_pause_max_us)
+        w->stats.rotation_pause_max_us = pause;
 }
 
 static void *writer_main(void *arg)
@@ -554,6 +850,9 @@ struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen
         return NULL;
     }
     snprintf(w->path, sizeof w->path, "%s", o->path);
+    w->opts = *o;
+    w->opts.path = w->path;
+    w->file_first_us = UINT64_MAX;
     w->tables = o->tables;
     w->ntables = o->ntables < BATCH_MAX_TABLES ? o->ntables : BATCH_MAX_TABLES;
     w->after_commit = o->after_commit;
@@ -564,19 +863,7 @@ struct writer *writer_open(const struct writer_opts *o, char *err, size_t errlen
         free(w);
         return NULL;
     }
-    /* checkpoints on a helper thread; with synchronous=OFF a checkpoint
-     * only copies pages, and SQLite does that here */
-    if (strcasecmp(o->synchronous, "OFF") != 0) {
-        uint64_t limit = o->wal_limit ? o->wal_limit : CHECKPOINT_LIMIT_BYTES;
-        if (limit > INT32_MAX)
-            limit = INT32_MAX;
-        int page = page_size(w->db);
-        w->checkpointer = wal_checkpointer_start(o->path, o->synchronous,
-                                                 (int)(limit / 4 / (uint64_t)page),
-                                                 (int)(limit / (uint64_t)page));
-        if (w->checkpointer)
-            sqlite3_wal_hook(w->db, wal_committed, w); /* replaces SQLite's autocheckpoint */
-    }
+    start_checkpointer(w);
     w->nbatches = o->batches < 2 ? 2 : o->batches > WRITER_MAX_BATCHES ? WRITER_MAX_BATCHES : o->batches;
     uint32_t producers = o->producers ? o->producers : 1;
     w->batch_rows = o->batch_rows / producers ? o->batch_rows / producers : 1;

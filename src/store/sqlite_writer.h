@@ -6,8 +6,9 @@
  * capture side takes an empty batch, fills it, and submits it (rows are
  * sorted by key then, on the submitting thread); the writer thread
  * inserts the whole batch in one transaction (WAL mode,
- * prepared statements, INSERT OR IGNORE: a row whose key is already
- * stored is a duplicate, counted and dropped, the first one kept).
+ * prepared statements; a header row whose key is already stored is
+ * merged into that row (schema.h merge_frames), any other table's is a
+ * duplicate, counted and dropped, the first one kept).
  * A fixed number of batches circulate, so a writer that falls behind
  * blocks the producer in writer_get_batch(): back-pressure, never silent
  * loss.  After a write error (disk full, I/O error) the writer stops
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "batch.h"
+#include "rotation.h"
 
 struct sqlite3;
 
@@ -49,13 +51,28 @@ struct writer_opts {
      * NULL: none. */
     void (*after_commit)(void *arg, struct sqlite3 *db);
     void *after_commit_arg;
+    /* Rotation (headers.sqlite, rotation.h): after a commit that takes the
+     * file to rotate_bytes, or the timestamps of its merge_frames rows to a
+     * span of rotate_span_us, the writer closes the file, hands it to
+     * `rotation` and opens a new one at the same path (0: no such limit).
+     * NULL: never. */
+    struct db_rotation *rotation;
+    uint64_t rotate_bytes, rotate_span_us;
 };
 
 struct writer_stats {
     uint64_t stored[BATCH_MAX_TABLES];     /* by table index */
-    uint64_t duplicates[BATCH_MAX_TABLES]; /* rows whose key was already stored */
+    uint64_t duplicates[BATCH_MAX_TABLES]; /* rows whose key was already stored, dropped */
+    uint64_t merged[BATCH_MAX_TABLES];     /* merge_frames tables: rows whose key was already
+                                              stored, added to that row's frames */
     uint64_t bumped[BATCH_MAX_TABLES];     /* rows stored with a bumped key (bump_column) */
     uint64_t transactions;
+    uint64_t rotations;          /* files closed and handed to the rotation */
+    uint64_t rotations_deferred; /* times another connection kept the file open (its WAL
+                                    stayed): tried again 16 transactions later */
+    uint64_t newest_us;          /* the newest timestamp of a merge_frames row stored */
+    uint64_t rotation_pause_max_us; /* the longest the writer took to close, hand over and
+                                       reopen (batches queue meanwhile) */
     uint64_t batches_failed; /* batches not committed: the one that failed and every one
                                 handed over after it (the writer stops at its first error) */
     uint64_t rows_lost;      /* rows of those batches */

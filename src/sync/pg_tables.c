@@ -160,10 +160,13 @@ static void merge_sql(struct copybuf *b, PGconn *pg, const struct table_schema *
     add_columns(b, pg, t);
     copybuf_printf(b, " FROM ");
     add_stage_name(b, pg, t);
+    /* a replace table's rows are rewritten locally: the newest wins; a
+     * header row's frames grow when later frames merge into it (the
+     * writer then gives it a new rowid, so it is sent again) */
     unsigned updated = 0;
-    for (size_t i = 0; t->replace && i < t->ncols; i++) {
+    for (size_t i = 0; (t->replace || t->merge_frames) && i < t->ncols; i++) {
         const char *c = t->cols[i].name;
-        if (is_key(t, c))
+        if (is_key(t, c) || (!t->replace && i < schema_insert_cols(t)))
             continue;
         if (!updated++) {
             copybuf_printf(b, " ON CONFLICT (");

@@ -2,7 +2,7 @@
 # test_live_load.sh - live capture under load: tcpreplay pushes a capture
 # onto a veth pair at increasing rates (bounded: one pass of the file per
 # rate).  At every rate netsift must store every packet the kernel handed
-# it (rows = packets read); the kernel's drop counter shows where the
+# it (frames stored, sum(eth.frames), = packets read); the kernel's drop counter shows where the
 # machine stops keeping up, and that rate is written down.
 source "$(dirname "$0")/lib.sh"
 veth_pair
@@ -23,18 +23,18 @@ for rate in 20000 50000 100000 200000 400000 topspeed; do
   sleep 1
   stop "$pid" INT
   read -r got dropped <<< "$(python3 -c "import json; d=json.load(open('$db.json')); print(d['packets'], d['kernel']['dropped'])")"
-  stored=$(sql "$db/headers.sqlite" 'SELECT count(*) FROM eth')
-  check "rate $rate: rows stored = packets read" "$got" "$stored"
+  stored=$(sql "$db/headers.sqlite" 'SELECT sum(frames) FROM eth')
+  check "rate $rate: frames stored (sum of eth.frames) = packets read" "$got" "$stored"
   actual=$(grep -oE '[0-9.]+ pps' "$db.replay" | head -1)
   table="$table| $rate | ${actual:-?} | $sent | $got | $dropped | $stored |"$'\n'
   if [ "$dropped" -gt 0 ] || [ "$got" -lt "$sent" ]; then [ -z "$first_drop" ] && first_drop=$rate; fi
 done
-echo "| requested rate (pps) | tcpreplay achieved | sent | read by netsift | kernel drops | rows stored |"
+echo "| requested rate (pps) | tcpreplay achieved | sent | read by netsift | kernel drops | frames stored |"
 printf '%s' "$table"
-summary="live capture on a veth pair, $sent packets per rate, $(nproc) cores: no packet lost after the kernel at any rate (rows stored = packets read); kernel drops first at: ${first_drop:-none up to topspeed}"
+summary="live capture on a veth pair, $sent packets per rate, $(nproc) cores: no packet lost after the kernel at any rate (frames stored = packets read); kernel drops first at: ${first_drop:-none up to topspeed}"
 echo "$summary"
 if [ -n "${FIGURES_DIR:-}" ]; then
-  { echo "$summary"; echo; echo "| requested rate (pps) | tcpreplay achieved | sent | read by netsift | kernel drops | rows stored |";
+  { echo "$summary"; echo; echo "| requested rate (pps) | tcpreplay achieved | sent | read by netsift | kernel drops | frames stored |";
     echo "| --- | --- | --- | --- | --- | --- |"; printf '%s' "$table"; } > "$FIGURES_DIR/live_load.txt"
 fi
 finish

@@ -9,7 +9,7 @@
 # Each time the counters must add up:
 #   sent (tcpreplay)  = kernel received (pcap_stats ps_recv)
 #   kernel received   = packets decoded + kernel dropped + queue dropped
-#   packets decoded   = eth rows stored + duplicates (+ rows lost: none here)
+#   packets decoded   = eth rows stored + frames merged = sum(frames) (+ rows lost: none here)
 #                     = raw packets written + not written = meta rows
 #                     = packets the monitor saw
 # and the stage under pressure must have dropped some (else the test
@@ -52,9 +52,9 @@ overload() {
   check "$name: capture exit status" 0 $STOPPED_RC
   local received kdropped qdropped packets eth dups lost written notwritten metarows
   read -r received kdropped qdropped packets <<< "$(json "$db.json" "d['kernel']['received'], d['kernel']['dropped'], d['queue_dropped'], d['packets']" | tr -d '(),')"
-  read -r eth dups lost <<< "$(json "$db.json" "d['headers']['rows_stored']['eth'], d['headers']['duplicates'].get('eth', 0), d['headers']['db_rows_lost']" | tr -d '(),')"
+  read -r eth dups lost <<< "$(json "$db.json" "d['headers']['rows_stored']['eth'], d['headers']['frames_merged'].get('eth', 0), d['headers']['db_rows_lost']" | tr -d '(),')"
   read -r written notwritten metarows <<< "$(json "$db.json" "d['raw']['packets_written'], d['raw']['packets_not_written'], d['raw']['rows_stored']" | tr -d '(),')"
-  local line="$name: sent $sent = kernel received $received = decoded $packets + kernel dropped $kdropped + queue dropped $qdropped; decoded = $eth eth rows + $dups duplicates + $lost rows lost = $written raw packets + $notwritten not written"
+  local line="$name: sent $sent = kernel received $received = decoded $packets + kernel dropped $kdropped + queue dropped $qdropped; decoded = $eth eth rows + $dups frames merged into a row + $lost rows lost = $written raw packets + $notwritten not written"
   echo "$line"
   figures="$figures$line"$'\n'
   if [ "$stage" = kernel ]; then local must=$kdropped; else local must=$qdropped; fi
@@ -62,7 +62,8 @@ overload() {
   check "$name: sent = kernel received" "$sent" "$received"
   check "$name: received = decoded + kernel dropped + queue dropped" "$received" "$((packets + kdropped + qdropped))"
   check "$name: no database rows lost" 0 "$lost"
-  check "$name: decoded = eth rows + duplicates" "$packets" "$((eth + dups))"
+  check "$name: decoded = eth rows + frames merged" "$packets" "$((eth + dups))"
+  check "$name: decoded = sum(frames) over eth" "$packets" "$(sql "$db/headers.sqlite" 'SELECT sum(frames) FROM eth')"
   check "$name: eth rows in the database" "$eth" "$(sql "$db/headers.sqlite" 'SELECT count(*) FROM eth')"
   check "$name: decoded = raw written + not written" "$packets" "$((written + notwritten))"
   check "$name: meta rows = raw written" "$written" "$(sql "$db/pcap-meta.sqlite" 'SELECT count(*) FROM meta')"

@@ -65,10 +65,14 @@ for n in 3 64; do
   if [ "$(dump_tables "$H" | md5sum)" = "$(dump_tables "$WORK/w$n/headers.sqlite" | md5sum)" ]; then pass; else fail "--workers $n stores different rows than --workers 1"; fi
 done
 
-# a second capture into the same database: every row is a duplicate
+# a second capture into the same database: every frame has the key of a
+# stored row, so it is merged into that row (frames 2) and nothing is new
 "$NETSIFT" capture -r "$SRC_DIR/sample/sample.pcap" --db-path "$db" --json > "$WORK/again.json" 2>/dev/null
 check "second run stores nothing new" 0 "$(python3 -c "import json; print(json.load(open('$WORK/again.json'))['headers']['rows_stored']['total'])")"
+check "second run: every frame merged" 82 "$(python3 -c "import json; print(json.load(open('$WORK/again.json'))['headers']['frames_merged']['eth'])")"
 check "eth rows unchanged" 82 "$(sql "$H" 'SELECT count(*) FROM eth')"
+check "every eth row stands for both reads" "164 $((2 * $(sql "$WORK/w3/headers.sqlite" 'SELECT sum(length) FROM eth')))" \
+  "$(sql "$H" "SELECT sum(frames) || ' ' || sum(coalesce(merged_bytes, length)) FROM eth")"
 
 # a progress bar on a terminal only (script(1) gives netsift a pseudo-terminal)
 shifted_copies 40 "$WORK/progress.pcap"

@@ -1,8 +1,10 @@
 /*
  * test_sqlite_writer.c - the database writer stores every distinct key
- * once, keeping the row that was handed over first, also when it merges
- * several queued batches into one transaction: the writer is held in its
- * after-commit hook while four batches with overlapping keys queue up.
+ * once, keeping the values of the row that was handed over first and
+ * adding every later row with that key to its frames and merged_bytes, also when
+ * it merges several queued batches into one transaction: the writer is
+ * held in its after-commit hook while four batches with overlapping keys
+ * queue up, and the whole is written three times into one database.
  * The other columns switch between NULL, repeated integers and text from
  * row to row, so a parameter the writer leaves bound (it skips binding a
  * value a parameter already holds) must still be the row's own value.
@@ -53,6 +55,23 @@ static int64_t other_int(unsigned k, unsigned i, unsigned c)
 
 static const char other_text[] = "t1\0t2\0t3";
 
+/* The eth table's column called name. */
+static unsigned eth_col(const char *name)
+{
+    const struct table_schema *eth = &header_tables[LAYER_ETH];
+    for (unsigned c = 0; c < eth->ncols; c++)
+        if (strcmp(eth->cols[c].name, name) == 0)
+            return c;
+    fail_msg("no eth column %s", name);
+    return 0;
+}
+
+/* length of row i of batch k: what the bytes of a row add up */
+static int64_t bytes_of(unsigned k, unsigned i)
+{
+    return 60 + (int64_t)(k * 7 + i) % 1400;
+}
+
 /* Rows 0..n-1 of batch k (n at most ROWS). */
 static void fill(struct batch *b, unsigned k, unsigned n)
 {
@@ -61,12 +80,15 @@ static void fill(struct batch *b, unsigned k, unsigned n)
     for (unsigned i = 0; i < 3; i++)
         assert_true((texts[i] = batch_add_text(b, LAYER_ETH, other_text + 3 * i, 2)) >= 0);
     uint64_t text = schema_text_mask(&header_tables[LAYER_ETH]);
+    unsigned length = eth_col("length");
     for (unsigned i = 0; i < n; i++) {
         int64_t v[SCHEMA_MAX_COLS] = {key_of(k, i), 7, 0, (int64_t)k * 100000 + i};
         uint64_t nulls = 0;
-        for (unsigned c = 4; c < t->ncols; c++) {
+        for (unsigned c = 4; c < t->ncols; c++) { /* the columns a row brings */
             unsigned o = other_value(k, i, c);
-            if (o == 0)
+            if (c == length)
+                v[c] = bytes_of(k, i);
+            else if (o == 0)
                 nulls |= 1ull << c;
             else if (text >> c & 1)
                 v[c] = texts[o - 1];
@@ -86,6 +108,18 @@ static int64_t first_caplen(int64_t h)
             if (key_of(k, i) == h)
                 return (int64_t)k * 100000 + i;
     return -1;
+}
+
+/* The rows of one round with key h, and their bytes added up. */
+static void rows_with_key(int64_t h, int64_t *frames, int64_t *bytes)
+{
+    *frames = *bytes = 0;
+    for (unsigned k = 0; k < BATCHES; k++)
+        for (unsigned i = 0; i < ROWS; i++)
+            if (key_of(k, i) == h) {
+                ++*frames;
+                *bytes += bytes_of(k, i);
+            }
 }
 
 /* Hold the writer thread after its first commit until the test posts. */
@@ -127,7 +161,7 @@ static void test_db_remove(const struct test_db *d)
     assert_int_equal(system(cmd), 0);
 }
 
-static void test_first_row_kept_across_batches(void **state)
+static void test_first_row_kept_later_ones_merged(void **state)
 {
     (void)state;
     struct test_db d;
@@ -144,8 +178,8 @@ static void test_first_row_kept_across_batches(void **state)
         struct batch *first = writer_get_batch(w); /* one row, a key of its own */
         assert_non_null(first);
         fill(first, 0, 0); /* the text arena only */
-        int64_t v[SCHEMA_MAX_COLS] = {FIRST_KEY, 7, 0, 0};
-        assert_true(batch_add_values(first, LAYER_ETH, v, ~0ull << 4));
+        int64_t v[SCHEMA_MAX_COLS] = {FIRST_KEY, 7, 0, 0, 60}; /* length 60 */
+        assert_true(batch_add_values(first, LAYER_ETH, v, ~0ull << 5));
         writer_submit(w, first);
         sem_wait(&held); /* committed; the writer waits in the hook */
         struct batch *b[BATCHES];
@@ -161,8 +195,8 @@ static void test_first_row_kept_across_batches(void **state)
         assert_int_equal(writer_close(w, &st, err, sizeof err), 0);
         /* the first round stores every key; later rounds only find them */
         assert_int_equal(st.stored[LAYER_ETH], round == 0 ? KEYS + 1 : 0);
-        assert_int_equal(st.duplicates[LAYER_ETH],
-                         BATCHES * ROWS + 1 - (round == 0 ? KEYS + 1 : 0));
+        assert_int_equal(st.merged[LAYER_ETH], BATCHES * ROWS + 1 - (round == 0 ? KEYS + 1 : 0));
+        assert_int_equal(st.duplicates[LAYER_ETH], 0);
         assert_int_equal(st.transactions, 2);
         assert_int_equal(st.rows_lost, 0);
     }
@@ -175,16 +209,25 @@ static void test_first_row_kept_across_batches(void **state)
     assert_int_equal(sqlite3_column_count(q), (int)eth->ncols);
     uint64_t text = schema_text_mask(eth);
     unsigned n = 0;
+    unsigned frames = eth_col("frames"), bytes = eth_col("merged_bytes"), length = eth_col("length");
     while (sqlite3_step(q) == SQLITE_ROW) {
         int64_t h = sqlite3_column_int64(q, 0);
-        if (h == FIRST_KEY)
+        if (h == FIRST_KEY) { /* one row a round */
+            assert_int_equal(sqlite3_column_int64(q, (int)frames), 3);
+            assert_int_equal(sqlite3_column_int64(q, (int)bytes), 3 * 60);
             continue;
+        }
+        int64_t want_frames, want_bytes; /* every row of the three rounds */
+        rows_with_key(h, &want_frames, &want_bytes);
+        assert_int_equal(sqlite3_column_int64(q, (int)frames), 3 * want_frames);
+        assert_int_equal(sqlite3_column_int64(q, (int)bytes), 3 * want_bytes);
         assert_int_equal(sqlite3_column_int64(q, 1), 7);
         assert_int_equal(sqlite3_column_int64(q, 2), 0);
         int64_t caplen = sqlite3_column_int64(q, 3);
         assert_int_equal(caplen, first_caplen(h));
         unsigned k = (unsigned)(caplen / 100000), i = (unsigned)(caplen % 100000);
-        for (unsigned c = 4; c < eth->ncols; c++) {
+        assert_int_equal(sqlite3_column_int64(q, (int)length), bytes_of(k, i));
+        for (unsigned c = 5; c < schema_insert_cols(eth); c++) {
             unsigned o = other_value(k, i, c);
             if (o == 0) {
                 assert_int_equal(sqlite3_column_type(q, (int)c), SQLITE_NULL);
@@ -310,7 +353,7 @@ static void test_batch_full_by_rows_or_bytes(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_first_row_kept_across_batches),
+        cmocka_unit_test(test_first_row_kept_later_ones_merged),
         cmocka_unit_test(test_wal_stays_near_its_limit),
         cmocka_unit_test(test_batch_full_by_rows_or_bytes),
     };
