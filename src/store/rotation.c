@@ -208,7 +208,11 @@ static void finish_file(struct db_rotation *r, const char *pending)
             snprintf(name, sizeof name, "%s-%d" SUFFIX, base, i);
         if (linkat(r->dirfd, pending, r->dirfd, name, 0) == 0) {
             unlinkat(r->dirfd, pending, 0);
-            fchmodat(r->dirfd, name, 0440, 0);
+            int fd = openat(r->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd >= 0) { /* never written again (a planted link is not followed) */
+                fchmod(fd, 0440);
+                close(fd);
+            }
             r->stats.files_closed += ok;
             return;
         }
