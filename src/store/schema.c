@@ -309,7 +309,14 @@ const struct database_schema header_database = {
     "so `sum(frames)` and `sum(coalesce(merged_bytes, length))` count every frame read and its "
     "bytes (the capture summary's "
     "`frames_merged` says how many were merged into an existing row). Reading the same capture "
-    "into a database twice counts its frames twice.",
+    "into a database twice counts its frames twice.\n\n"
+    "With --db-rotate-size or --db-rotate-time, headers.sqlite is closed and moved to "
+    "`DB_PATH/headers/headers-<first>--<last>.sqlite` (UTC, microseconds; read-only, out of WAL "
+    "mode, integrity-checked), each closed file with exactly these tables. `netsift sql -d "
+    "DB_PATH 'SELECT ...'` queries all of them as one (views named like the tables); with plain "
+    "sqlite3 the same is `ATTACH 'DB_PATH/headers/headers-....sqlite' AS h1; ...; CREATE TEMP "
+    "VIEW eth AS SELECT * FROM main.eth UNION ALL SELECT * FROM h1.eth UNION ALL ...` (SQLite "
+    "attaches at most 10 files at once).",
     header_tables,
     HEADER_TABLE_COUNT,
 };
@@ -381,7 +388,13 @@ int schema_index_sql(const struct table_schema *t, char *buf, size_t size)
 
 int schema_insert_sql(const struct table_schema *t, unsigned nrows, char *buf, size_t size)
 {
-    size_t u = 0, ncols = schema_insert_cols(t);
+    return schema_insert_sql_cols(t, schema_insert_cols(t), nrows, buf, size);
+}
+
+int schema_insert_sql_cols(const struct table_schema *t, size_t ncols, unsigned nrows, char *buf,
+                           size_t size)
+{
+    size_t u = 0;
     int rc = append(buf, size, &u, "INSERT OR %s INTO %s (", t->replace ? "REPLACE" : "IGNORE",
                     t->name);
     for (size_t i = 0; i < ncols && rc == 0; i++)

@@ -122,6 +122,9 @@ int schema_index_sql(const struct table_schema *t, char *buf, size_t size);
 /* "INSERT OR IGNORE INTO t (...) VALUES (?,...),(?,...)..." (OR REPLACE
  * for a replace table) with nrows rows of parameters, into buf. */
 int schema_insert_sql(const struct table_schema *t, unsigned nrows, char *buf, size_t size);
+/* The same with the first ncols columns (all of them: t->ncols). */
+int schema_insert_sql_cols(const struct table_schema *t, size_t ncols, unsigned nrows, char *buf,
+                           size_t size);
 /* A merge_frames table's "UPDATE t SET frames = frames + ?1, merged_bytes
  * = bytes + ?2, rowid = max(rowid) + 1 WHERE hash = ?3 AND timestamp = ?4
  * AND ethh_hash = ?5 AND rowid <= ?6" into buf (the row moves to the end,

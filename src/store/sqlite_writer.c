@@ -50,6 +50,8 @@ struct writer {
      * (schema_merge_sql) */
     sqlite3_stmt *max_rowid[BATCH_MAX_TABLES];
     sqlite3_stmt *merge[BATCH_MAX_TABLES];
+    sqlite3_stmt *insert_full[BATCH_MAX_TABLES];   /* one row with frames and merged_bytes */
+    sqlite3_stmt *keys_between[BATCH_MAX_TABLES];  /* the keys of rows by rowid range */
     uint64_t text_mask[BATCH_MAX_TABLES];
     char path[4096];
 
@@ -169,7 +171,10 @@ static void finalize_statements(struct writer *w)
         sqlite3_finalize(w->insert_many[l]);
         sqlite3_finalize(w->max_rowid[l]);
         sqlite3_finalize(w->merge[l]);
+        sqlite3_finalize(w->insert_full[l]);
+        sqlite3_finalize(w->keys_between[l]);
         w->insert[l] = w->insert_many[l] = w->max_rowid[l] = w->merge[l] = NULL;
+        w->insert_full[l] = w->keys_between[l] = NULL;
         free(w->bound[l]);
         free(w->bound_many[l]);
         w->bound[l] = w->bound_many[l] = NULL;
@@ -237,6 +242,17 @@ static int prepare_merging(struct writer *w, size_t l)
     if (schema_merge_sql(t, sql, sizeof sql) != 0 ||
         sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &w->merge[l], NULL) !=
             SQLITE_OK)
+        return -1;
+    snprintf(sql, sizeof sql,
+             "SELECT hash, timestamp, ethh_hash FROM %s WHERE rowid > ?1 AND rowid <= ?2",
+             t->name);
+    if (sqlite3_prepare_v3(w->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &w->keys_between[l],
+                           NULL) != SQLITE_OK)
+        return -1;
+    char full[8192];
+    if (schema_insert_sql_cols(t, t->ncols, 1, full, sizeof full) != 0 ||
+        sqlite3_prepare_v3(w->db, full, -1, SQLITE_PREPARE_PERSISTENT, &w->insert_full[l],
+                           NULL) != SQLITE_OK)
         return -1;
     return 0;
 }
@@ -499,12 +515,12 @@ static int insert_table(struct writer *w, size_t l, struct batch **b, unsigned n
 
 /* A row on its way into a merge_frames table: a batch row standing for
  * `frames` frames of `bytes` bytes (the transaction's rows with its key,
- * added up), the first of which brought first_bytes. */
+ * added up). */
 struct merged_row {
     const struct table_rows *t;
     uint32_t row;
     int64_t key[3];
-    int64_t frames, bytes, first_bytes;
+    int64_t frames, bytes;
 };
 
 /* Add frames and bytes to the stored row with r's key whose rowid is at
@@ -523,11 +539,52 @@ static int add_to_stored(struct writer *w, size_t l, const struct merged_row *r,
     return rc != SQLITE_DONE ? -1 : sqlite3_changes(w->db) > 0;
 }
 
-/* Insert n pending rows (ROWS_PER_INSERT or 1) with INSERT OR IGNORE.  A
- * row it ignored has the key of a row that an earlier transaction stored
- * (one of rowid at most `before`; the rows of this transaction with one
- * key were added up into one), and all its frames go to that row; a row
- * it inserted standing for several frames gets the others added. */
+/* One row standing for several frames (frames, merged_bytes bound too);
+ * when its key is stored by an earlier transaction (of rowid at most
+ * `before`), its frames go to that row. */
+static int insert_added_up(struct writer *w, size_t l, const struct merged_row *r, int64_t before)
+{
+    sqlite3_stmt *st = w->insert_full[l];
+    uint32_t ncols = r->t->ncols; /* what the row brings: frames and merged_bytes follow */
+    const uint8_t *row = batch_row(r->t, r->row);
+    uint64_t nulls = batch_row_nulls(row);
+    for (uint32_t c = 0; c < ncols; c++) {
+        if (nulls >> c & 1) {
+            sqlite3_bind_null(st, (int)c + 1);
+            continue;
+        }
+        int64_t v = batch_row_value(r->t, row, c);
+        if (w->text_mask[l] >> c & 1)
+            sqlite3_bind_text(st, (int)c + 1, batch_text(r->t, v), TEXT_LEN(v), SQLITE_STATIC);
+        else
+            sqlite3_bind_int64(st, (int)c + 1, v);
+    }
+    sqlite3_bind_int64(st, (int)ncols + 1, r->frames);
+    sqlite3_bind_int64(st, (int)ncols + 2, r->bytes);
+    int rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    if (sqlite3_changes(w->db) > 0) {
+        w->stats.stored[l]++;
+        w->stats.merged[l] += (uint64_t)(r->frames - 1);
+        return 0;
+    }
+    int found = add_to_stored(w, l, r, r->frames, r->bytes, before);
+    if (found < 0)
+        return -1;
+    w->stats.merged[l] += (uint64_t)(r->frames - 1 + found);
+    w->stats.duplicates[l] += (uint64_t)!found; /* none: an ignored row has a stored key */
+    return 0;
+}
+
+/* Insert n pending rows (ROWS_PER_INSERT or 1, each standing for one
+ * frame) with INSERT OR IGNORE.  A row it ignored has the key of a row
+ * that an earlier transaction stored (one of rowid at most `before`; the
+ * rows of this transaction with one key were added up into one), and its
+ * frame goes to that row.  The rows it inserted are the newest (their
+ * rowids follow the largest), so the ignored ones are found with one look
+ * at those instead of a lookup of every key. */
 static int insert_pending(struct writer *w, size_t l, const struct merged_row *p, unsigned n,
                           int64_t before)
 {
@@ -540,23 +597,36 @@ static int insert_pending(struct writer *w, size_t l, const struct merged_row *p
     sqlite3_reset(st);
     if (rc != SQLITE_DONE)
         return -1;
-    uint64_t inserted = (uint64_t)sqlite3_changes(w->db), found = 0, frames = 0;
-    for (unsigned k = 0; k < n; k++) {
-        int r = 0;
-        frames += (uint64_t)p[k].frames;
-        if (inserted + found < n &&
-            (r = add_to_stored(w, l, &p[k], p[k].frames, p[k].bytes, before)) < 0)
-            return -1;
-        found += (uint64_t)r;
-        if (r == 0 && p[k].frames > 1 &&
-            add_to_stored(w, l, &p[k], p[k].frames - 1, p[k].bytes - p[k].first_bytes,
-                          INT64_MAX) != 1)
+    uint64_t inserted = (uint64_t)sqlite3_changes(w->db), found = 0;
+    w->stats.stored[l] += inserted;
+    if (inserted == n)
+        return 0;
+    bool was_inserted[ROWS_PER_INSERT] = {false};
+    if (inserted > 0) {
+        sqlite3_stmt *q = w->keys_between[l];
+        int64_t last = sqlite3_last_insert_rowid(w->db);
+        sqlite3_bind_int64(q, 1, last - (int64_t)inserted);
+        sqlite3_bind_int64(q, 2, last);
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+            for (unsigned k = 0; k < n; k++)
+                if (p[k].key[0] == sqlite3_column_int64(q, 0) &&
+                    p[k].key[1] == sqlite3_column_int64(q, 1) &&
+                    p[k].key[2] == sqlite3_column_int64(q, 2))
+                    was_inserted[k] = true;
+        sqlite3_reset(q);
+        if (rc != SQLITE_DONE)
             return -1;
     }
-    uint64_t lost = n - inserted - found; /* none: an ignored row has a stored key */
-    w->stats.stored[l] += inserted;
-    w->stats.merged[l] += frames - inserted - lost;
-    w->stats.duplicates[l] += lost;
+    for (unsigned k = 0; k < n; k++) {
+        if (was_inserted[k])
+            continue;
+        int r = add_to_stored(w, l, &p[k], 1, p[k].bytes, before);
+        if (r < 0)
+            return -1;
+        found += (uint64_t)r;
+    }
+    w->stats.merged[l] += found;
+    w->stats.duplicates[l] += n - inserted - found; /* none: an ignored row has a stored key */
     return 0;
 }
 
@@ -593,7 +663,7 @@ static int insert_merging(struct writer *w, size_t l, struct batch **b, unsigned
                 w->stats.newest_us = w->file_last_us;
         }
         r.frames = 1;
-        r.bytes = r.first_bytes = batch_value(r.t, r.row, 4); /* length */
+        r.bytes = batch_value(r.t, r.row, 4); /* length */
         if (n > 0) {
             struct merged_row *last = &pending[n - 1];
             unsigned c = 0;
@@ -605,6 +675,11 @@ static int insert_merging(struct writer *w, size_t l, struct batch **b, unsigned
                 continue;
             }
             sorted &= last->key[c] < r.key[c];
+        }
+        if (n > 0 && pending[n - 1].frames > 1) { /* complete: it goes on its own */
+            if (insert_added_up(w, l, &pending[n - 1], before) != 0)
+                return -1;
+            n--;
         }
         if (!sorted) { /* from here on one row at a time, merged by key alone */
             for (unsigned k = 0; k < n; k++)
@@ -622,7 +697,8 @@ static int insert_merging(struct writer *w, size_t l, struct batch **b, unsigned
         }
     }
     for (unsigned k = 0; k < n; k++)
-        if (insert_pending(w, l, &pending[k], 1, before) != 0)
+        if ((pending[k].frames > 1 ? insert_added_up(w, l, &pending[k], before)
+                                   : insert_pending(w, l, &pending[k], 1, before)) != 0)
             return -1;
     return 0;
 }

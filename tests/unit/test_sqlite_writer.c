@@ -250,6 +250,54 @@ static void test_first_row_kept_later_ones_merged(void **state)
 }
 
 
+/* Rows with a key of an earlier transaction amid new ones in one
+ * many-row INSERT: a first run stores the even keys, a second all of
+ * them, interleaved; the even ones are found among the chunk's rows and
+ * merged (frames 2, bytes of both), the odd ones stored. */
+static void test_stored_keys_amid_new_ones(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    struct test_db d;
+    char err[512] = "";
+    struct writer_opts o = test_db_create(&d);
+    for (int run = 0; run < 2; run++) {
+        struct writer *w = writer_open(&o, err, sizeof err);
+        assert_non_null(w);
+        struct batch *b = writer_get_batch(w);
+        assert_non_null(b);
+        for (int i = 0; i < N; i++) {
+            if (run == 0 && i % 2)
+                continue;
+            int64_t v[SCHEMA_MAX_COLS] = {(int64_t)i * 7919 % 100003, 7, 0, i, 60 + run};
+            assert_true(batch_add_values(b, LAYER_ETH, v, ~0ull << 5));
+        }
+        writer_submit(w, b);
+        struct writer_stats st;
+        assert_int_equal(writer_close(w, &st, err, sizeof err), 0);
+        assert_int_equal(st.stored[LAYER_ETH], N / 2);
+        assert_int_equal(st.merged[LAYER_ETH], run ? N / 2 : 0);
+        assert_int_equal(st.duplicates[LAYER_ETH], 0);
+    }
+    sqlite3 *db;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open(d.path, &db), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(db,
+                                        "SELECT count(*), sum(frames), sum(caplen % 2 = 0 AND "
+                                        "frames = 2 AND merged_bytes = 121), sum(caplen % 2 = 1 "
+                                        "AND frames = 1 AND merged_bytes IS NULL) FROM eth",
+                                        -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int64(q, 0), N);
+    assert_int_equal(sqlite3_column_int64(q, 1), N + N / 2);
+    assert_int_equal(sqlite3_column_int64(q, 2), N / 2);
+    assert_int_equal(sqlite3_column_int64(q, 3), N / 2);
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    test_db_remove(&d);
+}
+
 /* The largest the WAL got, looked at after every commit. */
 static off_t wal_largest;
 static void note_wal_size(void *arg, struct sqlite3 *db)
@@ -354,6 +402,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_row_kept_later_ones_merged),
+        cmocka_unit_test(test_stored_keys_amid_new_ones),
         cmocka_unit_test(test_wal_stays_near_its_limit),
         cmocka_unit_test(test_batch_full_by_rows_or_bytes),
     };
