@@ -14,7 +14,8 @@
 #      (--no-http --no-monitor --workers 1), and the same with
 #      --db-rotate-size SIZE (default 1G);
 #   3. wall seconds, packets/s, the ratio to tcpdump's wall time, peak RSS
-#      (GNU time's %M) and the bytes stored.
+#      (GNU time's %M) and the bytes stored (every database is kept until
+#      the end: about 20 GB for the default copies).
 # Prints a Markdown table, also kept in OUT/growth.txt.  Exit status 0; 1
 # when a step failed; 2 on bad usage.  See bench/README.md ("Growth").
 
@@ -79,15 +80,16 @@ for c in $COPIES; do
   timed tcpdump tcpdump -nn -r "$f"
   read -r tcp_s tcp_kib < "$TMP/tcpdump.time"
   for mode in one rotated; do
-    rm -rf "$TMP/db"
+    # each run's output stays until the script ends: ext4 makes the next
+    # file-creating run pay for deleting gigabytes (bench/README.md)
+    db="$TMP/db-$c-$mode"
     extra=()
     [ "$mode" = rotated ] && extra=(--db-rotate-size "$ROTATE")
-    timed "$mode" "$NETSIFT" capture -q -r "$f" --db-path "$TMP/db" --no-http --no-monitor \
+    timed "$mode" "$NETSIFT" capture -q -r "$f" --db-path "$db" --no-http --no-monitor \
       --workers 1 "${extra[@]}"
     read -r s kib < "$TMP/$mode.time"
-    stored=$(du -sb "$TMP/db" | cut -f1)
+    stored=$(du -sb "$db" | cut -f1)
     table+="| $packets | netsift, $([ "$mode" = one ] && echo "one headers.sqlite" || echo "rotated at $ROTATE") | $s | $(awk -v p="$packets" -v s="$s" 'BEGIN {printf "%.0f", p / s}') | $(awk -v a="$s" -v b="$tcp_s" 'BEGIN {printf "%.2f", a / b}') | $((kib / 1024)) | $(awk -v b="$stored" 'BEGIN {printf "%.1f GB", b / 1e9}') |"$'\n'
-    rm -rf "$TMP/db"
   done
   table+="| $packets | tcpdump -nn -r | $tcp_s | $(awk -v p="$packets" -v s="$tcp_s" 'BEGIN {printf "%.0f", p / s}') | 1.00 | $((tcp_kib / 1024)) | |"$'\n'
 done
