@@ -58,38 +58,23 @@ static void usage(FILE *f)
             "    netsift sql -d db --csv --header 'SELECT ip_src, count(*) FROM ip4 GROUP BY 1'\n");
 }
 
-/* The view of table t: its columns from every schema in `schemas`. */
+/* The view of table t: its columns from every schema in `schemas` (names
+ * from the compiled-in schema and our own schema names only). */
 static int create_view(sqlite3 *db, const struct table_schema *t, char **schemas, int n)
 {
-    size_t cap = 4096, len = 0;
-    char *sql = malloc(cap);
-    if (!sql)
+    char *sql = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&sql, &len);
+    if (!f)
         return -1;
-#define ADD(...)                                                                                   \
-    do {                                                                                           \
-        int w_ = snprintf(sql + len, cap - len, __VA_ARGS__);                                       \
-        while (w_ >= 0 && (size_t)w_ >= cap - len) {                                               \
-            char *g_ = realloc(sql, cap * 2);                                                      \
-            if (!g_) {                                                                             \
-                free(sql);                                                                         \
-                return -1;                                                                         \
-            }                                                                                      \
-            sql = g_;                                                                              \
-            cap *= 2;                                                                              \
-            w_ = snprintf(sql + len, cap - len, __VA_ARGS__);                                       \
-        }                                                                                          \
-        len += (size_t)w_;                                                                         \
-    } while (0)
-    /* names come from the compiled-in schema and our own schema names */
-    ADD("CREATE TEMP VIEW %s AS ", t->name);
+    fprintf(f, "CREATE TEMP VIEW %s AS ", t->name);
     for (int i = 0; i < n; i++) {
-        ADD("%sSELECT ", i ? " UNION ALL " : "");
+        fprintf(f, "%sSELECT ", i ? " UNION ALL " : "");
         for (size_t c = 0; c < t->ncols; c++)
-            ADD("%s%s", c ? ", " : "", t->cols[c].name);
-        ADD(" FROM %s.%s", schemas[i], t->name);
+            fprintf(f, "%s%s", c ? ", " : "", t->cols[c].name);
+        fprintf(f, " FROM %s.%s", schemas[i], t->name);
     }
-#undef ADD
-    int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+    int rc = fclose(f) == 0 ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
     free(sql);
     return rc == SQLITE_OK ? 0 : -1;
 }

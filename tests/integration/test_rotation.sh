@@ -98,6 +98,9 @@ check "netsift sql: read-only (exit 1)" 1 $?
 "$NETSIFT" sql -d "$WORK/none" "SELECT 1" > /dev/null 2> "$WORK/none.err"
 check "netsift sql: no database: exit 1" 1 $?
 check "netsift sql: one line" 1 "$(wc -l < "$WORK/none.err")"
+"$NETSIFT" sql -d "$db" "SELEC 1" > /dev/null 2> "$WORK/badsql.err"
+check "netsift sql: bad SQL: exit 1" 1 $?
+check "netsift sql: bad SQL: one line" 1 "$(wc -l < "$WORK/badsql.err")"
 "$NETSIFT" sql --bogus > /dev/null 2>&1
 check "netsift sql: bad option: exit 2" 2 $?
 check "netsift sql --csv --header" "frames_read,x" \
@@ -167,6 +170,15 @@ for f in "$db"/headers/*.sqlite "$db/headers.sqlite"; do
 done
 check "after kill -9: every file passes integrity_check" 0 "$bad"
 check "after kill -9: no file set aside as bad" "" "$(ls "$db/headers/" | grep '^bad-')"
+
+# a hostile DB_PATH/headers: a link to elsewhere is refused, nothing written there
+mkdir -p "$WORK/hostile/db" "$WORK/elsewhere"
+ln -s "$WORK/elsewhere" "$WORK/hostile/db/headers"
+"$NETSIFT" capture -q -r "$SRC_DIR/sample/sample.pcap" -d "$WORK/hostile/db" --db-rotate-size 64K \
+  > /dev/null 2> "$WORK/hostile.err"
+check "DB_PATH/headers a link: exit 1" 1 $?
+check "DB_PATH/headers a link: one line" 1 "$(wc -l < "$WORK/hostile.err")"
+check "DB_PATH/headers a link: nothing written through it" "" "$(ls -A "$WORK/elsewhere")"
 
 "$NETSIFT" capture -r x -d "$WORK/x" --db-rotate-size 10 > /dev/null 2> "$WORK/small.err"
 check "--db-rotate-size below 64K: exit 2" 2 $?
