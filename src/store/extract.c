@@ -18,6 +18,7 @@
  */
 #define _GNU_SOURCE
 #include "extract.h"
+#include "header_files.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>
@@ -133,14 +134,17 @@ static void usage(FILE *f)
             "        Only TCP or UDP packets from or to port P.\n"
             "    --sql QUERY\n"
             "        Only the packets whose header rows QUERY selects: one read-only SELECT\n"
-            "        on DIR/headers.sqlite (any table, joins, WHERE, LIMIT) that returns the\n"
+            "        on the header tables (any table, joins, WHERE, LIMIT) that returns the\n"
             "        columns timestamp and ethh_hash, and frame when it can (SELECT * does;\n"
             "        without frame, every stored packet with that timestamp and link header\n"
             "        matches).  The query runs on a read-only connection that refuses\n"
             "        anything but reading (INSERT, DROP, PRAGMA, ATTACH, a second\n"
             "        statement: exit status 2).  Selected rows whose packet is no longer\n"
             "        stored (its pcap file removed by retention) are counted in the\n"
-            "        summary, not an error.\n"
+            "        summary, not an error.  The tables are those of DIR/headers.sqlite and\n"
+            "        of the closed files of DIR/headers/ (--db-rotate-size), as netsift sql\n"
+            "        shows them: views over every file whose time range meets --from/--to;\n"
+            "        more than 10 such files are refused (SQLite attaches at most 10).\n"
             "    --community-id ID\n"
             "        Only the packets of the flow with this Community ID (1:base64, as\n"
             "        Zeek, Suricata and netsift's community_id columns show it).\n"
@@ -733,28 +737,39 @@ static int column_index(sqlite3_stmt *st, const char *name)
     return -1;
 }
 
-/* Prepare the user's query on a read-only connection to headers.sqlite
- * and check it is one read-only SELECT returning the key columns.  The
+/* Prepare the user's query on a read-only connection to the header
+ * files of the --from/--to range (header_files.h: the tables are views
+ * over every file) and check it is one read-only SELECT returning the key
+ * columns.  The
  * statement, or NULL with the reason printed (*usage set when it is the
  * query's fault, not the database's). */
 static sqlite3_stmt *prepare_user_sql(struct extract *x, sqlite3 **hdb, int cols[3], bool *usage)
 {
-    char path[CONF_PATH_MAX + 32];
-    struct stat sb;
+    char err[8400];
+    struct header_files hf;
     sqlite3_stmt *st = NULL, *next = NULL;
     const char *tail = NULL;
+    uint64_t from = x->a.has_from ? x->a.from : 0, to = x->a.has_to ? x->a.to : UINT64_MAX;
     *usage = false;
-    snprintf(path, sizeof path, "%s/headers.sqlite", x->a.db_path);
-    if (stat(path, &sb) != 0) {
-        fprintf(stderr, "netsift extract: --sql: cannot open '%s': %s\n", path, strerror(errno));
+    if (header_files_list(x->a.db_path, &hf, err, sizeof err) != 0) {
+        fprintf(stderr, "netsift extract: --sql: %s\n", err);
         return NULL;
     }
-    if (sqlite3_open_v2(path, hdb, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        fprintf(stderr, "netsift extract: --sql: cannot open '%s': %s\n", path, sqlite3_errmsg(*hdb));
+    *hdb = header_views_open(&hf, from, to, err, sizeof err);
+    int left_out = hf.left_out;
+    header_files_free(&hf);
+    if (!*hdb) {
+        fprintf(stderr, "netsift extract: --sql: %s: %s\n", x->a.db_path, err);
         return NULL;
     }
-    sqlite3_busy_timeout(*hdb, 5000);
-    sqlite3_limit(*hdb, SQLITE_LIMIT_ATTACHED, 0);
+    if (left_out) {
+        fprintf(stderr,
+                "netsift extract: --sql: the range has %d header files more than SQLite can attach "
+                "(%d): narrow it with --from/--to\n",
+                left_out, HEADER_VIEW_FILES_MAX);
+        *usage = true;
+        return NULL;
+    }
     sqlite3_db_config(*hdb, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);
     sqlite3_db_config(*hdb, SQLITE_DBCONFIG_TRUSTED_SCHEMA, 0, NULL);
     sqlite3_set_authorizer(*hdb, read_only_authorizer, NULL);

@@ -140,18 +140,34 @@ static void format_time(uint64_t us, char *buf, size_t size)
     snprintf(buf, size, "%s.%06uZ", day, (unsigned)(us % 1000000));
 }
 
-/* The microseconds of a name's "--<last>.sqlite" part; 0 when unreadable. */
-static uint64_t last_of_name(const char *name)
+/* The microseconds of "20260107T101500.123456Z" at s; 0 when unreadable. */
+static uint64_t parse_time(const char *s)
 {
-    const char *p = strstr(name, "--");
     struct tm tm = {0};
     unsigned us = 0;
-    if (!p || sscanf(p + 2, "%4d%2d%2dT%2d%2d%2d.%6uZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
-                     &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &us) != 7)
+    if (sscanf(s, "%4d%2d%2dT%2d%2d%2d.%6uZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
+               &tm.tm_min, &tm.tm_sec, &us) != 7)
         return 0;
     tm.tm_year -= 1900;
     tm.tm_mon -= 1;
     return (uint64_t)timegm(&tm) * 1000000 + us;
+}
+
+bool db_rotation_name_range(const char *name, uint64_t *first_us, uint64_t *last_us)
+{
+    const char *p = strstr(name, "--");
+    if (strncmp(name, FINISHED_PREFIX, strlen(FINISHED_PREFIX)) != 0 || !p)
+        return false;
+    *first_us = parse_time(name + strlen(FINISHED_PREFIX));
+    *last_us = parse_time(p + 2);
+    return *last_us != 0 && *first_us <= *last_us;
+}
+
+/* The microseconds of a name's "--<last>.sqlite" part; 0 when unreadable. */
+static uint64_t last_of_name(const char *name)
+{
+    const char *p = strstr(name, "--");
+    return p ? parse_time(p + 2) : 0;
 }
 
 /* integrity_check and the eth table's time range of a closed file. */

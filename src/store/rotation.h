@@ -19,6 +19,7 @@
 #ifndef NETSIFT_ROTATION_H
 #define NETSIFT_ROTATION_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,5 +58,10 @@ void db_rotation_close(struct db_rotation *r, uint64_t newest_us, struct db_rota
 int db_rotation_list(const char *db_path, const char *dir, char ***names, char *err,
                      size_t errlen);
 void db_rotation_list_free(char **names, int n);
+
+/* The time range of the packets of a finished file, read from its name
+ * (headers-<first>--<last>.sqlite): true, or false when the name is not
+ * one. */
+bool db_rotation_name_range(const char *name, uint64_t *first_us, uint64_t *last_us);
 
 #endif

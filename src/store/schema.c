@@ -313,7 +313,8 @@ const struct database_schema header_database = {
     "With --db-rotate-size or --db-rotate-time, headers.sqlite is closed and moved to "
     "`DB_PATH/headers/headers-<first>--<last>.sqlite` (UTC, microseconds; read-only, out of WAL "
     "mode, integrity-checked), each closed file with exactly these tables. `netsift sql -d "
-    "DB_PATH 'SELECT ...'` queries all of them as one (views named like the tables); with plain "
+    "DB_PATH 'SELECT ...'` queries all of them as one (views named like the tables; `extract "
+    "--sql` reads the same views); with plain "
     "sqlite3 the same is `ATTACH 'DB_PATH/headers/headers-....sqlite' AS h1; ...; CREATE TEMP "
     "VIEW eth AS SELECT * FROM main.eth UNION ALL SELECT * FROM h1.eth UNION ALL ...` (SQLite "
     "attaches at most 10 files at once).",

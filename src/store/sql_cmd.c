@@ -2,12 +2,11 @@
  * sql_cmd.c - `netsift sql`: one logical header database over the open
  * headers.sqlite and the closed files of DB_PATH/headers/ (rotation.h).
  *
- * It opens headers.sqlite, attaches the closed files and defines
- * temporary views named like the tables (eth, ip4, ..., http), each the
- * UNION ALL of that table in every file, so a query over weeks reads as
- * over one table.  The connection is query-only.  SQLite attaches at most
- * 10 databases in Debian's build (SQLITE_MAX_ATTACHED), so the 9 newest
- * closed files are attached and the older ones named on stderr.
+ * The connection is header_files.h's: temporary views named like the
+ * tables (eth, ip4, ..., http), each the UNION ALL of that table in every
+ * file, so a query over weeks reads as over one table; query-only; at
+ * most 10 files (SQLite's limit in Debian's build): those of --from/--to,
+ * the newest when more, the others named on stderr.
  */
 #define _GNU_SOURCE
 #include "sql_cmd.h"
@@ -21,10 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "rotation.h"
-#include "schema.h"
-
-#define MAX_CLOSED_ATTACHED 9 /* and main: SQLITE_MAX_ATTACHED (10) in Debian's build */
+#include "extract.h"
+#include "header_files.h"
 
 static void usage(FILE *f)
 {
@@ -32,7 +29,7 @@ static void usage(FILE *f)
             "NAME\n"
             "    netsift sql - query every header file of a database directory as one\n\n"
             "SYNOPSIS\n"
-            "    netsift sql [-d DIR] [--csv] [--header] [--list] [SQL]\n\n"
+            "    netsift sql [-d DIR] [--from TIME] [--to TIME] [--csv] [--header] [--list] [SQL]\n\n"
             "DESCRIPTION\n"
             "    Opens DIR/headers.sqlite and the closed files of DIR/headers/ (written\n"
             "    by capture --db-rotate-size/--db-rotate-time), and defines temporary\n"
@@ -42,11 +39,16 @@ static void usage(FILE *f)
             "    it), or the statements read from standard input when SQL is not given,\n"
             "    and prints the rows as sqlite3 does ('|' between columns, NULL as\n"
             "    nothing).  The connection is read-only.  SQLite attaches at most 10\n"
-            "    databases at once: the 9 newest closed files are included, and the\n"
-            "    older ones are named on standard error (query them with sqlite3 and\n"
-            "    ATTACH, docs/schema.md).\n\n"
+            "    databases at once: the views cover the files whose packets meet\n"
+            "    --from/--to (every file without them), the 10 newest when more do,\n"
+            "    and the files left out are named on standard error (query them with\n"
+            "    --from/--to, or with sqlite3 and ATTACH, docs/schema.md).  --from and\n"
+            "    --to only choose files: say the time range in SQL as well.\n\n"
             "OPTIONS\n"
             "    -d, --db-path DIR   the database directory (default netsift-db)\n"
+            "    --from TIME, --to TIME\n"
+            "                        only the files with packets in this range (UTC,\n"
+            "                        2026-01-07T10:15:00[.frac][Z], or seconds since the epoch)\n"
             "    --csv               comma-separated values, quoted as RFC 4180 says\n"
             "    --header            print the column names first\n"
             "    --list              print the files that the views cover, oldest first\n"
@@ -56,27 +58,6 @@ static void usage(FILE *f)
             "EXAMPLES\n"
             "    netsift sql -d /var/lib/netsift 'SELECT sum(frames) FROM eth'\n"
             "    netsift sql -d db --csv --header 'SELECT ip_src, count(*) FROM ip4 GROUP BY 1'\n");
-}
-
-/* The view of table t: its columns from every schema in `schemas` (names
- * from the compiled-in schema and our own schema names only). */
-static int create_view(sqlite3 *db, const struct table_schema *t, char **schemas, int n)
-{
-    char *sql = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&sql, &len);
-    if (!f)
-        return -1;
-    fprintf(f, "CREATE TEMP VIEW %s AS ", t->name);
-    for (int i = 0; i < n; i++) {
-        fprintf(f, "%sSELECT ", i ? " UNION ALL " : "");
-        for (size_t c = 0; c < t->ncols; c++)
-            fprintf(f, "%s%s", c ? ", " : "", t->cols[c].name);
-        fprintf(f, " FROM %s.%s", schemas[i], t->name);
-    }
-    int rc = fclose(f) == 0 ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-    free(sql);
-    return rc == SQLITE_OK ? 0 : -1;
 }
 
 static void print_value(sqlite3_stmt *st, int c, bool csv)
@@ -155,14 +136,25 @@ static char *read_all(FILE *f)
     return buf;
 }
 
+/* Name on stderr the files of the range that the views leave out. */
+static void say_left_out(const struct header_files *hf, uint64_t from, uint64_t to)
+{
+    for (int i = 0; i < hf->n; i++)
+        if (!hf->v[i].covered && header_file_meets(&hf->v[i], from, to))
+            fprintf(stderr, "netsift sql: not included (SQLite attaches at most %d files): %s\n",
+                    HEADER_VIEW_FILES_MAX, hf->v[i].path);
+}
+
 int sql_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"db-path", required_argument, NULL, 'd'}, {"csv", no_argument, NULL, 'C'},
         {"header", no_argument, NULL, 'H'},        {"list", no_argument, NULL, 'L'},
+        {"from", required_argument, NULL, 'F'},    {"to", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0}};
     const char *dir = "netsift-db";
     bool csv = false, header = false, list = false;
+    uint64_t from = 0, to = UINT64_MAX;
     int opt;
     optind = 1;
     while ((opt = getopt_long(argc, argv, "d:h", longopts, NULL)) != -1) {
@@ -171,6 +163,14 @@ int sql_main(int argc, char **argv)
         case 'C': csv = true; break;
         case 'H': header = true; break;
         case 'L': list = true; break;
+        case 'F':
+        case 'T':
+            if (extract_parse_time(optarg, opt == 'F' ? &from : &to) != 0) {
+                fprintf(stderr, "netsift sql: --%s: not a time: '%s'\n", opt == 'F' ? "from" : "to",
+                        optarg);
+                return 2;
+            }
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -179,76 +179,30 @@ int sql_main(int argc, char **argv)
         fprintf(stderr, "netsift sql: give the SQL as one argument (quote it)\n");
         return 2;
     }
-    char err[512], open_path[4096];
-    char **closed = NULL;
-    int nclosed = db_rotation_list(dir, "headers", &closed, err, sizeof err);
-    if (nclosed < 0) {
+    if (from > to) {
+        fprintf(stderr, "netsift sql: --from is after --to\n");
+        return 2;
+    }
+    char err[8400];
+    struct header_files hf;
+    if (header_files_list(dir, &hf, err, sizeof err) != 0) {
         fprintf(stderr, "netsift sql: %s\n", err);
         return 1;
     }
-    snprintf(open_path, sizeof open_path, "%s/headers.sqlite", dir);
-    struct stat st;
-    bool have_open = stat(open_path, &st) == 0;
-    if (!have_open && nclosed == 0) {
-        fprintf(stderr, "netsift sql: no header database in '%s' (neither headers.sqlite nor headers/)\n", dir);
-        db_rotation_list_free(closed, nclosed);
-        return 1;
-    }
-    int first = nclosed > MAX_CLOSED_ATTACHED ? nclosed - MAX_CLOSED_ATTACHED : 0;
-    for (int i = 0; i < first; i++)
-        fprintf(stderr, "netsift sql: not included (SQLite attaches at most 10 files): %s/headers/%s\n",
-                dir, closed[i]);
-    sqlite3 *db = NULL;
     int rc = 1;
-    char *schemas[MAX_CLOSED_ATTACHED + 1];
-    int nschemas = 0;
-    if (sqlite3_open_v2(have_open ? open_path : ":memory:", &db, SQLITE_OPEN_READONLY, NULL) !=
-        SQLITE_OK) {
-        fprintf(stderr, "netsift sql: %s: %s\n", open_path, db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3 *db = header_views_open(&hf, from, to, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "netsift sql: %s: %s\n", dir, err);
         goto done;
     }
-    sqlite3_busy_timeout(db, 5000);
-    for (int i = first; i < nclosed; i++) {
-        char path[8192], name[16];
-        snprintf(path, sizeof path, "%s/headers/%s", dir, closed[i]);
-        snprintf(name, sizeof name, "h%d", i - first + 1);
-        sqlite3_stmt *a;
-        if (sqlite3_prepare_v2(db, "ATTACH ?1 AS ?2", -1, &a, NULL) != SQLITE_OK) {
-            fprintf(stderr, "netsift sql: %s\n", sqlite3_errmsg(db));
-            goto done;
-        }
-        sqlite3_bind_text(a, 1, path, -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(a, 2, name, -1, SQLITE_TRANSIENT);
-        int step = sqlite3_step(a);
-        sqlite3_finalize(a);
-        if (step != SQLITE_DONE) {
-            fprintf(stderr, "netsift sql: %s: %s\n", path, sqlite3_errmsg(db));
-            goto done;
-        }
-        schemas[nschemas++] = strdup(name);
-    }
-    if (have_open)
-        schemas[nschemas++] = strdup("main");
-    for (int i = 0; i < nschemas; i++)
-        if (!schemas[i]) {
-            fprintf(stderr, "netsift sql: out of memory\n");
-            goto done;
-        }
+    say_left_out(&hf, from, to);
     if (list) {
-        for (int i = first; i < nclosed; i++)
-            printf("%s/headers/%s\n", dir, closed[i]);
-        if (have_open)
-            printf("%s\n", open_path);
+        for (int i = 0; i < hf.n; i++)
+            if (hf.v[i].covered)
+                printf("%s\n", hf.v[i].path);
         rc = 0;
         goto done;
     }
-    for (size_t t = 0; t < HEADER_TABLE_COUNT; t++)
-        if (create_view(db, &header_tables[t], schemas, nschemas) != 0) {
-            fprintf(stderr, "netsift sql: cannot define the view %s: %s\n", header_tables[t].name,
-                    sqlite3_errmsg(db));
-            goto done;
-        }
-    sqlite3_exec(db, "PRAGMA query_only=1", NULL, NULL, NULL);
     char *input = optind < argc ? strdup(argv[optind]) : read_all(stdin);
     if (!input) {
         fprintf(stderr, "netsift sql: out of memory\n");
@@ -257,9 +211,7 @@ int sql_main(int argc, char **argv)
     rc = run(db, input, csv, header) == 0 ? 0 : 1;
     free(input);
 done:
-    for (int i = 0; i < nschemas; i++)
-        free(schemas[i]);
     sqlite3_close(db);
-    db_rotation_list_free(closed, nclosed);
+    header_files_free(&hf);
     return rc;
 }

@@ -42,7 +42,7 @@ CORPUS=$SHARED/pcaps/dev/ndpi/tests_cfgs_default_pcap_1kxun.pcap
 
 for input in "${inputs[@]}"; do
   name=$(basename "$input")
-  "$NETSIFT" capture -q -r "$input" -d "$WORK/one-$name" --no-monitor --json > "$WORK/one-$name.json" 2>&1
+  "$NETSIFT" capture -q -r "$input" -d "$WORK/one-$name" --no-monitor --file-write --json > "$WORK/one-$name.json" 2>&1
   check "$name: single file exit" 0 $?
   # small transactions, a new file after every one of them past 1 MiB
   "$NETSIFT" capture -q -r "$input" -d "$WORK/rot-$name" --no-monitor --batch-rows 4000 \
@@ -83,7 +83,7 @@ done
 
 # netsift sql over at most 10 files: the same answers as one file
 db=$WORK/sqlrot
-"$NETSIFT" capture -q -r "$WORK/long.pcap" -d "$db" --no-monitor --batch-rows 16000 --db-rotate-size 2M > /dev/null 2>&1
+"$NETSIFT" capture -q -r "$WORK/long.pcap" -d "$db" --no-monitor --file-write --batch-rows 16000 --db-rotate-size 2M > /dev/null 2>&1
 files=$("$NETSIFT" sql -d "$db" --list | wc -l)
 [ "$files" -ge 3 ] && [ "$files" -le 10 ] && pass || fail "netsift sql: $files files (want 3 to 10)"
 one=$WORK/one-long.pcap/headers.sqlite
@@ -93,6 +93,32 @@ for q in "SELECT sum(frames) FROM eth" "SELECT count(*) FROM http" \
          "SELECT count(*) FROM tcp JOIN ip4 ON ip4.ethh_hash = tcp.ethh_hash AND ip4.timestamp = tcp.timestamp WHERE syn = 1"; do
   check "netsift sql: $q" "$(sql "$one" "$q" | md5sum)" "$("$NETSIFT" sql -d "$db" "$q" | md5sum)"
 done
+# --from/--to choose the files whose names' ranges meet them (and the open file)
+read -r last want < <(python3 - "$db/headers" <<'EOF'
+import datetime, os, sqlite3, sys
+names = sorted(n for n in os.listdir(sys.argv[1]) if n.startswith("headers-"))
+t = datetime.datetime.strptime(names[-1][8:31], "%Y%m%dT%H%M%S.%fZ").replace(tzinfo=datetime.timezone.utc)
+us = int(t.timestamp()) * 1000000 + t.microsecond
+last = lambda n: sqlite3.connect(os.path.join(sys.argv[1], n)).execute("SELECT max(timestamp) FROM eth").fetchone()[0]
+print(t.strftime("%Y-%m-%dT%H:%M:%S.%fZ"), sum(last(n) >= us for n in names))
+EOF
+)
+check "netsift sql --from: the files reaching past it, and headers.sqlite" "$((want + 1))" \
+  "$("$NETSIFT" sql -d "$db" --from "$last" --list | wc -l)"
+"$NETSIFT" sql -d "$db" --from 2030-01-01 --to 2020-01-01 "SELECT 1" > /dev/null 2>&1
+check "netsift sql: --from after --to: exit 2" 2 $?
+# extract --sql reads every file: the same packets as from one file, by
+# a table and by a join
+for q in "SELECT * FROM tcp WHERE rst = 1 OR dest = 443" \
+         "SELECT tcp.* FROM tcp JOIN ip4 ON ip4.timestamp = tcp.timestamp AND ip4.ethh_hash = tcp.ethh_hash WHERE ip4.ip_ttl < 128"; do
+  "$NETSIFT" extract -d "$WORK/one-long.pcap" -w "$WORK/x-one.pcap" --sql "$q" 2> /dev/null
+  "$NETSIFT" extract -d "$db" -w "$WORK/x-rot.pcap" --sql "$q" 2> /dev/null
+  n=$(tcpdump -r "$WORK/x-one.pcap" 2> /dev/null | wc -l)
+  [ "$n" -gt 0 ] && pass || fail "extract --sql: no packet from one file for $q"
+  check "extract --sql over the rotated files: $q" "$(md5sum < "$WORK/x-one.pcap")" "$(md5sum < "$WORK/x-rot.pcap")"
+done
+"$NETSIFT" extract -d "$db" -w "$WORK/x.pcap" --sql "DELETE FROM tcp" > /dev/null 2>&1
+check "extract --sql: a write is refused (exit 2)" 2 $?
 "$NETSIFT" sql -d "$db" "DELETE FROM eth" > /dev/null 2>&1
 check "netsift sql: read-only (exit 1)" 1 $?
 "$NETSIFT" sql -d "$WORK/none" "SELECT 1" > /dev/null 2> "$WORK/none.err"

@@ -1,0 +1,55 @@
+/*
+ * header_files.h - the header databases of a DB_PATH read as one: the
+ * closed files of DB_PATH/headers/ (rotation.h) and the open
+ * headers.sqlite.
+ *
+ * Every reader of decoded headers (netsift sql, extract --sql) goes
+ * through here, so that a query written against one table (eth, ip4,
+ * ...) covers every file: the connection opened here has temporary views
+ * named like the tables, each the UNION ALL of that table in the files
+ * chosen.  SQLite attaches at most 10 databases in Debian's build
+ * (SQLITE_MAX_ATTACHED), so a connection covers at most 10 files: those
+ * whose time range (in their names) meets the one asked for, the newest
+ * ones when more do.
+ */
+#ifndef NETSIFT_HEADER_FILES_H
+#define NETSIFT_HEADER_FILES_H
+
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HEADER_VIEW_FILES_MAX 10 /* SQLITE_MAX_ATTACHED in Debian's build */
+
+struct header_file {
+    char *path;
+    uint64_t first_us, last_us; /* the packets' time range; the open file: 0, UINT64_MAX */
+    bool open;                  /* DB_PATH/headers.sqlite */
+    bool covered;               /* after header_views_open: in its views */
+};
+
+struct header_files {
+    struct header_file *v; /* closed files oldest first, then the open one */
+    int n;
+    int covered, left_out; /* after header_views_open: files of the range in its views, and
+                              the older ones left out */
+};
+
+/* Every header file of db_path.  0 (n may be 0: none yet), or -1 with
+ * a one-line reason in err. */
+int header_files_list(const char *db_path, struct header_files *hf, char *err, size_t errlen);
+void header_files_free(struct header_files *hf);
+
+/* A read-only connection whose temporary views eth, ..., http are over
+ * the files of hf whose packets may fall in [from_us, to_us] (the newest
+ * HEADER_VIEW_FILES_MAX of them; `covered` says which).  No
+ * further ATTACH is allowed on it.  NULL with a one-line reason in err
+ * (also when there is no file). */
+sqlite3 *header_views_open(struct header_files *hf, uint64_t from_us, uint64_t to_us, char *err,
+                           size_t errlen);
+
+/* Whether file f may hold packets of [from_us, to_us]. */
+bool header_file_meets(const struct header_file *f, uint64_t from_us, uint64_t to_us);
+
+#endif
