@@ -454,13 +454,6 @@ static int conf_check(struct netsift_conf *c, char *err, size_t errlen)
         fail(err, errlen, "db_rotate_size must be 0 (never) or at least 64K");
         return -1;
     }
-    /* sync keeps one position per table of headers.sqlite: the rows of a
-     * file committed after its last push would never reach PostgreSQL */
-    if (c->db_sync && (c->db_rotate_size || c->db_rotate_time)) {
-        fail(err, errlen, "db_sync does not follow rotated header files yet: use either "
-                          "db_sync or db_rotate_size/db_rotate_time");
-        return -1;
-    }
     return 0;
 }
 

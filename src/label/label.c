@@ -16,6 +16,7 @@
 #include "label.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -33,6 +34,7 @@
 
 #include "../audit/dump.h"
 #include "../audit/reader.h"
+#include "../store/header_files.h"
 #include "../store/schema.h"
 #include "alert.h"
 #include "index.h"
@@ -551,16 +553,27 @@ static int db_frames(const struct labeler *l, sqlite3 *db, struct frame_map *fm,
     return 0;
 }
 
-static const char LABELS_SQL[] =
-    "CREATE TABLE IF NOT EXISTS labels ("
-    "tbl TEXT NOT NULL, row_id INTEGER NOT NULL, timestamp INTEGER, label TEXT NOT NULL, "
-    "alert_ts INTEGER NOT NULL, proto INTEGER, src_ip TEXT, src_port INTEGER, dst_ip TEXT, "
-    "dst_port INTEGER, gid INTEGER, sid INTEGER, rev INTEGER, severity INTEGER, "
-    "classification TEXT, description TEXT, alert_file TEXT, alert_line INTEGER);"
-    "CREATE INDEX IF NOT EXISTS labels_idx ON labels (tbl, row_id);"
-    "DELETE FROM labels;";
+#define LABEL_COLUMNS                                                                          \
+    "tbl TEXT NOT NULL, row_id INTEGER NOT NULL, timestamp INTEGER, label TEXT NOT NULL, "     \
+    "alert_ts INTEGER NOT NULL, proto INTEGER, src_ip TEXT, src_port INTEGER, dst_ip TEXT, "   \
+    "dst_port INTEGER, gid INTEGER, sid INTEGER, rev INTEGER, severity INTEGER, "              \
+    "classification TEXT, description TEXT, alert_file TEXT, alert_line INTEGER"
+#define LABEL_VALUES "?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18"
 
-static const char INSERT_SQL[] = "INSERT INTO labels VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)";
+/* headers.sqlite's labels */
+static const char LABELS_SQL[] = "CREATE TABLE IF NOT EXISTS labels (" LABEL_COLUMNS ");"
+                                 "CREATE INDEX IF NOT EXISTS labels_idx ON labels (tbl, row_id);"
+                                 "DELETE FROM labels;";
+static const char INSERT_SQL[] = "INSERT INTO labels VALUES (" LABEL_VALUES ")";
+
+/* The labels of the closed header files (DB_PATH/headers/, never written
+ * again) go to DB_PATH/labels.sqlite: the same table with the file's
+ * name first (?19). */
+static const char CLOSED_LABELS_SQL[] =
+    "CREATE TABLE IF NOT EXISTS labels (file TEXT NOT NULL, " LABEL_COLUMNS ");"
+    "CREATE INDEX IF NOT EXISTS labels_idx ON labels (file, tbl, row_id);"
+    "DELETE FROM labels;";
+static const char CLOSED_INSERT_SQL[] = "INSERT INTO labels VALUES (?19, " LABEL_VALUES ")";
 
 /* The labels rows of one database row. */
 static int db_insert(struct labeler *l, sqlite3_stmt *ins, const char *tbl, int64_t row_id,
@@ -810,8 +823,17 @@ static sqlite3 *db_open(const char *dir, bool quiet)
  * lines); a database that cannot be opened is reported by label_db(). */
 static int64_t db_first_time(const char *dir)
 {
-    sqlite3 *db = db_open(dir, true);
+    struct header_files hf;
+    char why[512];
     int64_t min = INT64_MAX;
+    if (header_files_list(dir, &hf, why, sizeof why) == 0) {
+        if (hf.n && !hf.v[0].open) /* the closed files are in time order */
+            min = (int64_t)hf.v[0].first_us;
+        header_files_free(&hf);
+        if (min != INT64_MAX)
+            return min;
+    }
+    sqlite3 *db = db_open(dir, true);
     sqlite3_stmt *st;
     if (db &&
         sqlite3_prepare_v2(db, "SELECT MIN(timestamp) FROM eth", -1, &st, NULL) == SQLITE_OK) {
@@ -823,22 +845,11 @@ static int64_t db_first_time(const char *dir)
     return min;
 }
 
-static int label_db(struct labeler *l, const char *dir)
+/* Label the rows of the header file open on db (its tables unqualified)
+ * through ins. */
+static int label_file(struct labeler *l, sqlite3 *db, sqlite3_stmt *ins)
 {
-    sqlite3 *db = db_open(dir, false);
-    if (!db)
-        return -1;
     struct frame_map fm = {0};
-    sqlite3_stmt *ins = NULL;
-    int status = -1;
-    char *err = NULL;
-    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
-        sqlite3_exec(db, LABELS_SQL, NULL, NULL, &err) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, INSERT_SQL, -1, &ins, NULL) != SQLITE_OK) {
-        fprintf(stderr, "netsift label: %s/headers.sqlite: %s\n", dir,
-                err ? err : sqlite3_errmsg(db));
-        goto out;
-    }
     sqlite3_stmt *q;
     bool http = false;
     if (sqlite3_prepare_v2(db, "SELECT 1 FROM http LIMIT 1", -1, &q, NULL) == SQLITE_OK) {
@@ -846,7 +857,108 @@ static int label_db(struct labeler *l, const char *dir)
         sqlite3_finalize(q);
     }
     db_frames(l, db, &fm, http);
-    if (db_label_packets(l, db, &fm, ins) != 0 || db_label_http(l, db, ins, &fm) != 0)
+    int rc = db_label_packets(l, db, &fm, ins) != 0 || db_label_http(l, db, ins, &fm) != 0 ? -1 : 0;
+    free(fm.v);
+    return rc;
+}
+
+/* The closed header files, each attached in turn to DB_PATH/labels.sqlite
+ * (whose labels table is rebuilt), one transaction per file (SQLite
+ * attaches only outside a transaction). */
+static int label_closed_files(struct labeler *l, const char *dir, const struct header_files *hf)
+{
+    char *path = path_join(dir, "labels", ".sqlite");
+    sqlite3 *db = NULL;
+    sqlite3_stmt *ins = NULL, *attach = NULL;
+    char *err = NULL;
+    bool attached = false;
+    int status = -1;
+    /* made here, never through a link; SQLite then opens what is there */
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        fprintf(stderr, "netsift label: %s: %s\n", path, strerror(errno));
+        free(path);
+        return -1;
+    }
+    close(fd);
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+        sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+        sqlite3_exec(db, CLOSED_LABELS_SQL, NULL, NULL, &err) != SQLITE_OK ||
+        sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, "ATTACH ?1 AS closed", -1, &attach, NULL) != SQLITE_OK)
+        goto fail;
+    for (int i = 0; i < hf->n; i++) {
+        const struct header_file *f = &hf->v[i];
+        if (f->open)
+            continue;
+        const char *name = f->path + strlen(dir) + 1;
+        fprintf(stderr, "netsift label: %s\n", name);
+        sqlite3_bind_text(attach, 1, f->path, -1, SQLITE_STATIC);
+        int rc = sqlite3_step(attach);
+        sqlite3_reset(attach);
+        if (rc != SQLITE_DONE)
+            goto fail;
+        attached = true;
+        if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+            sqlite3_prepare_v2(db, CLOSED_INSERT_SQL, -1, &ins, NULL) != SQLITE_OK)
+            goto fail;
+        sqlite3_bind_text(ins, 19, name, -1, SQLITE_STATIC);
+        if (label_file(l, db, ins) != 0)
+            goto out; /* said */
+        sqlite3_finalize(ins);
+        ins = NULL;
+        if (sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK ||
+            sqlite3_exec(db, "DETACH closed", NULL, NULL, &err) != SQLITE_OK)
+            goto fail;
+        attached = false;
+    }
+    status = 0;
+    goto out;
+fail:
+    fprintf(stderr, "netsift label: %s: %s\n", path, err ? err : sqlite3_errmsg(db));
+out:
+    sqlite3_free(err);
+    sqlite3_finalize(ins);
+    sqlite3_finalize(attach);
+    if (status != 0 && !sqlite3_get_autocommit(db))
+        sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+    if (attached)
+        sqlite3_exec(db, "DETACH closed", NULL, NULL, NULL);
+    sqlite3_close(db);
+    free(path);
+    return status;
+}
+
+static int label_db(struct labeler *l, const char *dir)
+{
+    struct header_files hf;
+    char why[512];
+    if (header_files_list(dir, &hf, why, sizeof why) != 0) {
+        fprintf(stderr, "netsift label: %s\n", why);
+        return -1;
+    }
+    bool has_open = hf.n && hf.v[hf.n - 1].open, has_closed = hf.n > (has_open ? 1 : 0);
+    int status = has_closed ? label_closed_files(l, dir, &hf) : 0;
+    header_files_free(&hf);
+    if (status != 0 || (has_closed && !has_open))
+        return status;
+    sqlite3 *db = db_open(dir, false);
+    if (!db)
+        return -1;
+    sqlite3_stmt *ins = NULL;
+    char *err = NULL;
+    status = -1;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
+        sqlite3_exec(db, LABELS_SQL, NULL, NULL, &err) != SQLITE_OK ||
+        sqlite3_prepare_v2(db, INSERT_SQL, -1, &ins, NULL) != SQLITE_OK) {
+        fprintf(stderr, "netsift label: %s/headers.sqlite: %s\n", dir,
+                err ? err : sqlite3_errmsg(db));
+        goto out;
+    }
+    if (has_closed)
+        fprintf(stderr, "netsift label: headers.sqlite\n");
+    if (label_file(l, db, ins) != 0)
         goto out;
     if (sqlite3_exec(db, "COMMIT", NULL, NULL, &err) != SQLITE_OK) {
         fprintf(stderr, "netsift label: commit: %s\n", err);
@@ -859,7 +971,6 @@ out:
     if (status != 0)
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close(db);
-    free(fm.v);
     return status;
 }
 

@@ -743,30 +743,28 @@ static int column_index(sqlite3_stmt *st, const char *name)
  * columns.  The
  * statement, or NULL with the reason printed (*usage set when it is the
  * query's fault, not the database's). */
-static sqlite3_stmt *prepare_user_sql(struct extract *x, sqlite3 **hdb, int cols[3], bool *usage)
+static sqlite3_stmt *prepare_user_sql(struct extract *x, struct header_files *hf, sqlite3 **hdb,
+                                      int cols[3], bool *usage)
 {
     char err[8400];
-    struct header_files hf;
     sqlite3_stmt *st = NULL, *next = NULL;
     const char *tail = NULL;
     uint64_t from = x->a.has_from ? x->a.from : 0, to = x->a.has_to ? x->a.to : UINT64_MAX;
     *usage = false;
-    if (header_files_list(x->a.db_path, &hf, err, sizeof err) != 0) {
+    if (header_files_list(x->a.db_path, hf, err, sizeof err) != 0) {
         fprintf(stderr, "netsift extract: --sql: %s\n", err);
         return NULL;
     }
-    *hdb = header_views_open(&hf, from, to, err, sizeof err);
-    int left_out = hf.left_out;
-    header_files_free(&hf);
+    *hdb = header_views_open(hf, from, to, err, sizeof err);
     if (!*hdb) {
         fprintf(stderr, "netsift extract: --sql: %s: %s\n", x->a.db_path, err);
         return NULL;
     }
-    if (left_out) {
+    if (hf->left_out) {
         fprintf(stderr,
                 "netsift extract: --sql: the range has %d header files more than SQLite can attach "
                 "(%d): narrow it with --from/--to\n",
-                left_out, HEADER_VIEW_FILES_MAX);
+                hf->left_out, HEADER_VIEW_FILES_MAX);
         *usage = true;
         return NULL;
     }
@@ -816,13 +814,15 @@ static sqlite3_stmt *prepare_user_sql(struct extract *x, sqlite3 **hdb, int cols
 static int select_rows(struct extract *x)
 {
     sqlite3 *hdb = NULL;
+    struct header_files hf = {.lock_fd = -1};
     sqlite3_stmt *st, *ins = NULL;
     int cols[3];
     bool usage;
     int status = 1, rc = SQLITE_ERROR;
-    st = prepare_user_sql(x, &hdb, cols, &usage);
+    st = prepare_user_sql(x, &hf, &hdb, cols, &usage);
     if (!st) {
         sqlite3_close(hdb);
+        header_files_free(&hf);
         return usage ? 2 : 1;
     }
     if (sqlite3_exec(x->db, "CREATE TEMP TABLE sel (ts INTEGER, ethh INTEGER, frame INTEGER)",
@@ -869,6 +869,7 @@ out:
     sqlite3_finalize(ins);
     sqlite3_finalize(st);
     sqlite3_close(hdb);
+    header_files_free(&hf);
     return status;
 }
 

@@ -13,6 +13,7 @@
 
 #include "rotation.h"
 #include "schema.h"
+#include "sqlite_writer.h"
 
 #define HEADERS_DIR "headers"
 #define OPEN_FILE "headers.sqlite"
@@ -22,13 +23,17 @@ void header_files_free(struct header_files *hf)
     for (int i = 0; i < hf->n; i++)
         free(hf->v[i].path);
     free(hf->v);
+    db_rotation_unlock(hf->lock_fd);
     memset(hf, 0, sizeof *hf);
+    hf->lock_fd = -1;
 }
 
 int header_files_list(const char *db_path, struct header_files *hf, char *err, size_t errlen)
 {
     char **names = NULL;
     memset(hf, 0, sizeof *hf);
+    hf->lock_fd = -1;
+    snprintf(hf->db_path, sizeof hf->db_path, "%s", db_path);
     int n = db_rotation_list(db_path, HEADERS_DIR, &names, err, errlen);
     if (n < 0)
         return -1;
@@ -59,6 +64,20 @@ int header_files_list(const char *db_path, struct header_files *hf, char *err, s
         return -1;
     }
     return 0;
+}
+
+int header_file_id(sqlite3 *db, int64_t *id)
+{
+    sqlite3_stmt *st;
+    int rc = sqlite3_prepare_v2(db, "SELECT id FROM " FILE_ID_TABLE, -1, &st, NULL);
+    if (rc != SQLITE_OK)
+        return strstr(sqlite3_errmsg(db), "no such table") ? 0 : -1;
+    rc = sqlite3_step(st);
+    int found = rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+    if (found == 1)
+        *id = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return found;
 }
 
 bool header_file_meets(const struct header_file *f, uint64_t from_us, uint64_t to_us)
@@ -123,6 +142,8 @@ sqlite3 *header_views_open(struct header_files *hf, uint64_t from_us, uint64_t t
     int i = 0;
     while (!hf->v[i].covered)
         i++;
+    if (hf->v[hf->n - 1].open && hf->v[hf->n - 1].covered && hf->lock_fd < 0)
+        hf->lock_fd = db_rotation_lock_shared(hf->db_path);
     const char *main_path = hf->v[i].path;
     if (sqlite3_open_v2(main_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s: %s", main_path, db ? sqlite3_errmsg(db) : "out of memory");

@@ -34,20 +34,31 @@ struct header_files {
     int n;
     int covered, left_out; /* after header_views_open: files of the range in its views, and
                               the older ones left out */
+    int lock_fd;           /* the rotation lock held while headers.sqlite is open, or -1 */
+    char db_path[4096];
 };
 
 /* Every header file of db_path.  0 (n may be 0: none yet), or -1 with
  * a one-line reason in err. */
 int header_files_list(const char *db_path, struct header_files *hf, char *err, size_t errlen);
+/* Frees the list and releases the rotation lock: close the connection
+ * first. */
 void header_files_free(struct header_files *hf);
 
 /* A read-only connection whose temporary views eth, ..., http are over
  * the files of hf whose packets may fall in [from_us, to_us] (the newest
  * HEADER_VIEW_FILES_MAX of them; `covered` says which).  No
- * further ATTACH is allowed on it.  NULL with a one-line reason in err
+ * further ATTACH is allowed on it.  When it covers headers.sqlite it holds
+ * the rotation lock (rotation.h) until header_files_free().  NULL with a one-line reason in err
  * (also when there is no file). */
 sqlite3 *header_views_open(struct header_files *hf, uint64_t from_us, uint64_t to_us, char *err,
                            size_t errlen);
+
+/* The identity of the header file open on db (its main database): its
+ * netsift_file id (sqlite_writer.h), which stays
+ * with the file when it is rotated.  1 with *id set, 0 when the file has
+ * none (written before netsift gave files one), -1 on an error. */
+int header_file_id(sqlite3 *db, int64_t *id);
 
 /* Whether file f may hold packets of [from_us, to_us]. */
 bool header_file_meets(const struct header_file *f, uint64_t from_us, uint64_t to_us);

@@ -112,7 +112,8 @@ static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigne
                                              ? h->rotation
                                              : NULL,
                              .rotate_bytes = conf->db_rotate_size,
-                             .rotate_span_us = conf->db_rotate_time * 1000000u};
+                             .rotate_span_us = conf->db_rotate_time * 1000000u,
+                             .file_id = true};
     h->writer = writer_open(&wo, err, errlen);
     if (!h->writer)
         return -1;

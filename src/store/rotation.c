@@ -27,6 +27,8 @@
 
 struct db_rotation {
     char dir[4096];
+    char db_path[4096];
+    int lock_fd; /* DB_PATH/headers.lock, the writer's, or -1 */
     char open_file[4096]; /* DB_PATH/headers.sqlite: counted by --db-max-size */
     int dirfd;
     uint64_t max_size, max_age_us;
@@ -127,6 +129,80 @@ int db_rotation_list(const char *db_path, const char *dir, char ***names, char *
     if (n < 0)
         snprintf(err, errlen, "cannot list '%s'", path);
     return n;
+}
+
+#define LOCK_FILE "headers.lock"
+#define GATE_BYTE 0 /* the writer holds it (write) from the moment it wants to rotate */
+#define FILE_BYTE 1 /* readers hold it (read) while they have headers.sqlite open */
+
+/* DB_PATH/headers.lock, created 0640 when missing, never through a link. */
+static int open_lock_file(const char *db_path)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/" LOCK_FILE, db_path);
+    int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd < 0 && (errno == EACCES || errno == EROFS))
+        fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    return fd;
+}
+
+/* An open file description lock (F_OFD_*: per descriptor, so threads of
+ * one process exclude each other too) on one byte: 0, or -1 with errno. */
+static int lock_byte(int fd, int byte, short type, bool wait)
+{
+    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = byte, .l_len = 1};
+    int rc;
+    while ((rc = fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl)) != 0 && errno == EINTR)
+        ;
+    return rc;
+}
+
+int db_rotation_lock_shared(const char *db_path)
+{
+    int fd = open_lock_file(db_path);
+    /* through the gate (a writer that wants to rotate holds it), then
+     * the file's byte, then the gate is left */
+    if (fd >= 0 && (lock_byte(fd, GATE_BYTE, F_RDLCK, true) != 0 ||
+                    lock_byte(fd, FILE_BYTE, F_RDLCK, true) != 0)) {
+        close(fd);
+        return -1;
+    }
+    if (fd >= 0)
+        lock_byte(fd, GATE_BYTE, F_UNLCK, false);
+    return fd;
+}
+
+bool db_rotation_wanted(int fd)
+{
+    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET, .l_start = GATE_BYTE, .l_len = 1};
+    return fd >= 0 && fcntl(fd, F_OFD_GETLK, &fl) == 0 && fl.l_type != F_UNLCK;
+}
+
+int db_rotation_lock_exclusive(struct db_rotation *r)
+{
+    if (r->lock_fd < 0 && (r->lock_fd = open_lock_file(r->db_path)) < 0)
+        return -1;
+    /* readers pass the gate in an instant: wait for it, and keep it until
+     * the rotation is done, so that no reader opens the file meanwhile */
+    if (lock_byte(r->lock_fd, GATE_BYTE, F_WRLCK, true) != 0)
+        return -1;
+    if (lock_byte(r->lock_fd, FILE_BYTE, F_WRLCK, false) == 0)
+        return 0;
+    return errno == EAGAIN || errno == EACCES ? 1 : -1;
+}
+
+void db_rotation_unlock_exclusive(struct db_rotation *r)
+{
+    if (r->lock_fd < 0)
+        return;
+    lock_byte(r->lock_fd, FILE_BYTE, F_UNLCK, false);
+    lock_byte(r->lock_fd, GATE_BYTE, F_UNLCK, false);
+}
+
+void db_rotation_unlock(int fd)
+{
+    if (fd >= 0)
+        close(fd); /* releases its locks */
 }
 
 /* "20260107T101500.123456Z" */
@@ -324,6 +400,8 @@ struct db_rotation *db_rotation_open(const char *db_path, const char *dir, uint6
         return NULL;
     }
     snprintf(r->dir, sizeof r->dir, "%s/%s", db_path, dir);
+    snprintf(r->db_path, sizeof r->db_path, "%s", db_path);
+    r->lock_fd = -1;
     snprintf(r->open_file, sizeof r->open_file, "%s/headers.sqlite", db_path);
     r->max_size = max_size;
     r->max_age_us = max_age_s * 1000000u;
@@ -381,5 +459,7 @@ void db_rotation_close(struct db_rotation *r, uint64_t newest_us, struct db_rota
     pthread_mutex_destroy(&r->lock);
     pthread_cond_destroy(&r->changed);
     close(r->dirfd);
+    if (r->lock_fd >= 0)
+        close(r->lock_fd);
     free(r);
 }

@@ -59,6 +59,32 @@ int db_rotation_list(const char *db_path, const char *dir, char ***names, char *
                      size_t errlen);
 void db_rotation_list_free(char **names, int n);
 
+/* The rotation lock, DB_PATH/headers.lock: a reader of headers.sqlite
+ * (sync, netsift sql, extract --sql) holds it shared while it has the
+ * file open, and the writer holds it exclusive while it closes, moves and
+ * reopens the file, so that no reader opens the file between the
+ * writer's close and its rename (its -wal and -shm would stay beside the
+ * new headers.sqlite).  Two bytes of the file: a gate that the writer
+ * closes as soon as a rotation is due, which keeps new readers waiting,
+ * and the file's byte, which the writer takes once the readers inside
+ * have left.  Readers that hold the file long look at the gate between
+ * two steps (db_rotation_wanted()) and leave.
+ *
+ * db_rotation_lock_shared(): the descriptor, held until
+ * db_rotation_unlock(); may wait while a rotation is due; -1 when there
+ * can be no lock (a directory the reader cannot write to, where nothing
+ * it could disturb rotates; or an error): go on without.
+ * db_rotation_lock_exclusive(): 0 when the writer may rotate now; 1
+ * while a reader still holds the file (the gate stays closed: try again
+ * after the next transaction); -1 when there can be no lock.  Each time
+ * db_rotation_unlock_exclusive() opens the gate again once the writer
+ * rotated or gave up. */
+int db_rotation_lock_shared(const char *db_path);
+bool db_rotation_wanted(int fd);
+void db_rotation_unlock(int fd);
+int db_rotation_lock_exclusive(struct db_rotation *r);
+void db_rotation_unlock_exclusive(struct db_rotation *r);
+
 /* The time range of the packets of a finished file, read from its name
  * (headers-<first>--<last>.sqlite): true, or false when the name is not
  * one. */

@@ -317,7 +317,12 @@ const struct database_schema header_database = {
     "--sql` reads the same views); with plain "
     "sqlite3 the same is `ATTACH 'DB_PATH/headers/headers-....sqlite' AS h1; ...; CREATE TEMP "
     "VIEW eth AS SELECT * FROM main.eth UNION ALL SELECT * FROM h1.eth UNION ALL ...` (SQLite "
-    "attaches at most 10 files at once).",
+    "attaches at most 10 files at once).\n\n"
+    "Every header file also has netsift's table `netsift_file (id INTEGER NOT NULL, created "
+    "INTEGER NOT NULL)`: one row, a random 63-bit identity and when the file was made "
+    "(microseconds since the epoch), which stays with the file when it is rotated; the sync's "
+    "positions follow it (docs/sync.md). `DB_PATH/headers.lock` is the lock that keeps readers "
+    "(sync, netsift sql, extract --sql) from opening headers.sqlite while the writer rotates it.",
     header_tables,
     HEADER_TABLE_COUNT,
 };

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -257,6 +258,32 @@ static int prepare_merging(struct writer *w, size_t l)
     return 0;
 }
 
+/* The file's identity (writer_opts.file_id), made once: a random 63-bit
+ * number and the wall clock. */
+static int add_file_id(sqlite3 *db)
+{
+    uint64_t id = 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (getrandom(&id, sizeof id, 0) != (ssize_t)sizeof id)
+        id = (uint64_t)now.tv_nsec ^ ((uint64_t)now.tv_sec << 30) ^ ((uint64_t)getpid() << 48);
+    id &= INT64_MAX;
+    if (!id)
+        id = 1;
+    sqlite3_stmt *st;
+    if (exec(db, FILE_ID_TABLE_SQL) != SQLITE_OK ||
+        sqlite3_prepare_v2(db,
+                           "INSERT INTO " FILE_ID_TABLE " (id, created) SELECT ?1, ?2 "
+                           "WHERE NOT EXISTS (SELECT 1 FROM " FILE_ID_TABLE ")",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_int64(st, 1, (int64_t)id);
+    sqlite3_bind_int64(st, 2, (int64_t)now.tv_sec * 1000000 + now.tv_nsec / 1000);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 static int open_database(struct writer *w, const struct writer_opts *o, char *err, size_t errlen)
 {
     const char *step = "cannot open";
@@ -288,6 +315,10 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
             exec(w->db, "ROLLBACK");
             goto fail;
         }
+    }
+    if (o->file_id && add_file_id(w->db) != 0) {
+        exec(w->db, "ROLLBACK");
+        goto fail;
     }
     if (exec(w->db, "COMMIT") != SQLITE_OK)
         goto fail;
@@ -839,10 +870,19 @@ static void rotate(struct writer *w)
 {
     uint64_t start = monotonic_us();
     char err[8192], side[sizeof w->path + 8];
+    struct db_rotation *rotation = w->opts.rotation; /* NULL after a failed hand-over */
+    if (db_rotation_lock_exclusive(rotation) > 0) {
+        /* a reader has the file open: it leaves at its next step, and no
+         * new one comes in meanwhile; again after the next transaction */
+        w->stats.rotations_deferred++;
+        w->rotate_retry_after = w->stats.transactions + 1;
+        return;
+    }
     wal_checkpointer_stop(w->checkpointer);
     w->checkpointer = NULL;
     finalize_statements(w);
     if (sqlite3_close(w->db) != SQLITE_OK) {
+        db_rotation_unlock_exclusive(rotation);
         set_error(w, "cannot close for rotation");
         return;
     }
@@ -865,7 +905,9 @@ static void rotate(struct writer *w)
         w->file_first_us = UINT64_MAX;
         w->file_last_us = 0;
     }
-    if (open_database(w, &w->opts, err, sizeof err) != 0) {
+    int opened = open_database(w, &w->opts, err, sizeof err);
+    db_rotation_unlock_exclusive(rotation);
+    if (opened != 0) {
         set_error_text(w, err);
         return;
     }

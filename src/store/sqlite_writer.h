@@ -58,7 +58,15 @@ struct writer_opts {
      * NULL: never. */
     struct db_rotation *rotation;
     uint64_t rotate_bytes, rotate_span_us;
+    /* Give the file an identity that moves with it when it is renamed
+     * (FILE_ID_TABLE: one row, a random id and when it was made): sync
+     * keeps its positions by it. */
+    bool file_id;
 };
+
+#define FILE_ID_TABLE "netsift_file"
+#define FILE_ID_TABLE_SQL \
+    "CREATE TABLE IF NOT EXISTS " FILE_ID_TABLE " (id INTEGER NOT NULL, created INTEGER NOT NULL)"
 
 struct writer_stats {
     uint64_t stored[BATCH_MAX_TABLES];     /* by table index */

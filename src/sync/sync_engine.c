@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "sync_engine.h"
 
+#include <inttypes.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <sqlite3.h>
@@ -15,6 +16,9 @@
 #include <sys/stat.h>
 
 #include "../store/databases.h"
+#include "../store/header_files.h"
+#include "../store/rotation.h"
+#include "../store/schema.h"
 #include "../util/progress.h"
 #include "copybuf.h"
 #include "pg_tables.h"
@@ -37,8 +41,13 @@ struct local_table {
 
 struct local_db {
     const struct database_schema *schema;
-    char path[CONF_PATH_MAX + 64];
-    sqlite3 *db; /* only read; NULL until the file exists */
+    char path[CONF_PATH_MAX + 300];
+    char name[300]; /* the file in DB_PATH, as --status shows it */
+    char key[128];  /* its positions' name in the sync state: the file's name, or for a header
+                       file "headers.sqlite#" and its identity (header_files.h), which stays
+                       with it when it is rotated into DB_PATH/headers/ */
+    sqlite3 *db;    /* only read; NULL until the file exists */
+    int rotation_lock; /* headers.sqlite: the rotation lock held while it is open, or -1 */
     struct local_table *tables;
 };
 
@@ -51,11 +60,15 @@ struct sync_engine {
     PGcancel *cancel;     /* under cancel_lock */
     struct local_db *dbs; /* all_databases_count */
     struct copybuf buf;
+    char **finished; /* closed header files pushed whole (never written again) */
+    size_t nfinished;
     struct sync_totals totals;
     char error[2048]; /* the first failure of the last pass */
 };
 
 /* ---- the engine ---------------------------------------------------- */
+
+static void close_local(struct local_db *d);
 
 struct sync_engine *sync_engine_new(const struct netsift_conf *c, bool create_state, char *err,
                                     size_t errlen)
@@ -75,6 +88,9 @@ struct sync_engine *sync_engine_new(const struct netsift_conf *c, bool create_st
         e->dbs[d].schema = all_databases[d];
         snprintf(e->dbs[d].path, sizeof e->dbs[d].path, "%s/%s", c->db_path,
                  all_databases[d]->file);
+        snprintf(e->dbs[d].name, sizeof e->dbs[d].name, "%s", all_databases[d]->file);
+        snprintf(e->dbs[d].key, sizeof e->dbs[d].key, "%s", all_databases[d]->file);
+        e->dbs[d].rotation_lock = -1;
         e->dbs[d].tables = calloc(all_databases[d]->ntables, sizeof *e->dbs[d].tables);
         if (!e->dbs[d].tables) {
             snprintf(err, errlen, "out of memory");
@@ -116,12 +132,13 @@ void sync_engine_free(struct sync_engine *e)
         return;
     disconnect(e);
     for (size_t d = 0; d < all_databases_count; d++) {
-        for (size_t t = 0; e->dbs[d].tables && t < e->dbs[d].schema->ntables; t++)
-            sqlite3_finalize(e->dbs[d].tables[t].select);
+        close_local(&e->dbs[d]);
         free(e->dbs[d].tables);
-        sqlite3_close(e->dbs[d].db);
     }
     free(e->dbs);
+    for (size_t i = 0; i < e->nfinished; i++)
+        free(e->finished[i]);
+    free(e->finished);
     sync_state_close(e->state);
     pg_target_free(&e->target);
     copybuf_free(&e->buf);
@@ -208,6 +225,17 @@ static int open_local(struct sync_engine *e, struct local_db *d)
     return 0;
 }
 
+/* Close the file: its statements go, the PostgreSQL twins stay. */
+static void close_local(struct local_db *d)
+{
+    for (size_t t = 0; d->tables && t < d->schema->ntables; t++) {
+        sqlite3_finalize(d->tables[t].select);
+        d->tables[t].select = NULL;
+    }
+    sqlite3_close(d->db);
+    d->db = NULL;
+}
+
 /* Bit i set: column i of t exists in the local table (an older file may
  * lack netsift's newer columns: they are sent as NULL).  0 when the table
  * does not exist. */
@@ -277,14 +305,14 @@ static int position(struct sync_engine *e, struct local_db *d, const struct tabl
 {
     struct sync_state_row row;
     int64_t max;
-    if (sync_state_get(e->state, d->schema->file, t->name, e->target.id, &row, NULL, 0) != 0 ||
+    if (sync_state_get(e->state, d->key, t->name, e->target.id, &row, NULL, 0) != 0 ||
         local_number(d->db, MAX_ROWID, t, 0, &max) != 0)
         return -1;
     *pos = row.last_rowid;
     if (max >= *pos || *pos == 0)
         return 0;
     *pos = 0;
-    return sync_state_restart(e->state, d->schema->file, t->name, e->target.id);
+    return sync_state_restart(e->state, d->key, t->name, e->target.id);
 }
 
 /* One local row as a COPY row: the sensor, then the columns. */
@@ -418,7 +446,7 @@ static int pg_failure(struct sync_engine *e, struct local_db *d, const struct ta
     pg_run(e->pg, "ROLLBACK", PGRES_COMMAND_OK, "ROLLBACK", ignore, sizeof ignore);
     say(msg, sizeof msg, "PostgreSQL at %s: %s", e->target.where, why);
     note_error(e, "%s", msg);
-    sync_state_set_error(e->state, d->schema->file, t->name, e->target.id, msg);
+    sync_state_set_error(e->state, d->key, t->name, e->target.id, msg);
     return PUSH_FAILED;
 }
 
@@ -459,7 +487,7 @@ static long send_batch(struct sync_engine *e, struct local_db *d, size_t ti, int
             return 0;
         say(err, sizeof err, "%s: table %s: %s", d->path, t->name, sqlite3_errmsg(d->db));
         note_error(e, "%s", err);
-        sync_state_set_error(e->state, d->schema->file, t->name, e->target.id, err);
+        sync_state_set_error(e->state, d->key, t->name, e->target.id, err);
         return PUSH_FAILED;
     }
     if (!lt->pg.t && pg_table_prepare(e->pg, t, &lt->pg, err, sizeof err) != 0) {
@@ -494,7 +522,7 @@ static long send_batch(struct sync_engine *e, struct local_db *d, size_t ti, int
     e->totals.pushed += (uint64_t)n;
     e->totals.batches++;
     *pos = last;
-    if (sync_state_advance(e->state, d->schema->file, t->name, e->target.id, last, (uint64_t)n) !=
+    if (sync_state_advance(e->state, d->key, t->name, e->target.id, last, (uint64_t)n) !=
         0) { /* committed all the same: sent again later, and absorbed */
         note_error(e, "sync state: %s", sync_state_errmsg(e->state));
         return PUSH_FAILED;
@@ -541,10 +569,117 @@ static int push_table(struct sync_engine *e, struct local_db *d, size_t ti, uint
     for (;;) {
         if (stopped(deadline_us, stop))
             return PUSH_STOPPED;
+        if (db_rotation_wanted(d->rotation_lock))
+            return PUSH_DONE; /* the writer waits to rotate the file: the rest next pass */
         long n = push_batch(e, d, ti, &pos);
         if (n <= 0)
             return (int)n;
     }
+}
+
+/* Push every table of the open file d: PUSH_DONE, PUSH_STOPPED, PUSH_LOST,
+ * or PUSH_FAILED when a table could not be pushed (the others went on). */
+static int push_file(struct sync_engine *e, struct local_db *d, uint64_t deadline_us,
+                     atomic_bool *stop)
+{
+    int result = PUSH_DONE;
+    for (size_t t = 0; t < d->schema->ntables; t++) {
+        int rc = push_table(e, d, t, deadline_us, stop);
+        if (rc == PUSH_STOPPED || rc == PUSH_LOST)
+            return rc;
+        if (rc == PUSH_FAILED)
+            result = PUSH_FAILED;
+    }
+    return result;
+}
+
+/* ---- header files: headers.sqlite and the closed ones --------------- */
+
+static bool finished(const struct sync_engine *e, const char *name)
+{
+    for (size_t i = 0; i < e->nfinished; i++)
+        if (strcmp(e->finished[i], name) == 0)
+            return true;
+    return false;
+}
+
+static void add_finished(struct sync_engine *e, const char *name)
+{
+    char **grown = realloc(e->finished, (e->nfinished + 1) * sizeof *grown);
+    if (!grown)
+        return; /* pushed again (nothing left: a count per table) next time */
+    e->finished = grown;
+    if ((e->finished[e->nfinished] = strdup(name)))
+        e->nfinished++;
+}
+
+/* d now stands for header file f (its statements of the file before
+ * closed).  Opens it and names its positions by the file's identity.  0,
+ * 1 (gone: rotated or removed since it was listed), -1. */
+static int use_header_file(struct sync_engine *e, struct local_db *d, const struct header_file *f)
+{
+    close_local(d);
+    snprintf(d->path, sizeof d->path, "%s", f->path);
+    const char *name = f->path + strlen(e->db_path) + 1;
+    snprintf(d->name, sizeof d->name, "%s", name);
+    int rc = open_local(e, d);
+    if (rc != 0)
+        return rc;
+    int64_t id;
+    int has = header_file_id(d->db, &id);
+    if (has < 0) {
+        note_error(e, "%s: reading its identity: %s", d->path, sqlite3_errmsg(d->db));
+        return -1;
+    }
+    if (!has) { /* written before files had one: by its name */
+        snprintf(d->key, sizeof d->key, "%s", name);
+        return 0;
+    }
+    snprintf(d->key, sizeof d->key, "%s#%016" PRIx64, d->schema->file, (uint64_t)id);
+    /* the open file's positions before it had an identity are its own */
+    if (f->open && e->state &&
+        sync_state_rename(e->state, d->schema->file, d->key, e->target.id) != 0) {
+        note_error(e, "sync state: %s", sync_state_errmsg(e->state));
+        return -1;
+    }
+    return 0;
+}
+
+/* Push the closed header files not pushed whole yet, oldest first, then
+ * headers.sqlite under the rotation lock (so that the writer never
+ * rotates a file this connection has open), closing each after its push.
+ * As push_file(). */
+static int push_header_files(struct sync_engine *e, struct local_db *d, uint64_t deadline_us,
+                             atomic_bool *stop)
+{
+    struct header_files hf;
+    char err[512];
+    if (header_files_list(e->db_path, &hf, err, sizeof err) != 0) {
+        note_error(e, "%s", err);
+        return PUSH_FAILED;
+    }
+    int result = PUSH_DONE;
+    for (int i = 0; i < hf.n && result != PUSH_STOPPED && result != PUSH_LOST; i++) {
+        const struct header_file *f = &hf.v[i];
+        const char *name = strrchr(f->path, '/') + 1;
+        if (!f->open && finished(e, name))
+            continue;
+        d->rotation_lock = f->open ? db_rotation_lock_shared(e->db_path) : -1;
+        int rc = use_header_file(e, d, f);
+        if (rc == 0)
+            rc = push_file(e, d, deadline_us, stop);
+        else
+            rc = rc > 0 ? PUSH_DONE : PUSH_FAILED;
+        if (rc == PUSH_DONE && !f->open)
+            add_finished(e, name);
+        close_local(d);
+        db_rotation_unlock(d->rotation_lock);
+        d->rotation_lock = -1;
+        if (rc != PUSH_DONE)
+            result = rc;
+    }
+    header_files_free(&hf);
+    return result;
 }
 
 int sync_engine_pass(struct sync_engine *e, uint64_t deadline_us, atomic_bool *stop)
@@ -558,22 +693,25 @@ int sync_engine_pass(struct sync_engine *e, uint64_t deadline_us, atomic_bool *s
         return -1;
     int result = 0;
     for (size_t d = 0; d < all_databases_count; d++) {
-        int rc = open_local(e, &e->dbs[d]);
-        if (rc != 0) {
-            result = rc < 0 ? -1 : result;
-            continue;
-        }
-        for (size_t t = 0; t < e->dbs[d].schema->ntables; t++) {
-            rc = push_table(e, &e->dbs[d], t, deadline_us, stop);
-            if (rc == PUSH_STOPPED)
-                return 1;
-            if (rc == PUSH_LOST) {
-                disconnect(e);
-                return -1;
+        int rc;
+        if (e->dbs[d].schema == &header_database) {
+            rc = push_header_files(e, &e->dbs[d], deadline_us, stop);
+        } else {
+            rc = open_local(e, &e->dbs[d]);
+            if (rc != 0) {
+                result = rc < 0 ? -1 : result;
+                continue;
             }
-            if (rc == PUSH_FAILED)
-                result = -1;
+            rc = push_file(e, &e->dbs[d], deadline_us, stop);
         }
+        if (rc == PUSH_STOPPED)
+            return 1;
+        if (rc == PUSH_LOST) {
+            disconnect(e);
+            return -1;
+        }
+        if (rc == PUSH_FAILED)
+            result = -1;
     }
     return result;
 }
@@ -587,11 +725,11 @@ static void table_status(struct sync_engine *e, struct local_db *d, size_t ti, c
     struct sync_state_row row = {0};
     int64_t n;
     memset(s, 0, sizeof *s);
-    s->database = d->schema->file;
+    s->database = d->name;
     s->table = t->name;
     error[0] = '\0';
     if (e->state)
-        sync_state_get(e->state, d->schema->file, t->name, target, &row, error, errlen);
+        sync_state_get(e->state, d->key, t->name, target, &row, error, errlen);
     s->error = error;
     s->last_rowid = row.last_rowid;
     s->pushed = row.pushed;
@@ -606,21 +744,71 @@ static void table_status(struct sync_engine *e, struct local_db *d, size_t ti, c
         s->pending = (uint64_t)n;
 }
 
+/* Every table of file d; all_tables false: only those with rows to push
+ * or an error. */
+static void file_status(struct sync_engine *e, struct local_db *d, const char *target,
+                        bool all_tables, void (*fn)(void *arg, const struct sync_table_status *st),
+                        void *arg)
+{
+    for (size_t t = 0; t < d->schema->ntables; t++) {
+        struct sync_table_status s;
+        char error[1024];
+        table_status(e, d, t, target ? target : e->target.id, &s, error, sizeof error);
+        if (all_tables || s.pending || s.error[0])
+            fn(arg, &s);
+    }
+}
+
+/* The header files: headers.sqlite's tables all (also when it does not
+ * exist yet), a closed file's tables while they have rows to push. */
+static int header_files_status(struct sync_engine *e, struct local_db *d, const char *target,
+                               void (*fn)(void *arg, const struct sync_table_status *st),
+                               void *arg, char *err, size_t errlen)
+{
+    struct header_files hf;
+    if (header_files_list(e->db_path, &hf, err, errlen) != 0)
+        return -1;
+    bool open_seen = false;
+    int rc = 0;
+    for (int i = 0; i < hf.n && rc == 0; i++) {
+        const struct header_file *f = &hf.v[i];
+        if (!f->open && finished(e, strrchr(f->path, '/') + 1))
+            continue;
+        int lock = f->open ? db_rotation_lock_shared(e->db_path) : -1;
+        rc = use_header_file(e, d, f);
+        if (rc < 0)
+            say(err, errlen, "%s", e->error);
+        else if (rc == 0)
+            file_status(e, d, target, f->open, fn, arg);
+        open_seen |= f->open && rc == 0;
+        rc = rc < 0 ? -1 : 0;
+        close_local(d);
+        db_rotation_unlock(lock);
+    }
+    header_files_free(&hf);
+    if (rc == 0 && !open_seen) { /* no headers.sqlite: its tables, not present */
+        snprintf(d->name, sizeof d->name, "%s", d->schema->file);
+        snprintf(d->key, sizeof d->key, "%s", d->schema->file);
+        file_status(e, d, target, true, fn, arg);
+    }
+    return rc;
+}
+
 int sync_engine_status(struct sync_engine *e, const char *target,
                        void (*fn)(void *arg, const struct sync_table_status *st), void *arg,
                        char *err, size_t errlen)
 {
     for (size_t d = 0; d < all_databases_count; d++) {
+        if (e->dbs[d].schema == &header_database) {
+            if (header_files_status(e, &e->dbs[d], target, fn, arg, err, errlen) != 0)
+                return -1;
+            continue;
+        }
         if (open_local(e, &e->dbs[d]) < 0) {
             say(err, errlen, "%s", e->error);
             return -1;
         }
-        for (size_t t = 0; t < e->dbs[d].schema->ntables; t++) {
-            struct sync_table_status s;
-            char error[1024];
-            table_status(e, &e->dbs[d], t, target ? target : e->target.id, &s, error, sizeof error);
-            fn(arg, &s);
-        }
+        file_status(e, &e->dbs[d], target, true, fn, arg);
     }
     return 0;
 }

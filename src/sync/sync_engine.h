@@ -15,6 +15,11 @@
  * connection broke during COMMIT) is sent again and absorbed.  A table
  * whose rows all went (retention) or whose file was replaced (its
  * largest rowid is below the position) starts over from rowid 0.
+ * Header files are many (rotation.h): the closed files of
+ * DB_PATH/headers/ not pushed whole yet, then headers.sqlite under the
+ * rotation lock, left as soon as the writer wants to rotate; each file's
+ * positions are kept under its identity (header_file_id()), which moves
+ * with it into DB_PATH/headers/.
  *
  * One engine is used by one thread; sync_engine_cancel() may be called
  * from another.

@@ -6,7 +6,7 @@
  * while there is a backlog.  When pushing starts to
  * fail it prints one line on stderr (the reason; later reasons of the
  * same outage go to the summary and `netsift sync --status`), retries
- * with exponential back-off, 1 s doubling up to 30 s, and says so when
+ * with exponential back-off, 1 s doubling up to 8 s, and says so when
  * it pushes again and catches up.  close() stops the thread between two batches
  * and lets it make one final pass with a deadline, so that what the
  * other sinks committed in their close() is pushed too (this sink is the

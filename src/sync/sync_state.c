@@ -127,6 +127,23 @@ int sync_state_restart(struct sync_state *s, const char *database, const char *t
     return upsert(s, restart_tail, database, table, target, 0, 0, NULL);
 }
 
+int sync_state_rename(struct sync_state *s, const char *from, const char *to, const char *target)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE sync_state SET database = ?2 WHERE database = ?1 AND target = ?3 "
+                           "AND NOT EXISTS (SELECT 1 FROM sync_state WHERE database = ?2 AND "
+                           "target = ?3)",
+                           -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, from, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, to, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, target, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int sync_state_set_error(struct sync_state *s, const char *database, const char *table,
                          const char *target, const char *error)
 {

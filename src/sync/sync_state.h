@@ -48,6 +48,9 @@ int sync_state_advance(struct sync_state *s, const char *database, const char *t
 /* Start the table over from rowid 0 (it was emptied or replaced). */
 int sync_state_restart(struct sync_state *s, const char *database, const char *table,
                        const char *target);
+/* The rows of database `from` become those of `to` (a file known by a
+ * new name), unless `to` has rows already.  0 or -1. */
+int sync_state_rename(struct sync_state *s, const char *from, const char *to, const char *target);
 /* Record (or, with NULL, clear) the last error of a table, or of the
  * connection with database = table = "".  0 or -1. */
 int sync_state_set_error(struct sync_state *s, const char *database, const char *table,

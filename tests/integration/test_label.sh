@@ -149,6 +149,33 @@ run --alerts "$A/eve.json" --db-path "$WORK/httpdb" --collect
 check "db: collect, a rerun replaces; not the 2001 alert" "1000001
 1000002" "$(sql "$DB" "SELECT sid FROM labels WHERE tbl = 'http' ORDER BY sid")"
 
+# 6b. rotated header files: the closed files' labels in labels.sqlite
+# (with their file's name), headers.sqlite's in its own table; together the
+# labels of one file, row for row
+"$NETSIFT" capture -r "$HTTP" --db-path "$WORK/httprot" --no-monitor --batch-rows 20 \
+  --db-rotate-size 64K -q > /dev/null 2>&1
+closed=$(ls "$WORK/httprot/headers/" | grep -c '^headers-')
+[ "$closed" -ge 3 ] && pass || fail "rotated: $closed closed header files"
+run --alerts "$A/eve.json" --db-path "$WORK/httprot" --collect
+check "rotated: exit" 0 $?
+# each label with its row's key, from one file and from the rotated ones
+one=$(for t in eth ip4 tcp http; do
+  sql "$DB" "SELECT l.tbl, l.timestamp, l.label, l.sid, t.* FROM labels l JOIN $t t ON t.rowid = l.row_id WHERE l.tbl = '$t'"
+done | sort)
+rot=$(for f in "$WORK/httprot"/headers/headers-*.sqlite; do
+  name=${f#"$WORK/httprot/"}
+  for t in eth ip4 tcp http; do
+    sqlite3 -batch -noheader "$WORK/httprot/labels.sqlite" "ATTACH '$f' AS h; SELECT l.tbl, l.timestamp, l.label, l.sid, t.* FROM labels l JOIN h.$t t ON t.rowid = l.row_id WHERE l.tbl = '$t' AND l.file = '$name'"
+  done
+done
+for t in eth ip4 tcp http; do
+  sql "$WORK/httprot/headers.sqlite" "SELECT l.tbl, l.timestamp, l.label, l.sid, t.* FROM labels l JOIN $t t ON t.rowid = l.row_id WHERE l.tbl = '$t'" 2>/dev/null
+done | sort)
+[ -n "$one" ] && pass || fail "rotated: no label in the single file"
+check "rotated: the labels of the rotated files = those of one file" "$one" "$(sort <<< "$rot")"
+check "rotated: the closed files are not written" 0 \
+  "$(for f in "$WORK/httprot"/headers/headers-*.sqlite; do sql "$f" "SELECT count(*) FROM sqlite_master WHERE name = 'labels'"; done | awk '{ n += $1 } END { print n + 0 }')"
+
 # 7. fast.log (Suricata) with the same alerts: the same CSV as eve.json
 {
   fast "$T3" "$S3" "$SP3" "$D3" "$DP3" TCP 1000001 "Attempted Information Leak"

@@ -15,6 +15,9 @@
 #      line, the capture goes on and exits 0, sync --status shows the
 #      error, netsift sync exits 1; no password appears in any output
 #   6. sync --status before and after netsift sync
+#   7. rotated header files (--db-rotate-size): every closed file and
+#      headers.sqlite arrive once, during the capture, after kill -9 during
+#      a rotating capture, and when every position is lost
 # Skipped (0 passed, 0 failed, 1 skipped) when the Debian postgresql
 # server cannot be found or started.
 source "$(dirname "$0")/lib.sh"
@@ -33,7 +36,7 @@ CLOSED_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 OUT="$WORK/out"   # every output of netsift: searched for passwords at the end
 mkdir -p "$OUT"
 
-for db in s1 s2 s4 s5; do pgq postgres -c "CREATE DATABASE $db"; done
+for db in s1 s2 s4 s5 s7; do pgq postgres -c "CREATE DATABASE $db"; done
 pgq postgres -c "CREATE ROLE reader LOGIN PASSWORD '$READER_PW'"
 
 S="$SRC_DIR/sample/sample.pcap"
@@ -45,7 +48,7 @@ tables_of() {
   sql "$1" "SELECT m.name,
       (SELECT group_concat('\"' || name || '\"', ',') FROM (SELECT name FROM pragma_table_info(m.name) ORDER BY cid)),
       (SELECT group_concat('\"' || name || '\"', ',') FROM (SELECT name FROM pragma_table_info(m.name) WHERE pk > 0 ORDER BY pk))
-    FROM sqlite_master m WHERE m.type = 'table' ORDER BY m.name"
+    FROM sqlite_master m WHERE m.type = 'table' AND m.name != 'netsift_file' ORDER BY m.name"
 }
 
 # pg_count DB SENSOR TABLE: the sensor's rows (0 when the table is missing)
@@ -214,6 +217,65 @@ check "status after: eth position" "$(sql "$db6/headers.sqlite" 'SELECT max(rowi
   "$(awk '$2 == "eth" {print $4}' "$OUT/st6-after.out")"
 cat "$OUT/st6-after.out" | head -6
 compare "$db6" s5 gw-six "netsift sync"
+
+# ---- 7. rotated header files ------------------------------------------
+# compare_rotated DBDIR PGDB SENSOR WHAT: each header table's rows in
+# every header file (gathered with sqlite3) are PostgreSQL's, each key once
+compare_rotated() {
+  local dir=$1 pgdb=$2 sensor=$3 what=$4 t cols pk lm pm bad=0 files f u="$WORK/union-$RANDOM.db"
+  files=$(ls "$dir/headers/" | grep -c '^headers-')
+  [ "$files" -ge 2 ] || { fail "$what: $files closed header files"; return; }
+  while IFS='|' read -r t cols pk; do
+    for f in "$dir"/headers/headers-*.sqlite "$dir/headers.sqlite"; do
+      sql "$u" "ATTACH '$f' AS x; CREATE TABLE IF NOT EXISTS \"$t\" AS SELECT * FROM x.\"$t\" WHERE 0; INSERT INTO \"$t\" SELECT * FROM x.\"$t\""
+    done
+    lm=$(sqlite3 -batch -noheader -separator '|' -nullvalue '' "$u" "SELECT $cols FROM \"$t\" ORDER BY $pk" | md5sum)
+    pm=$(pgq "$pgdb" -F '|' -c "SELECT $cols FROM \"$t\" WHERE sensor = '$sensor' ORDER BY $pk" | md5sum)
+    [ "$lm" = "$pm" ] || { fail "$what: $t: rows differ ($(sql "$u" "SELECT count(*) FROM \"$t\"") locally, $(pg_count "$pgdb" "$sensor" "$t") in PostgreSQL)"; bad=1; }
+  done < <(tables_of "$dir/headers.sqlite")
+  rm -f "$u"
+  [ "$bad" = 0 ] && pass
+  echo "$what: $files closed header files and headers.sqlite compared"
+}
+for i in $(seq 1 300); do editcap -t "$i" "$S" "$WORK/c$i.pcap"; done
+mergecap -a -F pcap -w "$WORK/rot.pcap" "$WORK"/c*.pcap
+rm -f "$WORK"/c*.pcap
+db7="$WORK/db7"
+"$NETSIFT" capture -q -r "$WORK/rot.pcap" -d "$db7" --no-monitor --batch-rows 4000 --db-rotate-size 2M \
+  --process-interval 100 --db-sync $(sync_args s7 gw-rot) > "$OUT/c7.out" 2> "$OUT/c7.err"
+check "rotating capture with --db-sync: exit status" 0 $?
+check "rotating capture with --db-sync: nothing on stderr" "" "$(cat "$OUT/c7.err")"
+compare_rotated "$db7" s7 gw-rot "in-capture sync of rotated files"
+"$NETSIFT" sync -d "$db7" $(sync_args s7 gw-rot) --status > "$OUT/st7.out" 2>&1
+check "rotated files: nothing pending" 0 "$(pending "$OUT/st7.out")"
+# kill -9 during rotating captures with sync, into one directory; then
+# netsift sync brings every file over once
+db8="$WORK/db8"
+pushed8() { sqlite3 "$db8/sync-state.sqlite" "SELECT coalesce(sum(pushed), 0) FROM sync_state" 2>/dev/null || echo 0; }
+for round in 1 2 3; do   # other packets each round: a key read twice would be one row in PostgreSQL
+  editcap -t $((1000 * round)) "$WORK/rot.pcap" "$WORK/round.pcap"
+  "$NETSIFT" capture -q -r "$WORK/round.pcap" -d "$db8" --no-monitor --batch-rows 2000 --db-rotate-size 1M \
+    --process-interval 100 --db-sync $(sync_args s7 gw-killed) > /dev/null 2>&1 &
+  cap=$!
+  for _ in $(seq 1 600); do   # a rotation and a push, or the end
+    ls "$db8/headers/" 2>/dev/null | grep -q '^headers-' && [ "$(pushed8)" != 0 ] && break
+    kill -0 "$cap" 2>/dev/null || break
+    sleep 0.05
+  done 2>/dev/null
+  sleep "0.$((RANDOM % 5))"
+  kill -9 "$cap" 2>/dev/null
+  wait "$cap" 2>/dev/null
+done
+"$NETSIFT" capture -q -r "$S" -d "$db8" --no-monitor --db-rotate-size 1M > /dev/null 2>&1
+check "after kill -9: the next capture: exit status" 0 $?
+"$NETSIFT" sync -d "$db8" $(sync_args s7 gw-killed) > "$OUT/s8.out" 2> "$OUT/s8.err"
+check "after kill -9: netsift sync: exit status" 0 $?
+compare_rotated "$db8" s7 gw-killed "rotated files after kill -9"
+# every position lost: everything again, nothing changes
+rm -f "$db7"/sync-state.sqlite*
+"$NETSIFT" sync -d "$db7" $(sync_args s7 gw-rot) > "$OUT/s9.out" 2> "$OUT/s9.err"
+check "rotated files sent again: exit status" 0 $?
+compare_rotated "$db7" s7 gw-rot "rotated files sent twice"
 
 # ---- no password anywhere ---------------------------------------------
 for d in "$WORK"/db*; do
