@@ -83,9 +83,9 @@ static const struct option_def options[] = {
     {"pcap_max_age", NULL, NULL, 0, OPT_DURATION, FIELD(pcap_max_age), UINT32_MAX, "DURATION",
      "Retention: remove closed pcap files whose last packet is more than DURATION older than the newest packet stored (default 0: no limit)."},
     {"db_rotate_size", NULL, NULL, 0, OPT_SIZE, FIELD(db_rotate_size), UINT64_MAX, "SIZE",
-     "Close headers.sqlite once it holds SIZE bytes and start a new one; the closed file moves to DB_PATH/headers/, named by the time range of its packets (suffix K, M, G, T; default 0: never; see docs/schema.md, netsift sql)."},
+     "Close headers.sqlite once it holds SIZE bytes and start a new one; the closed file moves to DB_PATH/headers/, named by the time range of its packets (suffix K, M, G, T; 0: never; default 256M on a live interface, never when reading a file; see docs/schema.md, netsift sql)."},
     {"db_rotate_time", NULL, NULL, 0, OPT_DURATION, FIELD(db_rotate_time), UINT32_MAX, "DURATION",
-     "Close headers.sqlite once its packets span DURATION (packet time) and start a new one, as --db-rotate-size (seconds, or suffix s, m, h, d; default 0: never)."},
+     "Close headers.sqlite once its packets span DURATION (packet time) and start a new one, as --db-rotate-size (seconds, or suffix s, m, h, d; 0: never; default 1h on a live interface, never when reading a file)."},
     {"db_max_size", NULL, NULL, 0, OPT_SIZE, FIELD(db_max_size), UINT64_MAX, "SIZE",
      "Retention: while the closed header files in DB_PATH/headers/ and headers.sqlite together exceed SIZE, remove the oldest closed file (default 0: no limit)."},
     {"db_max_age", NULL, NULL, 0, OPT_DURATION, FIELD(db_max_age), UINT32_MAX, "DURATION",
@@ -450,6 +450,13 @@ static int conf_check(struct netsift_conf *c, char *err, size_t errlen)
         fail(err, errlen, "pcap_rotate_size must be at least 1K and pcap_rotate_time at least 1s");
         return -1;
     }
+    /* headers.sqlite is rotated on a live interface by default, like Zeek's
+     * logs: a capture that runs for weeks keeps each file small enough to
+     * stay fast (bench/README.md, "Growth"); a file read goes to one */
+    if (!conf_given(c, "db_rotate_size") && c->interface[0])
+        c->db_rotate_size = CONF_DB_ROTATE_SIZE_LIVE;
+    if (!conf_given(c, "db_rotate_time") && c->interface[0])
+        c->db_rotate_time = CONF_DB_ROTATE_TIME_LIVE;
     if (c->db_rotate_size && c->db_rotate_size < (64u << 10)) {
         fail(err, errlen, "db_rotate_size must be 0 (never) or at least 64K");
         return -1;

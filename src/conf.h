@@ -20,6 +20,11 @@
 #define CONF_IFNAME_MAX 64
 #define CONF_HOST_MAX 256
 
+/* db_rotate_size and db_rotate_time when not given, on a live interface
+ * (conf_check(); reading a file: 0, never). */
+#define CONF_DB_ROTATE_SIZE_LIVE (256ull << 20)
+#define CONF_DB_ROTATE_TIME_LIVE 3600u
+
 struct netsift_conf {
     /* the specification's capture_conf */
     char interface[CONF_IFNAME_MAX]; /* live capture; "" when reading a file */

@@ -431,6 +431,31 @@ static void test_args_db_write(void **state)
     assert_true(c.db_write);
 }
 
+/* headers.sqlite is rotated by default on a live interface only; a
+ * limit given (0 included) is kept either way */
+static void test_args_db_rotation_defaults(void **state)
+{
+    (void)state;
+    struct netsift_conf c;
+    char err[512];
+    char *live[] = {"capture", "-i", "eth0"};
+    assert_int_equal(parse(&c, ARGC(live), live, err, sizeof err), 0);
+    assert_int_equal(c.db_rotate_size, 256ull << 20);
+    assert_int_equal(c.db_rotate_time, 3600);
+    char *file[] = {"capture", "-r", "x.pcap"};
+    assert_int_equal(parse(&c, ARGC(file), file, err, sizeof err), 0);
+    assert_int_equal(c.db_rotate_size, 0);
+    assert_int_equal(c.db_rotate_time, 0);
+    char *never[] = {"capture", "-i", "eth0", "--db-rotate-size", "0", "--db-rotate-time", "0"};
+    assert_int_equal(parse(&c, ARGC(never), never, err, sizeof err), 0);
+    assert_int_equal(c.db_rotate_size, 0);
+    assert_int_equal(c.db_rotate_time, 0);
+    char *asked[] = {"capture", "-r", "x.pcap", "--db-rotate-time", "10m"};
+    assert_int_equal(parse(&c, ARGC(asked), asked, err, sizeof err), 0);
+    assert_int_equal(c.db_rotate_size, 0);
+    assert_int_equal(c.db_rotate_time, 600);
+}
+
 static void test_args_errors(void **state)
 {
     (void)state;
@@ -551,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_args_errors),
         cmocka_unit_test(test_memory_and_given),
         cmocka_unit_test(test_args_help),
+        cmocka_unit_test(test_args_db_rotation_defaults),
         cmocka_unit_test(test_args_parse_again_after_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
