@@ -89,7 +89,7 @@ static const struct option_def options[] = {
     {"db_max_size", NULL, NULL, 0, OPT_SIZE, FIELD(db_max_size), UINT64_MAX, "SIZE",
      "Retention: while the closed header files in DB_PATH/headers/ and headers.sqlite together exceed SIZE, remove the oldest closed file (default 0: no limit)."},
     {"db_max_age", NULL, NULL, 0, OPT_DURATION, FIELD(db_max_age), UINT32_MAX, "DURATION",
-     "Retention: remove closed header files whose last packet is more than DURATION older than the newest packet stored (default 0: no limit)."},
+     "Retention: remove closed header files whose last packet is more than DURATION older than the newest packet stored, and the fingerprint and flow rows of fingerprint.sqlite older than that (devices are kept; default 0: no limit)."},
     {"db_sync", NULL, NULL, 0, OPT_BOOL, FIELD(db_sync), 0, NULL,
      "Push new rows of every database to PostgreSQL continuously, in the background (default off; see netsift sync --help)."},
     {"db_sync_address", "sync-address", NULL, 0, OPT_STR, FIELD(db_sync_address), 0, "HOST",

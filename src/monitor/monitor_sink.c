@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,7 @@
 
 struct mworker {
     struct monitor_worker m;
+    uint64_t newest_us; /* the newest packet time seen (clock_us may go back) */
     uint64_t last_flush_us, last_publish_us;
     bool started;
 };
@@ -75,10 +77,55 @@ struct monitor_sink {
     char socket_path[CONF_PATH_MAX + 32];
     uint64_t interval_us;
     bool live;
+    /* --db-max-age: fingerprint and flow rows older than the newest packet
+     * by more than this are removed (devices are kept for ever) */
+    uint64_t max_age_us;
+    _Atomic uint64_t newest_us; /* the workers' newest packet time, at their last flush */
+    _Atomic uint64_t aged_at_us; /* monotonic time of the last removal */
+    _Atomic bool closing;        /* removal due at the writer's last call */
+    uint64_t aged_out[MT_COUNT]; /* the writer thread's until close */
     struct writer_stats stats;
     unsigned nworkers;
     struct mworker workers[];
 };
+
+#define AGE_EVERY_US (60 * 1000000ull) /* removals by age at most once a minute */
+
+static uint64_t monotonic_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
+}
+
+/* writer_opts.after_commit, on the writer thread: at most once a minute
+ * (and when the writer closes), the fingerprint and flow rows older than
+ * --db-max-age before the newest packet go; a failure is tried again
+ * next time. */
+static void remove_aged_rows(void *arg, sqlite3 *db)
+{
+    static const struct {
+        int table;
+        const char *sql;
+    } removals[] = {{MT_FINGERPRINT, "DELETE FROM fingerprint WHERE timestamp < ?1"},
+                    {MT_FLOWS, "DELETE FROM flows WHERE last_seen < ?1"}};
+    struct monitor_sink *m = arg;
+    uint64_t newest = atomic_load(&m->newest_us), now = monotonic_now_us();
+    uint64_t last = atomic_load(&m->aged_at_us);
+    if (newest <= m->max_age_us ||
+        (last && now - last < AGE_EVERY_US && !atomic_load(&m->closing)))
+        return;
+    atomic_store(&m->aged_at_us, now);
+    for (size_t i = 0; i < sizeof removals / sizeof removals[0]; i++) {
+        sqlite3_stmt *st;
+        if (sqlite3_prepare_v2(db, removals[i].sql, -1, &st, NULL) != SQLITE_OK)
+            continue;
+        sqlite3_bind_int64(st, 1, (int64_t)(newest - m->max_age_us));
+        if (sqlite3_step(st) == SQLITE_DONE)
+            m->aged_out[removals[i].table] += (uint64_t)sqlite3_changes(db);
+        sqlite3_finalize(st);
+    }
+}
 
 static bool monitor_enabled(const struct netsift_conf *conf)
 {
@@ -300,7 +347,10 @@ static int monitor_open(struct sink *s, const struct netsift_conf *conf, unsigne
                              .batches = nworkers + 2,
                              .batch_rows = conf->batch_rows,
                              .producers = nworkers,
-                             .memory = MONITOR_BATCH_MEMORY};
+                             .memory = MONITOR_BATCH_MEMORY,
+                             .after_commit = conf->db_max_age ? remove_aged_rows : NULL,
+                             .after_commit_arg = m};
+    m->max_age_us = (uint64_t)conf->db_max_age * 1000000u;
     if (!(m->writer = writer_open(&wo, err, errlen)) || device_book_init(&m->book, MAX_DEVICES) != 0)
         return -1;
     load_devices(m);
@@ -326,6 +376,8 @@ static void monitor_sink_packet(struct sink *s, unsigned worker, const struct pa
 {
     struct monitor_sink *m = s->state;
     monitor_packet(&m->workers[worker].m, pkt);
+    if (pkt->timestamp > m->workers[worker].newest_us)
+        m->workers[worker].newest_us = pkt->timestamp;
 }
 
 static void monitor_tick(struct sink *s, unsigned worker, uint64_t now_us)
@@ -356,6 +408,10 @@ static void monitor_tick(struct sink *s, unsigned worker, uint64_t now_us)
         if (w->batch && w->batch->rows)
             monitor_hand_over(w);
         mw->last_flush_us = now_us;
+        uint64_t newest = atomic_load(&m->newest_us);
+        while (mw->newest_us > newest &&
+               !atomic_compare_exchange_weak(&m->newest_us, &newest, mw->newest_us))
+            ;
     }
 }
 
@@ -382,7 +438,10 @@ static int monitor_close(struct sink *s, char *err, size_t errlen)
         if (w->batch)
             writer_submit(m->writer, w->batch);
         w->batch = NULL;
+        if (m->workers[i].newest_us > atomic_load(&m->newest_us))
+            atomic_store(&m->newest_us, m->workers[i].newest_us);
     }
+    atomic_store(&m->closing, true); /* once more as the writer closes, with the last packet */
     int rc = writer_close(m->writer, &m->stats, err, errlen);
     m->writer = NULL;
     return rc;
@@ -415,6 +474,12 @@ static void monitor_report(struct sink *s, struct report *r)
     for (int t = 0; t < MT_COUNT; t++)
         report_u64(r, monitor_tables[t].name, m->stats.stored[t]);
     report_end_section(r);
+    if (m->max_age_us) { /* --db-max-age */
+        report_section(r, "rows_aged_out");
+        report_u64(r, "fingerprint", m->aged_out[MT_FINGERPRINT]);
+        report_u64(r, "flows", m->aged_out[MT_FLOWS]);
+        report_end_section(r);
+    }
     report_u64(r, "fingerprint_keys_bumped", m->stats.bumped[MT_FINGERPRINT]);
     report_u64(r, "transactions", m->stats.transactions);
     report_u64(r, "db_batches_failed", m->stats.batches_failed);

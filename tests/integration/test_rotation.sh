@@ -171,6 +171,22 @@ check "retention by age: no closed file ends more than 100 s before the newest p
 n=$(ls "$db/headers/" | grep -c '^headers-')
 [ "$n" -ge 2 ] && [ "$n" -le 5 ] && pass || fail "retention by age: $n files kept (want the last 100 s: 2 to 5)"
 
+# --db-max-age in fingerprint.sqlite: fingerprint and flow rows older than
+# 100 s before the newest packet go, the others and every device stay
+"$NETSIFT" capture -q -r "$WORK/long.pcap" -d "$WORK/fp-all" --flow-log > /dev/null 2>&1
+"$NETSIFT" capture -q -r "$WORK/long.pcap" -d "$WORK/fp-aged" --flow-log --db-max-age 100 --json > "$WORK/fp-aged.json" 2>&1
+check "fingerprint age limit: exit" 0 $?
+cutoff=$(( $(sql "$WORK/fp-all/fingerprint.sqlite" 'SELECT max(last_seen) FROM flows') - 100000000 ))
+for q in "SELECT count(*) FROM fingerprint WHERE timestamp >= $cutoff" "SELECT count(*) FROM flows WHERE last_seen >= $cutoff" \
+         "SELECT count(*) FROM devices"; do
+  check "fingerprint age limit: $q" "$(sql "$WORK/fp-all/fingerprint.sqlite" "$q")" "$(sql "$WORK/fp-aged/fingerprint.sqlite" "$q")"
+done
+check "fingerprint age limit: nothing older" "0|0" \
+  "$(sql "$WORK/fp-aged/fingerprint.sqlite" "SELECT (SELECT count(*) FROM fingerprint WHERE timestamp < $cutoff), (SELECT count(*) FROM flows WHERE last_seen < $cutoff)")"
+check "fingerprint age limit: the summary counts what went" \
+  "$(sql "$WORK/fp-all/fingerprint.sqlite" "SELECT (SELECT count(*) FROM fingerprint WHERE timestamp < $cutoff) || ' ' || (SELECT count(*) FROM flows WHERE last_seen < $cutoff)")" \
+  "$(python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['monitor']['rows_aged_out']; print(a['fingerprint'], a['flows'])" "$WORK/fp-aged.json")"
+
 # kill -9 during rotating captures, into the same directory
 db=$WORK/killed
 for round in 1 2 3 4 5 6; do
