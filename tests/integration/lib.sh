@@ -53,6 +53,22 @@ finish() {
 
 # shifted_copies N OUT: N copies of the sample capture, the i-th shifted by
 # i seconds (so no two frames share a timestamp), concatenated into OUT
+# kill9_when PID CONDITION...: once the command CONDITION succeeds (or PID
+# has ended; at most 30 s), kill -9 PID at a random moment within 0.4 s,
+# and reap it.
+kill9_when() {
+  local pid=$1 _
+  shift
+  for _ in $(seq 1 600); do
+    "$@" 2>/dev/null && break
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.05
+  done
+  sleep "0.$((RANDOM % 5))"
+  kill -9 "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+}
+
 shifted_copies() {
   local n=$1 out=$2 dir i
   dir=$(mktemp -d "$WORK/copies.XXXXXX")

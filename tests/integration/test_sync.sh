@@ -256,15 +256,8 @@ for round in 1 2 3; do   # other packets each round: a key read twice would be o
   editcap -t $((1000 * round)) "$WORK/rot.pcap" "$WORK/round.pcap"
   "$NETSIFT" capture -q -r "$WORK/round.pcap" -d "$db8" --no-monitor --batch-rows 2000 --db-rotate-size 1M \
     --process-interval 100 --db-sync $(sync_args s7 gw-killed) > /dev/null 2>&1 &
-  cap=$!
-  for _ in $(seq 1 600); do   # a rotation and a push, or the end
-    ls "$db8/headers/" 2>/dev/null | grep -q '^headers-' && [ "$(pushed8)" != 0 ] && break
-    kill -0 "$cap" 2>/dev/null || break
-    sleep 0.05
-  done 2>/dev/null
-  sleep "0.$((RANDOM % 5))"
-  kill -9 "$cap" 2>/dev/null
-  wait "$cap" 2>/dev/null
+  # at a random moment after a rotation and a push (or the end)
+  kill9_when $! eval 'ls "$db8/headers/" | grep -q "^headers-" && [ "$(pushed8)" != 0 ]'
 done
 "$NETSIFT" capture -q -r "$S" -d "$db8" --no-monitor --db-rotate-size 1M > /dev/null 2>&1
 check "after kill -9: the next capture: exit status" 0 $?
