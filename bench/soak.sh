@@ -56,6 +56,7 @@ TMP=$(mktemp -d "${TMPDIR:-/tmp}/netsift-soak.XXXXXX")
 NS="soak$$" VA="sk$$a" VB="sk$$b"
 CAP="" REPLAY=""
 cleanup() {
+  set +e # everything is undone, whatever fails
   [ -n "$REPLAY" ] && kill "$REPLAY" 2>/dev/null
   [ -n "$CAP" ] && kill "$CAP" 2>/dev/null && wait "$CAP" 2>/dev/null
   ip link del "$VB" 2>/dev/null || true
