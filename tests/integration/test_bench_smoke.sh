@@ -4,7 +4,7 @@
 # the same for bench/memory.sh.
 source "$(dirname "$0")/lib.sh"
 if [ ! -d "$SHARED/pcaps/dev" ]; then
-  echo "skip: $SHARED/pcaps/dev is absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0
+  skip "$SHARED/pcaps/dev is absent"
 fi
 if NETSIFT_PCAPS="$SHARED/pcaps" "$SRC_DIR/bench/run" --smoke --netsift "$NETSIFT" --out "$WORK/bench" > "$WORK/out" 2>&1; then
   pass

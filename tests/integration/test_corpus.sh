@@ -10,7 +10,7 @@
 # serves both (corpus.py).
 source "$(dirname "$0")/lib.sh"
 if [ ! -d "$SHARED/pcaps/dev" ]; then
-  echo "skip: $SHARED/pcaps/dev is absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0
+  skip "$SHARED/pcaps/dev is absent"
 fi
 fig=""
 [ -n "${FIGURES_DIR:-}" ] && { fig="$FIGURES_DIR/corpus.txt"; : > "$fig"; }

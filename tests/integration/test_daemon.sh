@@ -10,7 +10,7 @@ source "$(dirname "$0")/lib.sh"
 PREFIX="nstest$$"
 P=$SHARED/pcaps/dev/ndpi
 CAP="$WORK/replay.pcap"
-if [ ! -d "$P" ]; then echo "skip: the corpus ($P) is absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; fi
+if [ ! -d "$P" ]; then skip "the corpus ($P) is absent"; fi
 mergecap -a -F pcap -w "$CAP" $P/tests_cfgs_default_pcap_http_auth.pcap \
   $P/tests_cfgs_default_pcap_windowsupdate_over_http.pcap $P/tests_cfgs_default_pcap_http.pcapng \
   $P/tests_cfgs_default_pcap_dns-google-nsid.pcapng $P/tests_cfgs_default_pcap_lru_ipv6_caches.pcapng \

@@ -11,9 +11,9 @@
 source "$(dirname "$0")/lib.sh"
 
 veth_pair
-command -v ngrep > /dev/null || { echo "skip: ngrep (Debian package ngrep) is missing"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
+command -v ngrep > /dev/null || { skip "ngrep (Debian package ngrep) is missing"; }
 P=$SHARED/pcaps/dev/ndpi
-[ -d "$P" ] || { echo "skip: the corpus is absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0; }
+[ -d "$P" ] || { skip "the corpus is absent"; }
 CAP="$WORK/replay.pcap"
 mergecap -a -F pcap -w "$CAP" $P/tests_cfgs_default_pcap_http_auth.pcap \
   $P/tests_cfgs_default_pcap_windowsupdate_over_http.pcap $P/tests_cfgs_default_pcap_http.pcapng \

@@ -19,7 +19,7 @@ here="$SRC_DIR/tests/integration"
 D="$SHARED/pcaps/dev"
 
 if ! command -v tshark >/dev/null || [ ! -d "$D" ]; then
-  echo "skip: needs tshark and $D"; echo "0 passed, 0 failed, 1 skipped"; exit 0
+  skip "needs tshark and $D"
 fi
 
 captures=(

@@ -8,7 +8,7 @@
 source "$(dirname "$0")/lib.sh"
 spec="$SHARED/spec/000_030b1c35e24a9a56.txt"
 if [ ! -f "$spec" ]; then
-  echo "skip: $spec is absent"; echo "0 passed, 0 failed, 1 skipped"; exit 0
+  skip "$spec is absent"
 fi
 # --file-write: the raw packet store's meta table is in pcap-meta.sqlite
 "$NETSIFT" capture -q -r "$SRC_DIR/sample/sample.pcap" --db-path "$WORK/db" --file-write > /dev/null

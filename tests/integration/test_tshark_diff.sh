@@ -6,7 +6,7 @@
 source "$(dirname "$0")/lib.sh"
 
 if ! command -v tshark >/dev/null; then
-  echo "skip: tshark is not installed"; echo "0 passed, 0 failed, 1 skipped"; exit 0
+  skip "tshark is not installed"
 fi
 here="$SRC_DIR/tests/integration"
 # the sample through the sanitizer build; the corpus through the plain

@@ -5,8 +5,7 @@
 source "$(dirname "$0")/lib.sh"
 PLAIN=${NETSIFT_PLAIN:-}
 if [ -z "$PLAIN" ] || [ ! -x "$PLAIN" ] || ! command -v valgrind >/dev/null; then
-  echo "skip: needs valgrind and NETSIFT_PLAIN (a build without sanitizers; make test sets it)"
-  echo "0 passed, 0 failed, 1 skipped"; exit 0
+  skip "needs valgrind and NETSIFT_PLAIN (a build without sanitizers; make test sets it)"
 fi
 inputs=("$SRC_DIR/sample/sample.pcap")
 [ -f "$SHARED/pcaps/dev/ndpi/tests_cfgs_default_pcap_fuzz-2006-06-26-2594.pcap" ] &&
