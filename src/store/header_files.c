@@ -5,7 +5,6 @@
 #define _GNU_SOURCE
 #include "header_files.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,17 +37,18 @@ int header_files_list(const char *db_path, struct header_files *hf, char *err, s
     if (n < 0)
         return -1;
     hf->v = calloc((size_t)n + 1, sizeof *hf->v);
-    for (int i = 0; hf->v && i < n; i++) {
+    bool oom = !hf->v;
+    for (int i = 0; !oom && i < n; i++) {
         struct header_file *f = &hf->v[hf->n];
         if (!db_rotation_name_range(names[i], &f->first_us, &f->last_us))
             continue; /* not a finished file's name */
         if (asprintf(&f->path, "%s/" HEADERS_DIR "/%s", db_path, names[i]) < 0) {
             f->path = NULL;
-            break;
+            oom = true;
+        } else {
+            hf->n++;
         }
-        hf->n++;
     }
-    bool oom = !hf->v || (hf->n < n && errno == ENOMEM);
     db_rotation_list_free(names, n);
     struct stat st;
     char *open_path = NULL;
