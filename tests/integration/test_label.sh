@@ -173,6 +173,16 @@ for t in eth ip4 tcp http; do
 done | sort)
 [ -n "$one" ] && pass || fail "rotated: no label in the single file"
 check "rotated: the labels of the rotated files = those of one file" "$one" "$(sort <<< "$rot")"
+# a planted DIR/labels.sqlite link is not followed: one line, exit 1, its target untouched
+mv "$WORK/httprot/labels.sqlite" "$WORK/labels-real.sqlite"
+echo untouched > "$WORK/victim"
+ln -s "$WORK/victim" "$WORK/httprot/labels.sqlite"
+run --alerts "$A/eve.json" --db-path "$WORK/httprot"
+check "labels.sqlite a link: exit 1" 1 $?
+check "labels.sqlite a link: one line about it" 1 "$(grep -c 'labels.sqlite' "$WORK/err")"
+check "labels.sqlite a link: its target untouched" untouched "$(cat "$WORK/victim")"
+rm "$WORK/httprot/labels.sqlite"
+mv "$WORK/labels-real.sqlite" "$WORK/httprot/labels.sqlite"
 check "rotated: the closed files are not written" 0 \
   "$(for f in "$WORK/httprot"/headers/headers-*.sqlite; do sql "$f" "SELECT count(*) FROM sqlite_master WHERE name = 'labels'"; done | awk '{ n += $1 } END { print n + 0 }')"
 

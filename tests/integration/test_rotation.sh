@@ -107,6 +107,9 @@ check "netsift sql --from: the files reaching past it, and headers.sqlite" "$((w
   "$("$NETSIFT" sql -d "$db" --from "$last" --list | wc -l)"
 "$NETSIFT" sql -d "$db" --from 2030-01-01 --to 2020-01-01 "SELECT 1" > /dev/null 2>&1
 check "netsift sql: --from after --to: exit 2" 2 $?
+"$NETSIFT" sql -d "$db" --from yesterday "SELECT 1" > /dev/null 2> "$WORK/badtime.err"
+check "netsift sql: --from not a time: exit 2" 2 $?
+check "netsift sql: --from not a time: one line" 1 "$(wc -l < "$WORK/badtime.err")"
 # extract --sql reads every file: the same packets as from one file, by
 # a table and by a join
 for q in "SELECT * FROM tcp WHERE rst = 1 OR dest = 443" \
