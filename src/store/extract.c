@@ -143,8 +143,8 @@ static void usage(FILE *f)
             "        stored (its pcap file removed by retention) are counted in the\n"
             "        summary, not an error.  The tables are those of DIR/headers.sqlite and\n"
             "        of the closed files of DIR/headers/ (--db-rotate-size), as netsift sql\n"
-            "        shows them: views over every file whose time range meets --from/--to;\n"
-            "        more than 10 such files are refused (SQLite attaches at most 10).\n"
+            "        shows them: tables reading every file whose time range meets\n"
+            "        --from/--to.\n"
             "    --community-id ID\n"
             "        Only the packets of the flow with this Community ID (1:base64, as\n"
             "        Zeek, Suricata and netsift's community_id columns show it).\n"
@@ -738,10 +738,9 @@ static int column_index(sqlite3_stmt *st, const char *name)
 }
 
 /* Prepare the user's query on a read-only connection to the header
- * files of the --from/--to range (header_files.h: the tables are views
- * over every file) and check it is one read-only SELECT returning the key
- * columns.  The
- * statement, or NULL with the reason printed (*usage set when it is the
+ * files of the --from/--to range (header_files.h: the tables read
+ * every file) and check it is one read-only SELECT returning the key
+ * columns.  The statement, or NULL with the reason printed (*usage set when it is the
  * query's fault, not the database's). */
 static sqlite3_stmt *prepare_user_sql(struct extract *x, struct header_files *hf, sqlite3 **hdb,
                                       int cols[3], bool *usage)
@@ -758,14 +757,6 @@ static sqlite3_stmt *prepare_user_sql(struct extract *x, struct header_files *hf
     *hdb = header_views_open(hf, from, to, err, sizeof err);
     if (!*hdb) {
         fprintf(stderr, "netsift extract: --sql: %s: %s\n", x->a.db_path, err);
-        return NULL;
-    }
-    if (hf->left_out) {
-        fprintf(stderr,
-                "netsift extract: --sql: the range has %d header files more than SQLite can attach "
-                "(%d): narrow it with --from/--to\n",
-                hf->left_out, HEADER_VIEW_FILES_MAX);
-        *usage = true;
         return NULL;
     }
     sqlite3_db_config(*hdb, SQLITE_DBCONFIG_DEFENSIVE, 1, NULL);

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "header_union.h"
 #include "rotation.h"
 #include "schema.h"
 #include "sqlite_writer.h"
@@ -85,47 +86,46 @@ bool header_file_meets(const struct header_file *f, uint64_t from_us, uint64_t t
     return f->last_us >= from_us && f->first_us <= to_us;
 }
 
-/* Mark the newest files meeting the range, at most HEADER_VIEW_FILES_MAX
- * (the open file always meets it: its range is not known). */
+/* Mark the files meeting the range (the open file always meets it: its
+ * range is not known). */
 static void choose(struct header_files *hf, uint64_t from_us, uint64_t to_us)
 {
-    hf->covered = hf->left_out = 0;
-    for (int i = hf->n - 1; i >= 0; i--) {
+    hf->covered = 0;
+    for (int i = 0; i < hf->n; i++) {
         struct header_file *f = &hf->v[i];
-        f->covered = false;
-        if (!header_file_meets(f, from_us, to_us))
-            continue;
-        if (hf->covered < HEADER_VIEW_FILES_MAX) {
-            f->covered = true;
-            hf->covered++;
-        } else {
-            hf->left_out++;
-        }
+        f->covered = header_file_meets(f, from_us, to_us);
+        hf->covered += f->covered;
     }
 }
 
-/* CREATE TEMP VIEW t AS the UNION ALL of t in every schema (names from
- * the compiled-in schema and our own schema names only). */
-static int create_view(sqlite3 *db, const struct table_schema *t, int nschemas)
+/* The connection over the covered files: the file itself when it is one,
+ * else an in-memory database with the union tables. */
+static sqlite3 *open_covered(struct header_files *hf, char *err, size_t errlen)
 {
-    char *sql = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&sql, &len);
-    if (!f)
-        return SQLITE_NOMEM;
-    fprintf(f, "CREATE TEMP VIEW \"%s\" AS ", t->name);
-    for (int i = 0; i < nschemas; i++) {
-        fprintf(f, "%sSELECT ", i ? " UNION ALL " : "");
-        for (size_t c = 0; c < t->ncols; c++)
-            fprintf(f, "%s\"%s\"", c ? ", " : "", t->cols[c].name);
-        if (i == 0)
-            fprintf(f, " FROM main.\"%s\"", t->name);
-        else
-            fprintf(f, " FROM f%d.\"%s\"", i, t->name);
+    sqlite3 *db = NULL;
+    const char *path = ":memory:"; /* the union tables are temporary */
+    struct header_union_file *files = calloc((size_t)hf->covered, sizeof *files);
+    int n = 0;
+    for (int i = 0; files && i < hf->n; i++)
+        if (hf->v[i].covered)
+            files[n++] = (struct header_union_file){hf->v[i].path, hf->v[i].first_us,
+                                                    hf->v[i].last_us, !hf->v[i].open};
+    if (!files) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
     }
-    int rc = fclose(f) == 0 ? sqlite3_exec(db, sql, NULL, NULL, NULL) : SQLITE_NOMEM;
-    free(sql);
-    return rc;
+    if (n == 1)
+        path = files[0].path;
+    if (header_union_open_file(path, n == 1 && files[0].closed, &db) != SQLITE_OK) {
+        snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        db = NULL;
+    } else if (n > 1 && header_union_create(db, files, n, err, errlen) != 0) {
+        sqlite3_close(db);
+        db = NULL;
+    }
+    free(files);
+    return db;
 }
 
 sqlite3 *header_views_open(struct header_files *hf, uint64_t from_us, uint64_t to_us, char *err,
@@ -138,47 +138,12 @@ sqlite3 *header_views_open(struct header_files *hf, uint64_t from_us, uint64_t t
                        : "no header database (neither headers.sqlite nor headers/)");
         return NULL;
     }
-    sqlite3 *db = NULL;
-    int i = 0;
-    while (!hf->v[i].covered)
-        i++;
     if (hf->v[hf->n - 1].open && hf->v[hf->n - 1].covered && hf->lock_fd < 0)
         hf->lock_fd = db_rotation_lock_shared(hf->db_path);
-    const char *main_path = hf->v[i].path;
-    if (sqlite3_open_v2(main_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "%s: %s", main_path, db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
+    sqlite3 *db = open_covered(hf, err, errlen);
+    if (!db)
         return NULL;
-    }
     sqlite3_busy_timeout(db, 5000);
-    int nschemas = 1;
-    for (i++; i < hf->n; i++) {
-        if (!hf->v[i].covered)
-            continue;
-        char name[16];
-        sqlite3_stmt *a;
-        snprintf(name, sizeof name, "f%d", nschemas);
-        int rc = sqlite3_prepare_v2(db, "ATTACH ?1 AS ?2", -1, &a, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_text(a, 1, hf->v[i].path, -1, SQLITE_STATIC);
-            sqlite3_bind_text(a, 2, name, -1, SQLITE_TRANSIENT);
-            rc = sqlite3_step(a) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-            sqlite3_finalize(a);
-        }
-        if (rc != SQLITE_OK) {
-            snprintf(err, errlen, "%s: %s", hf->v[i].path, sqlite3_errmsg(db));
-            sqlite3_close(db);
-            return NULL;
-        }
-        nschemas++;
-    }
-    for (size_t t = 0; t < HEADER_TABLE_COUNT; t++)
-        if (create_view(db, &header_tables[t], nschemas) != SQLITE_OK) {
-            snprintf(err, errlen, "cannot define the view %s: %s", header_tables[t].name,
-                     sqlite3_errmsg(db));
-            sqlite3_close(db);
-            return NULL;
-        }
     sqlite3_limit(db, SQLITE_LIMIT_ATTACHED, 0);
     sqlite3_exec(db, "PRAGMA query_only=1", NULL, NULL, NULL);
     return db;

@@ -5,12 +5,11 @@
  *
  * Every reader of decoded headers (netsift sql, extract --sql) goes
  * through here, so that a query written against one table (eth, ip4,
- * ...) covers every file: the connection opened here has temporary views
- * named like the tables, each the UNION ALL of that table in the files
- * chosen.  SQLite attaches at most 10 databases in Debian's build
- * (SQLITE_MAX_ATTACHED), so a connection covers at most 10 files: those
- * whose time range (in their names) meets the one asked for, the newest
- * ones when more do.
+ * ...) covers every file.  The connection opened here reads every file
+ * whose time range (in its name) meets the one asked for: the file itself
+ * when it is one, else temporary tables named like the tables, each
+ * reading that table in every file (header_union.h: any number of files,
+ * where SQLite attaches at most 10).
  */
 #ifndef NETSIFT_HEADER_FILES_H
 #define NETSIFT_HEADER_FILES_H
@@ -20,20 +19,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define HEADER_VIEW_FILES_MAX 10 /* SQLITE_MAX_ATTACHED in Debian's build */
-
 struct header_file {
     char *path;
     uint64_t first_us, last_us; /* the packets' time range; the open file: 0, UINT64_MAX */
     bool open;                  /* DB_PATH/headers.sqlite */
-    bool covered;               /* after header_views_open: in its views */
+    bool covered;               /* after header_views_open: read by its connection */
 };
 
 struct header_files {
     struct header_file *v; /* closed files oldest first, then the open one */
     int n;
-    int covered, left_out; /* after header_views_open: files of the range in its views, and
-                              the older ones left out */
+    int covered;           /* after header_views_open: files of the range */
     int lock_fd;           /* the rotation lock held while headers.sqlite is open, or -1 */
     char db_path[4096];
 };
@@ -45,10 +41,9 @@ int header_files_list(const char *db_path, struct header_files *hf, char *err, s
  * first. */
 void header_files_free(struct header_files *hf);
 
-/* A read-only connection whose temporary views eth, ..., http are over
- * the files of hf whose packets may fall in [from_us, to_us] (the newest
- * HEADER_VIEW_FILES_MAX of them; `covered` says which).  No
- * further ATTACH is allowed on it.  When it covers headers.sqlite it holds
+/* A read-only connection whose tables eth, ..., http read the files of
+ * hf whose packets may fall in [from_us, to_us] (`covered` says which).
+ * No ATTACH is allowed on it.  When it covers headers.sqlite it holds
  * the rotation lock (rotation.h) until header_files_free().  NULL with a one-line reason in err
  * (also when there is no file). */
 sqlite3 *header_views_open(struct header_files *hf, uint64_t from_us, uint64_t to_us, char *err,

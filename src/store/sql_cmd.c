@@ -2,11 +2,10 @@
  * sql_cmd.c - `netsift sql`: one logical header database over the open
  * headers.sqlite and the closed files of DB_PATH/headers/ (rotation.h).
  *
- * The connection is header_files.h's: temporary views named like the
- * tables (eth, ip4, ..., http), each the UNION ALL of that table in every
- * file, so a query over weeks reads as over one table; query-only; at
- * most 10 files (SQLite's limit in Debian's build): those of --from/--to,
- * the newest when more, the others named on stderr.
+ * The connection is header_files.h's: tables named like the header
+ * tables (eth, ip4, ..., http), each reading that table in every file of
+ * --from/--to (header_union.h), so a query over weeks reads as over one
+ * table; query-only.
  */
 #define _GNU_SOURCE
 #include "sql_cmd.h"
@@ -33,17 +32,16 @@ static void usage(FILE *f)
             "DESCRIPTION\n"
             "    Opens DIR/headers.sqlite and the closed files of DIR/headers/ (written\n"
             "    by capture --db-rotate-size/--db-rotate-time), and defines temporary\n"
-            "    views named like the tables (eth, arp, ip4, ip6, tcp, udp, icmp4, icmp6,\n"
-            "    dns, mdns, dhcp, http) over all of them, so that a query names each\n"
-            "    table once whatever the number of files.  Runs SQL (every statement of\n"
-            "    it), or the statements read from standard input when SQL is not given,\n"
-            "    and prints the rows as sqlite3 does ('|' between columns, NULL as\n"
-            "    nothing).  The connection is read-only.  SQLite attaches at most 10\n"
-            "    databases at once: the views cover the files whose packets meet\n"
-            "    --from/--to (every file without them), the 10 newest when more do,\n"
-            "    and the files left out are named on standard error (query them with\n"
-            "    --from/--to, or with sqlite3 and ATTACH, docs/schema.md).  --from and\n"
-            "    --to only choose files: say the time range in SQL as well.\n\n"
+            "    tables named like the tables (eth, arp, ip4, ip6, tcp, udp, icmp4,\n"
+            "    icmp6, dns, mdns, dhcp, http) that read all of them, however many, so\n"
+            "    that a query names each table once whatever the number of files.  Runs\n"
+            "    SQL (every statement of it), or the statements read from standard\n"
+            "    input when SQL is not given, and prints the rows as sqlite3 does ('|'\n"
+            "    between columns, NULL as nothing).  The connection is read-only.\n"
+            "    --from and --to choose the files whose packets meet them (every file\n"
+            "    without them); a timestamp condition in the SQL skips files by their\n"
+            "    names' time ranges as well, and the time range belongs in the SQL\n"
+            "    too: --from/--to only choose files.\n\n"
             "OPTIONS\n"
             "    -d, --db-path DIR   the database directory (default netsift-db)\n"
             "    --from TIME, --to TIME\n"
@@ -51,7 +49,7 @@ static void usage(FILE *f)
             "                        2026-01-07T10:15:00[.frac][Z], or seconds since the epoch)\n"
             "    --csv               comma-separated values, quoted as RFC 4180 says\n"
             "    --header            print the column names first\n"
-            "    --list              print the files that the views cover, oldest first\n"
+            "    --list              print the files read, oldest first\n"
             "    -h, --help          this text\n\n"
             "EXIT STATUS\n"
             "    0 success, 1 a database or SQL error, 2 a usage error.\n\n"
@@ -136,15 +134,6 @@ static char *read_all(FILE *f)
     return buf;
 }
 
-/* Name on stderr the files of the range that the views leave out. */
-static void say_left_out(const struct header_files *hf, uint64_t from, uint64_t to)
-{
-    for (int i = 0; i < hf->n; i++)
-        if (!hf->v[i].covered && header_file_meets(&hf->v[i], from, to))
-            fprintf(stderr, "netsift sql: not included (SQLite attaches at most %d files): %s\n",
-                    HEADER_VIEW_FILES_MAX, hf->v[i].path);
-}
-
 int sql_main(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -195,7 +184,6 @@ int sql_main(int argc, char **argv)
         fprintf(stderr, "netsift sql: %s: %s\n", dir, err);
         goto done;
     }
-    say_left_out(&hf, from, to);
     if (list) {
         for (int i = 0; i < hf.n; i++)
             if (hf.v[i].covered)
