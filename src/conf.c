@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "conf.h"
+#include "util/ini.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -351,59 +352,26 @@ int conf_set(struct netsift_conf *c, const char *key, const char *value, char *e
     return set_value(c, o, value, err, errlen);
 }
 
-char *conf_trim(char *s)
+static int load_key(void *arg, const char *section, const char *key, const char *value,
+                    unsigned line, char *why, size_t whylen)
 {
-    while (isspace((unsigned char)*s))
-        s++;
-    char *e = s + strlen(s);
-    while (e > s && isspace((unsigned char)e[-1]))
-        *--e = '\0';
-    return s;
+    (void)section, (void)line; /* netsift.conf's sections are only headings */
+    return conf_set(arg, key, value, why, whylen);
 }
 
 int conf_load_file(struct netsift_conf *c, const char *path, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fail(err, errlen, "cannot open configuration file '%s': %s", path, strerror(errno));
+    static const struct ini_handlers handlers = {.section = NULL, .key = load_key};
+    char why[8192], *text;
+    size_t len;
+    if (ini_read_file(path, &text, &len, why, sizeof why) != 0) {
+        fail(err, errlen, "cannot open configuration file %s", why);
         return -1;
     }
-    char line[16384], why[512];
-    unsigned lineno = 0;
-    int rc = 0;
-    while (rc == 0 && fgets(line, sizeof line, f)) {
-        lineno++;
-        if (!strchr(line, '\n') && !feof(f)) {
-            fail(err, errlen, "%s:%u: line too long", path, lineno);
-            rc = -1;
-            break;
-        }
-        char *s = conf_trim(line);
-        if (*s == '\0' || *s == '#' || *s == ';' || *s == '[')
-            continue;
-        char *eq = strchr(s, '=');
-        if (!eq) {
-            fail(err, errlen, "%s:%u: expected 'key = value'", path, lineno);
-            rc = -1;
-            break;
-        }
-        *eq = '\0';
-        char *key = conf_trim(s), *value = conf_trim(eq + 1);
-        size_t n = strlen(value);
-        if (n >= 2 && (value[0] == '"' || value[0] == '\'') && value[n - 1] == value[0]) {
-            value[n - 1] = '\0';
-            value++;
-        }
-        if (conf_set(c, key, value, why, sizeof why) != 0) {
-            fail(err, errlen, "%s:%u: %s", path, lineno, why);
-            rc = -1;
-        }
-    }
-    if (rc == 0 && ferror(f)) {
-        fail(err, errlen, "cannot read configuration file '%s'", path);
-        rc = -1;
-    }
-    fclose(f);
+    int rc = ini_parse(text, len, path, &handlers, c, why, sizeof why);
+    free(text);
+    if (rc != 0)
+        fail(err, errlen, "%s", why);
     return rc;
 }
 

@@ -174,7 +174,5 @@ bool conf_given(const struct netsift_conf *c, const char *key);
 /* The page caches, MiB, of the databases this capture opens, together. */
 unsigned conf_cache_total_mib(const struct netsift_conf *c);
 
-/* Leading and trailing white space removed in place; returns the start. */
-char *conf_trim(char *s);
 
 #endif

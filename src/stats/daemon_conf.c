@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include "daemon_conf.h"
 #include "../conf.h"
+#include "../util/ini.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -327,155 +328,127 @@ static int watcher_finish(struct watcher_conf *w, const char *fname, char *err, 
     return 0;
 }
 
-#define FAIL(...)                                                                                  \
-    do {                                                                                           \
-        char why_[1024];                                                                           \
-        snprintf(why_, sizeof why_, __VA_ARGS__);                                                  \
-        snprintf(err, errlen, "%s:%d: %s", fname, lineno, why_);                                   \
-        goto fail;                                                                                 \
-    } while (0)
+/* The parse in progress: the section being read and the keys it gave. */
+struct parse_state {
+    struct daemon_conf *c;
+    unsigned flags;
+    const char *fname;
+    enum { SEC_NONE, SEC_DAEMON, SEC_WATCHER } sec;
+    bool seen[NKEYS(watcher_keys) > NKEYS(daemon_keys) ? NKEYS(watcher_keys) : NKEYS(daemon_keys)];
+    bool daemon_seen;
+    char finish_err[1200]; /* a finished watcher's fault, told at its own line */
+};
+
+static int finish_section(struct parse_state *ps)
+{
+    if (ps->sec != SEC_WATCHER)
+        return 0;
+    return watcher_finish(&ps->c->watchers[ps->c->nwatchers - 1], ps->fname, ps->finish_err,
+                          sizeof ps->finish_err);
+}
+
+static int on_section(void *arg, const char *name, unsigned line, char *why, size_t whylen)
+{
+    struct parse_state *ps = arg;
+    struct daemon_conf *c = ps->c;
+    if (finish_section(ps) != 0)
+        return -1;
+    memset(ps->seen, 0, sizeof ps->seen);
+    if (strcmp(name, "daemon") == 0) {
+        if (ps->daemon_seen) {
+            snprintf(why, whylen, "second [daemon] section");
+            return -1;
+        }
+        ps->daemon_seen = true;
+        ps->sec = SEC_DAEMON;
+        return 0;
+    }
+    if (strncmp(name, "watcher", 7) != 0 || !isspace((unsigned char)name[7])) {
+        snprintf(why, whylen, "unknown section [%s] (want [daemon] or [watcher NAME])", name);
+        return -1;
+    }
+    const char *wname = name + 8;
+    while (isspace((unsigned char)*wname))
+        wname++;
+    if (!valid_name(wname, STATS_NAME_MAX)) {
+        snprintf(why, whylen, "bad watcher name '%s' (letters, digits, '_' and '-', at most %d)",
+                 wname, STATS_NAME_MAX - 1);
+        return -1;
+    }
+    for (size_t i = 0; i < c->nwatchers; i++)
+        if (strcmp(c->watchers[i].name, wname) == 0) {
+            snprintf(why, whylen, "watcher '%s' defined twice (first on line %d)", wname,
+                     c->watchers[i].line);
+            return -1;
+        }
+    struct watcher_conf *nw = realloc(c->watchers, (c->nwatchers + 1) * sizeof *nw);
+    if (!nw) {
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    c->watchers = nw;
+    watcher_defaults(&c->watchers[c->nwatchers++], wname, (int)line);
+    ps->sec = SEC_WATCHER;
+    return 0;
+}
+
+static int on_key(void *arg, const char *section, const char *key, const char *value,
+                  unsigned line, char *why, size_t whylen)
+{
+    struct parse_state *ps = arg;
+    (void)section, (void)line;
+    if (ps->sec == SEC_NONE) {
+        snprintf(why, whylen, "'%s' outside a section (start with [daemon] or [watcher NAME])", key);
+        return -1;
+    }
+    const struct key_def *table = ps->sec == SEC_DAEMON ? daemon_keys : watcher_keys;
+    size_t nkeys = ps->sec == SEC_DAEMON ? NKEYS(daemon_keys) : NKEYS(watcher_keys);
+    size_t ki = 0;
+    while (ki < nkeys && strcmp(table[ki].key, key) != 0)
+        ki++;
+    if (ki == nkeys) {
+        snprintf(why, whylen, "unknown key '%s' in [%s]", key,
+                 ps->sec == SEC_DAEMON ? "daemon" : "watcher");
+        return -1;
+    }
+    if (ps->seen[ki]) {
+        snprintf(why, whylen, "'%s' given twice in this section", key);
+        return -1;
+    }
+    ps->seen[ki] = true;
+    void *base = ps->sec == SEC_DAEMON ? (void *)ps->c : (void *)&ps->c->watchers[ps->c->nwatchers - 1];
+    if (set_value(base, &table[ki], value, ps->flags, why, whylen) != 0)
+        return -1;
+    if (ps->sec == SEC_WATCHER)
+        canon_add(base, key, value);
+    return 0;
+}
 
 int daemon_conf_parse(struct daemon_conf *c, const char *text, size_t len, const char *fname,
                       unsigned flags, char *err, size_t errlen)
 {
+    static const struct ini_handlers handlers = {.section = on_section, .key = on_key};
+    struct parse_state ps = {.c = c, .flags = flags, .fname = fname, .sec = SEC_NONE};
     daemon_conf_init(c);
-    if (memchr(text, '\0', len)) {
-        snprintf(err, errlen, "%s: not a text file (NUL byte)", fname);
-        return -1;
+    int rc = ini_parse(text, len, fname, &handlers, &ps, err, errlen);
+    if (rc == 0 && finish_section(&ps) != 0)
+        rc = -1;
+    if (rc != 0) {
+        if (ps.finish_err[0])
+            snprintf(err, errlen, "%s", ps.finish_err);
+        daemon_conf_free(c);
     }
-    enum { SEC_NONE, SEC_DAEMON, SEC_WATCHER } sec = SEC_NONE;
-    int lineno = 0;
-    bool seen[NKEYS(watcher_keys) > NKEYS(daemon_keys) ? NKEYS(watcher_keys) : NKEYS(daemon_keys)];
-    bool daemon_seen = false;
-    memset(seen, 0, sizeof seen);
-    const char *p = text, *end = text + len;
-    char line[8192];
-    while (p < end) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        size_t n = (size_t)((nl ? nl : end) - p);
-        lineno++;
-        if (n >= sizeof line)
-            FAIL("line too long");
-        memcpy(line, p, n);
-        line[n] = '\0';
-        p = nl ? nl + 1 : end;
-        char *s = conf_trim(line);
-        if (!*s || *s == '#' || *s == ';')
-            continue;
-        if (*s == '[') {
-            char *close = strchr(s, ']');
-            if (!close || *conf_trim(close + 1))
-                FAIL("bad section header (want [daemon] or [watcher NAME])");
-            *close = '\0';
-            char *name = conf_trim(s + 1);
-            if (sec == SEC_WATCHER &&
-                watcher_finish(&c->watchers[c->nwatchers - 1], fname, err, errlen) != 0)
-                goto fail_noformat;
-            memset(seen, 0, sizeof seen);
-            if (strcmp(name, "daemon") == 0) {
-                if (daemon_seen)
-                    FAIL("second [daemon] section");
-                daemon_seen = true;
-                sec = SEC_DAEMON;
-                continue;
-            }
-            if (strncmp(name, "watcher", 7) != 0 || !isspace((unsigned char)name[7]))
-                FAIL("unknown section [%s] (want [daemon] or [watcher NAME])", name);
-            char *wname = conf_trim(name + 8);
-            if (!valid_name(wname, STATS_NAME_MAX))
-                FAIL("bad watcher name '%s' (letters, digits, '_' and '-', at most %d)", wname,
-                     STATS_NAME_MAX - 1);
-            for (size_t i = 0; i < c->nwatchers; i++)
-                if (strcmp(c->watchers[i].name, wname) == 0)
-                    FAIL("watcher '%s' defined twice (first on line %d)", wname,
-                         c->watchers[i].line);
-            struct watcher_conf *nw = realloc(c->watchers, (c->nwatchers + 1) * sizeof *nw);
-            if (!nw)
-                FAIL("out of memory");
-            c->watchers = nw;
-            watcher_defaults(&c->watchers[c->nwatchers++], wname, lineno);
-            sec = SEC_WATCHER;
-            continue;
-        }
-        char *eq = strchr(s, '=');
-        if (!eq)
-            FAIL("expected 'key = value'");
-        *eq = '\0';
-        char *key = conf_trim(s), *value = conf_trim(eq + 1);
-        size_t vl = strlen(value);
-        if (vl >= 2 && (value[0] == '"' || value[0] == '\'') && value[vl - 1] == value[0]) {
-            value[vl - 1] = '\0';
-            value++;
-        }
-        if (sec == SEC_NONE)
-            FAIL("'%s' outside a section (start with [daemon] or [watcher NAME])", key);
-        const struct key_def *table = sec == SEC_DAEMON ? daemon_keys : watcher_keys;
-        size_t nkeys = sec == SEC_DAEMON ? NKEYS(daemon_keys) : NKEYS(watcher_keys);
-        size_t ki = 0;
-        while (ki < nkeys && strcmp(table[ki].key, key) != 0)
-            ki++;
-        if (ki == nkeys)
-            FAIL("unknown key '%s' in [%s]", key, sec == SEC_DAEMON ? "daemon" : "watcher");
-        if (seen[ki])
-            FAIL("'%s' given twice in this section", key);
-        seen[ki] = true;
-        void *base = sec == SEC_DAEMON ? (void *)c : (void *)&c->watchers[c->nwatchers - 1];
-        char why[1024];
-        if (set_value(base, &table[ki], value, flags, why, sizeof why) != 0)
-            FAIL("%s", why);
-        if (sec == SEC_WATCHER)
-            canon_add(base, key, value);
-    }
-    if (sec == SEC_WATCHER &&
-        watcher_finish(&c->watchers[c->nwatchers - 1], fname, err, errlen) != 0)
-        goto fail_noformat;
-    return 0;
-fail:
-fail_noformat:
-    daemon_conf_free(c);
-    return -1;
+    return rc;
 }
 
 int daemon_conf_load(struct daemon_conf *c, const char *path, char *err, size_t errlen)
 {
+    char *text;
+    size_t len;
     daemon_conf_init(c);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    if (ini_read_file(path, &text, &len, err, errlen) != 0)
         return -1;
-    }
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0)
-            break;
-        if (len == cap) {
-            if (cap >= (16u << 20)) {
-                free(buf);
-                fclose(f);
-                snprintf(err, errlen, "%s: larger than 16 MiB", path);
-                return -1;
-            }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-            cap *= 2;
-        }
-    }
-    bool rerr = ferror(f);
-    fclose(f);
-    if (!buf || rerr) {
-        free(buf);
-        snprintf(err, errlen, "%s: %s", path, rerr ? "read error" : "out of memory");
-        return -1;
-    }
-    int rc = daemon_conf_parse(c, buf, len, path, 0, err, errlen);
-    free(buf);
+    int rc = daemon_conf_parse(c, text, len, path, 0, err, errlen);
+    free(text);
     return rc;
 }
