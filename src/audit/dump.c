@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../util/json.h"
 #include "reader.h"
 
 enum mode { MODE_TABLE, MODE_CSV, MODE_JSON };
@@ -60,46 +61,6 @@ static void sb_printf(struct sbuf *s, const char *fmt, ...)
         sb_putn(s, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
 }
 
-/* Length of the valid UTF-8 sequence at p (at most n bytes), 0 if none. */
-static size_t utf8_len(const unsigned char *p, size_t n)
-{
-    size_t len = p[0] < 0x80 ? 1 : (p[0] >> 5) == 6 ? 2 : (p[0] >> 4) == 14 ? 3 : (p[0] >> 3) == 30 ? 4 : 0;
-    if (!len || len > n || (len == 2 && p[0] < 0xc2))
-        return 0;
-    for (size_t i = 1; i < len; i++)
-        if ((p[i] & 0xc0) != 0x80)
-            return 0;
-    return len;
-}
-
-/* A string as JSON text; invalid UTF-8 (foreign files) becomes U+FFFD. */
-static void json_string(struct sbuf *s, const char *str)
-{
-    const unsigned char *p = (const unsigned char *)str;
-    size_t n = strlen(str);
-    sb_putn(s, "\"", 1);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = p[i];
-        if (c == '"' || c == '\\') {
-            sb_putn(s, "\\", 1);
-            sb_putn(s, (const char *)&p[i++], 1);
-        } else if (c < 0x20 || c == 0x7f) {
-            sb_printf(s, "\\u%04x", c);
-            i++;
-        } else {
-            size_t l = utf8_len(p + i, n - i);
-            if (l) {
-                sb_putn(s, (const char *)p + i, l);
-                i += l;
-            } else {
-                sb_puts(s, "\\ufffd");
-                i++;
-            }
-        }
-    }
-    sb_putn(s, "\"", 1);
-}
-
 static void format_message(struct sbuf *s, const ProtobufCMessage *m, enum mode mode);
 
 /* One value of a field (elem points at it). */
@@ -116,9 +77,7 @@ static void format_value(struct sbuf *s, const ProtobufCFieldDescriptor *f, cons
         int32_t v = *(const int32_t *)elem;
         const ProtobufCEnumValue *ev =
             protobuf_c_enum_descriptor_get_value((const ProtobufCEnumDescriptor *)f->descriptor, v);
-        if (ev && mode == MODE_JSON)
-            json_string(s, ev->name);
-        else if (ev)
+        if (ev)
             sb_puts(s, ev->name);
         else
             sb_printf(s, "%" PRId32, v);
@@ -148,28 +107,19 @@ static void format_value(struct sbuf *s, const ProtobufCFieldDescriptor *f, cons
         break;
     case PROTOBUF_C_TYPE_STRING: {
         const char *str = *(char *const *)elem;
-        if (mode == MODE_JSON)
-            json_string(s, str ? str : "");
-        else
-            sb_puts(s, str ? str : "");
+        sb_puts(s, str ? str : "");
         break;
     }
     case PROTOBUF_C_TYPE_BYTES: { /* lower-case hex */
         const ProtobufCBinaryData *b = elem;
-        if (mode == MODE_JSON)
-            sb_putn(s, "\"", 1);
         for (size_t i = 0; i < b->len; i++)
             sb_printf(s, "%02x", b->data[i]);
-        if (mode == MODE_JSON)
-            sb_putn(s, "\"", 1);
         break;
     }
     case PROTOBUF_C_TYPE_MESSAGE: {
         const ProtobufCMessage *sub = *(ProtobufCMessage *const *)elem;
         if (sub)
             format_message(s, sub, mode);
-        else
-            sb_puts(s, mode == MODE_JSON ? "null" : "");
         break;
     }
     }
@@ -192,7 +142,7 @@ static size_t value_size(const ProtobufCFieldDescriptor *f)
     }
 }
 
-/* A field: repeated ones as a JSON array, or "a;b" in table and CSV. */
+/* A field as text: repeated ones as "a;b". */
 static void format_field(struct sbuf *s, const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f,
                          enum mode mode)
 {
@@ -203,32 +153,109 @@ static void format_field(struct sbuf *s, const ProtobufCMessage *m, const Protob
     }
     size_t n = *(const size_t *)(base + f->quantifier_offset);
     const char *arr = *(char *const *)(base + f->offset);
-    sb_puts(s, mode == MODE_JSON ? "[" : "");
     for (size_t i = 0; i < n; i++) {
         if (i)
-            sb_puts(s, mode == MODE_JSON ? "," : ";");
+            sb_puts(s, ";");
         format_value(s, f, arr + i * value_size(f), mode);
     }
-    sb_puts(s, mode == MODE_JSON ? "]" : "");
 }
 
-/* A nested message: a JSON object, or "Name=value/Name=value". */
+/* A nested message as text: "Name=value/Name=value". */
 static void format_message(struct sbuf *s, const ProtobufCMessage *m, enum mode mode)
 {
     const ProtobufCMessageDescriptor *d = m->descriptor;
-    sb_puts(s, mode == MODE_JSON ? "{" : "");
     for (unsigned i = 0; i < d->n_fields; i++) {
         if (i)
-            sb_puts(s, mode == MODE_JSON ? "," : "/");
-        if (mode == MODE_JSON) {
-            json_string(s, d->fields[i].name);
-            sb_puts(s, ":");
-        } else {
-            sb_printf(s, "%s=", d->fields[i].name);
-        }
+            sb_puts(s, "/");
+        sb_printf(s, "%s=", d->fields[i].name);
         format_field(s, m, &d->fields[i], mode);
     }
-    sb_puts(s, mode == MODE_JSON ? "}" : "");
+}
+
+/* ---- JSON (util/json.h): the same values as jansson values ---- */
+
+static json_t *message_json(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *const *fields,
+                            size_t nf);
+
+static json_t *value_json(const ProtobufCFieldDescriptor *f, const void *elem)
+{
+    switch (f->type) {
+    case PROTOBUF_C_TYPE_INT32:
+    case PROTOBUF_C_TYPE_SINT32:
+    case PROTOBUF_C_TYPE_SFIXED32:
+        return json_integer(*(const int32_t *)elem);
+    case PROTOBUF_C_TYPE_ENUM: {
+        int32_t v = *(const int32_t *)elem;
+        const ProtobufCEnumValue *ev =
+            protobuf_c_enum_descriptor_get_value((const ProtobufCEnumDescriptor *)f->descriptor, v);
+        return ev ? json_text(ev->name) : json_integer(v);
+    }
+    case PROTOBUF_C_TYPE_UINT32:
+    case PROTOBUF_C_TYPE_FIXED32:
+        return json_integer(*(const uint32_t *)elem);
+    case PROTOBUF_C_TYPE_INT64:
+    case PROTOBUF_C_TYPE_SINT64:
+    case PROTOBUF_C_TYPE_SFIXED64:
+        return json_integer(*(const int64_t *)elem);
+    case PROTOBUF_C_TYPE_UINT64:
+    case PROTOBUF_C_TYPE_FIXED64: {
+        uint64_t v = *(const uint64_t *)elem;
+        return v <= INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v);
+    }
+    case PROTOBUF_C_TYPE_FLOAT:
+        return json_real(*(const float *)elem);
+    case PROTOBUF_C_TYPE_DOUBLE:
+        return json_real(*(const double *)elem);
+    case PROTOBUF_C_TYPE_BOOL:
+        return json_boolean(*(const protobuf_c_boolean *)elem);
+    case PROTOBUF_C_TYPE_STRING:
+        return json_text(*(char *const *)elem);
+    case PROTOBUF_C_TYPE_BYTES: { /* lower-case hex */
+        const ProtobufCBinaryData *b = elem;
+        char *hex = malloc(b->len * 2 + 1);
+        if (!hex)
+            return NULL;
+        for (size_t i = 0; i < b->len; i++)
+            snprintf(hex + 2 * i, 3, "%02x", b->data[i]);
+        hex[2 * b->len] = '\0';
+        json_t *v = json_string_nocheck(hex);
+        free(hex);
+        return v;
+    }
+    case PROTOBUF_C_TYPE_MESSAGE: {
+        const ProtobufCMessage *sub = *(ProtobufCMessage *const *)elem;
+        return sub ? message_json(sub, NULL, 0) : json_null();
+    }
+    }
+    return json_null();
+}
+
+/* A field: repeated ones as an array. */
+static json_t *field_json(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *f)
+{
+    const char *base = (const char *)m;
+    if (f->label != PROTOBUF_C_LABEL_REPEATED)
+        return value_json(f, base + f->offset);
+    size_t n = *(const size_t *)(base + f->quantifier_offset);
+    const char *arr = *(char *const *)(base + f->offset);
+    json_t *a = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(a, value_json(f, arr + i * value_size(f)));
+    return a;
+}
+
+/* A message as an object: the given fields, or all of them (fields NULL). */
+static json_t *message_json(const ProtobufCMessage *m, const ProtobufCFieldDescriptor *const *fields,
+                            size_t nf)
+{
+    const ProtobufCMessageDescriptor *d = m->descriptor;
+    json_t *o = json_object();
+    size_t n = fields ? nf : d->n_fields;
+    for (size_t i = 0; i < n; i++) {
+        const ProtobufCFieldDescriptor *f = fields ? fields[i] : &d->fields[i];
+        json_object_set_new(o, f->name, field_json(m, f));
+    }
+    return o;
 }
 
 static void csv_cell(FILE *out, const char *v)
@@ -381,8 +408,9 @@ static void print_header(const struct audit_reader *r, bool json, FILE *out)
     const Netsift__Header *h = audit_reader_header(r);
     struct sbuf s = {0};
     if (json) {
-        format_message(&s, &h->base, MODE_JSON);
-        fprintf(out, "%s\n", s.p);
+        json_t *o = message_json(&h->base, NULL, 0);
+        json_print(out, o);
+        json_decref(o);
     } else {
         const ProtobufCMessageDescriptor *d = h->base.descriptor;
         for (unsigned i = 0; i < d->n_fields; i++) {
@@ -463,17 +491,9 @@ int dump_main(int argc, char **argv)
     int rc;
     while ((rc = audit_reader_next(r, &m, err, sizeof err)) == 1) {
         if (mode == MODE_JSON) {
-            s.len = 0;
-            sb_puts(&s, "{");
-            for (size_t i = 0; i < nf; i++) {
-                if (i)
-                    sb_puts(&s, ",");
-                json_string(&s, names[i]);
-                sb_puts(&s, ":");
-                format_field(&s, m, fields[i], MODE_JSON);
-            }
-            sb_puts(&s, "}\n");
-            fputs(s.p, stdout);
+            json_t *o = message_json(m, fields, nf);
+            json_print(stdout, o);
+            json_decref(o);
             continue;
         }
         if (mode == MODE_CSV) {

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "../util/fsutil.h"
+#include "../util/json.h"
 #include "../util/text.h"
 
 const char *const stats_state_names[] = {"starting", "running", "waiting", "done", "stopped"};
@@ -377,21 +378,6 @@ void metrics_write(FILE *f, const struct stats_snapshot *snaps, size_t n)
 
 /* ---- netsift stats: JSON and text ---- */
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
-}
-
 static const struct {
     const char *name;
     size_t off;
@@ -409,51 +395,54 @@ static const struct {
     {"updated", offsetof(struct stats_shm_header, updated_us)},
 };
 
+/* One watcher's counters as a JSON object. */
+static json_t *watcher_json(const struct stats_snapshot *snap)
+{
+    const struct stats_shm_header *h = &snap->hdr;
+    json_t *w = json_object(), *handlers = json_array(), *entries = json_array();
+    json_object_set_new(w, "name", json_text(h->watcher));
+    json_object_set_new(w, "source", json_text(h->source));
+    json_object_set_new(w, "state", json_string(state_name(h->state)));
+    json_object_set_new(w, "error", json_text(h->error));
+    json_object_set_new(w, "pid", json_integer(h->pid));
+    for (size_t i = 0; i < sizeof header_fields / sizeof header_fields[0]; i++) {
+        uint64_t v;
+        memcpy(&v, (const char *)h + header_fields[i].off, 8);
+        json_object_set_new(w, header_fields[i].name, json_integer((json_int_t)v));
+    }
+    for (int k = 0; k < SK_COUNT; k++)
+        if (h->handlers & (1u << k))
+            json_array_append_new(handlers, json_string(stats_kind_names[k]));
+    for (uint64_t i = 0; i < h->nentries; i++) {
+        const struct stats_entry *e = &snap->entries[i];
+        char key[STATS_KEY_TEXT], a[ADDR_TEXT_MAX], b[ADDR_TEXT_MAX];
+        stats_key_format(&e->key, key);
+        stats_key_side(&e->key, 0, a);
+        stats_key_side(&e->key, 1, b);
+        json_t *o = json_object();
+        json_object_set_new(o, "handler", json_string(e->key.kind < SK_COUNT
+                                                          ? stats_kind_names[e->key.kind]
+                                                          : "unknown"));
+        json_object_set_new(o, "key", json_text(key));
+        json_object_set_new(o, "a", json_text(a));
+        json_object_set_new(o, "b", json_text(b));
+        for (size_t k = 0; k < NFIELDS; k++)
+            json_object_set_new(o, entry_fields[k].name, json_integer((json_int_t)field_of(e, k)));
+        json_array_append_new(entries, o);
+    }
+    json_object_set_new(w, "handlers", handlers);
+    json_object_set_new(w, "entries", entries);
+    return w;
+}
+
 void stats_write_json(FILE *f, const struct stats_snapshot *snaps, size_t n)
 {
-    fputs("{\"watchers\":[", f);
-    for (size_t w = 0; w < n; w++) {
-        const struct stats_shm_header *h = &snaps[w].hdr;
-        fputs(w ? ",\n{\"name\":" : "\n{\"name\":", f);
-        json_string(f, h->watcher);
-        fputs(",\"source\":", f);
-        json_string(f, h->source);
-        fprintf(f, ",\"state\":\"%s\",\"error\":", state_name(h->state));
-        json_string(f, h->error);
-        fprintf(f, ",\"pid\":%d", h->pid);
-        for (size_t i = 0; i < sizeof header_fields / sizeof header_fields[0]; i++) {
-            uint64_t v;
-            memcpy(&v, (const char *)h + header_fields[i].off, 8);
-            fprintf(f, ",\"%s\":%llu", header_fields[i].name, (unsigned long long)v);
-        }
-        fputs(",\"handlers\":[", f);
-        for (int k = 0, first = 1; k < SK_COUNT; k++)
-            if (h->handlers & (1u << k)) {
-                fprintf(f, "%s\"%s\"", first ? "" : ",", stats_kind_names[k]);
-                first = 0;
-            }
-        fputs("],\"entries\":[", f);
-        for (uint64_t i = 0; i < h->nentries; i++) {
-            const struct stats_entry *e = &snaps[w].entries[i];
-            char key[STATS_KEY_TEXT], a[ADDR_TEXT_MAX], b[ADDR_TEXT_MAX];
-            stats_key_format(&e->key, key);
-            stats_key_side(&e->key, 0, a);
-            stats_key_side(&e->key, 1, b);
-            fprintf(f, "%s\n {\"handler\":\"%s\",\"key\":", i ? "," : "",
-                    e->key.kind < SK_COUNT ? stats_kind_names[e->key.kind] : "unknown");
-            json_string(f, key);
-            fputs(",\"a\":", f);
-            json_string(f, a);
-            fputs(",\"b\":", f);
-            json_string(f, b);
-            for (size_t k = 0; k < NFIELDS; k++)
-                fprintf(f, ",\"%s\":%llu", entry_fields[k].name,
-                        (unsigned long long)field_of(e, k));
-            fputs("}", f);
-        }
-        fputs("]}", f);
-    }
-    fputs("]}\n", f);
+    json_t *root = json_object(), *watchers = json_array();
+    for (size_t w = 0; w < n; w++)
+        json_array_append_new(watchers, watcher_json(&snaps[w]));
+    json_object_set_new(root, "watchers", watchers);
+    json_print(f, root);
+    json_decref(root);
 }
 
 static const struct stats_entry *sort_base;

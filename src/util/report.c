@@ -4,15 +4,14 @@
 #include "report.h"
 
 #include <inttypes.h>
+#include <math.h>
 
-static void key_prefix(struct report *r, const char *key)
+#include "json.h"
+
+/* JSON: v set as key of the innermost open section (v is taken). */
+static void set(struct report *r, const char *key, json_t *v)
 {
-    if (r->json) {
-        fprintf(r->f, "%s\"%s\":", r->need_comma ? "," : "", key);
-        r->need_comma = true;
-    } else {
-        fprintf(r->f, "%*s%s: ", 2 * r->depth, "", key);
-    }
+    json_object_set_new(r->open[r->depth], key, v);
 }
 
 void report_begin(struct report *r, FILE *f, bool json)
@@ -20,17 +19,18 @@ void report_begin(struct report *r, FILE *f, bool json)
     r->f = f;
     r->json = json;
     r->depth = 0;
-    r->need_comma = false;
-    if (json)
-        fputc('{', f);
+    r->open[0] = json ? json_object() : NULL;
 }
 
 void report_section(struct report *r, const char *name)
 {
     if (r->json) {
-        key_prefix(r, name);
-        fputc('{', r->f);
-        r->need_comma = false;
+        json_t *o = json_object();
+        if (r->depth < REPORT_DEPTH_MAX) {
+            set(r, name, json_incref(o));
+            r->open[r->depth + 1] = o;
+        }
+        json_decref(o); /* beyond the depth: its figures go nowhere */
     } else {
         fprintf(r->f, "%*s%s:\n", 2 * r->depth, "", name);
     }
@@ -40,46 +40,53 @@ void report_section(struct report *r, const char *name)
 void report_end_section(struct report *r)
 {
     r->depth--;
-    if (r->json) {
-        fputc('}', r->f);
-        r->need_comma = true;
-    }
+}
+
+/* Text: the key's line start; JSON: false when the section is too deep. */
+static bool begin_value(struct report *r, const char *key)
+{
+    if (r->json)
+        return r->depth <= REPORT_DEPTH_MAX;
+    fprintf(r->f, "%*s%s: ", 2 * r->depth, "", key);
+    return true;
 }
 
 void report_u64(struct report *r, const char *key, uint64_t v)
 {
-    key_prefix(r, key);
-    fprintf(r->f, r->json ? "%" PRIu64 : "%" PRIu64 "\n", v);
+    if (!begin_value(r, key))
+        return;
+    if (r->json)
+        set(r, key, v <= INT64_MAX ? json_integer((json_int_t)v) : json_real((double)v));
+    else
+        fprintf(r->f, "%" PRIu64 "\n", v);
 }
 
 void report_double(struct report *r, const char *key, double v)
 {
-    key_prefix(r, key);
-    fprintf(r->f, r->json ? "%.3f" : "%.3f\n", v);
+    if (!begin_value(r, key))
+        return;
+    if (r->json)
+        set(r, key, isfinite(v) ? json_real(round(v * 1000) / 1000) : json_null());
+    else
+        fprintf(r->f, "%.3f\n", v);
 }
 
 void report_str(struct report *r, const char *key, const char *v)
 {
-    key_prefix(r, key);
-    if (!r->json) {
-        fprintf(r->f, "%s\n", v);
+    if (!begin_value(r, key))
         return;
-    }
-    fputc('"', r->f);
-    for (const unsigned char *p = (const unsigned char *)v; *p; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(r->f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(r->f, "\\u%04x", *p);
-        else
-            fputc(*p, r->f);
-    }
-    fputc('"', r->f);
+    if (r->json)
+        set(r, key, json_text(v));
+    else
+        fprintf(r->f, "%s\n", v);
 }
 
 void report_end(struct report *r)
 {
-    if (r->json)
-        fputs("}\n", r->f);
+    if (r->json) {
+        json_print(r->f, r->open[0]);
+        json_decref(r->open[0]);
+        r->open[0] = NULL;
+    }
     fflush(r->f);
 }
