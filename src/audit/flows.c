@@ -17,6 +17,7 @@
 #include <xxhash.h>
 
 #include "../decode/community_id.h"
+#include "../decode/flow.h"
 #include "../util/text.h"
 
 enum kind { K_FLOW, K_CONNECTION, K_LINK, K_NETWORK, K_TRANSPORT, K_COUNT };
@@ -159,26 +160,14 @@ static void endpoints_of(const struct packet *pkt, struct endpoints *ep)
         memcpy(ep->smac, pkt->eth.src.p, 6);
         memcpy(ep->dmac, pkt->eth.dst.p, 6);
     }
-    if (packet_has(pkt, LAYER_IP4)) {
-        ep->ipver = 4;
-        ep->proto = pkt->ip4.p;
-        memcpy(ep->sip, pkt->ip4.src, 4);
-        memcpy(ep->dip, pkt->ip4.dst, 4);
-    } else if (packet_has(pkt, LAYER_IP6)) {
-        ep->ipver = 6;
-        ep->proto = pkt->ip6.upper;
-        memcpy(ep->sip, pkt->ip6.src, 16);
-        memcpy(ep->dip, pkt->ip6.dst, 16);
-    }
-    if (packet_has(pkt, LAYER_TCP)) {
-        ep->ports = true;
-        ep->sport = pkt->tcp.source;
-        ep->dport = pkt->tcp.dest;
-    } else if (packet_has(pkt, LAYER_UDP)) {
-        ep->ports = true;
-        ep->sport = pkt->udp.source;
-        ep->dport = pkt->udp.dest;
-    }
+    const struct flow_tuple *t = &pkt->flow;
+    ep->ipver = t->family;
+    ep->proto = t->proto;
+    memcpy(ep->sip, t->src, 16);
+    memcpy(ep->dip, t->dst, 16);
+    ep->ports = t->ports;
+    ep->sport = t->sport;
+    ep->dport = t->dport;
 }
 
 /* The key of a kind for ep; 0 when the packet has no such flow. *reverse:
@@ -211,9 +200,8 @@ static uint8_t make_key_endpoints(enum kind k, const struct endpoints *ep, uint8
         size_t alen = ep->ipver == 4 ? 4 : 16;
         const uint8_t *a = ep->sip, *b = ep->dip;
         uint16_t pa = ep->sport, pb = ep->dport;
-        if (k == K_CONNECTION) { /* the smaller endpoint first */
-            int c = memcmp(a, b, alen);
-            if (c > 0 || (c == 0 && pa > pb)) {
+        if (k == K_CONNECTION) { /* the first endpoint in the endpoint order first */
+            if (flow_endpoint_cmp(a, pa, b, pb, alen) > 0) {
                 a = ep->dip, b = ep->sip, pa = ep->dport, pb = ep->sport;
                 *reverse = true;
             }

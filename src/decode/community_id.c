@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "cursor.h"
+#include "flow.h"
 
 static _Atomic uint16_t seed_value;
 
@@ -89,8 +90,8 @@ int community_id_v1(uint16_t seed, const uint8_t *src, const uint8_t *dst, size_
     bool one_way = false;
     if (has_ports && (proto == 1 || proto == 58))
         one_way = icmp_ports(proto, &sport, &dport);
-    int c = memcmp(src, dst, addr_len);
-    if (!one_way && (c > 0 || (c == 0 && has_ports && sport > dport))) {
+    if (!one_way && flow_endpoint_cmp(src, has_ports ? sport : 0, dst, has_ports ? dport : 0,
+                                      addr_len) > 0) {
         const uint8_t *t = src;
         src = dst;
         dst = t;
@@ -140,34 +141,19 @@ static bool sctp_ports(const struct packet *pkt, const struct layer_ref *ip, uin
 
 static int compute(const struct packet *pkt, char out[COMMUNITY_ID_SIZE])
 {
-    const uint8_t *src, *dst;
-    size_t alen;
-    uint8_t proto;
-    bool later_fragment;
-    const struct layer_ref *ip;
-    if (packet_has(pkt, LAYER_IP4)) {
-        src = pkt->ip4.src, dst = pkt->ip4.dst, alen = 4, proto = pkt->ip4.p;
-        later_fragment = (pkt->ip4.off & 0x1fff) != 0;
-        ip = &pkt->ref[LAYER_IP4];
-    } else if (packet_has(pkt, LAYER_IP6)) {
-        src = pkt->ip6.src, dst = pkt->ip6.dst, alen = 16, proto = pkt->ip6.upper;
-        later_fragment = pkt->ip6.fragment && pkt->ip6.frag_off != 0;
-        ip = &pkt->ref[LAYER_IP6];
-    } else {
+    const struct flow_tuple *t = &pkt->flow;
+    if (!t->family)
         return -1;
-    }
-    uint16_t sport = 0, dport = 0;
+    size_t alen = t->family == 4 ? 4 : 16;
+    uint8_t proto = t->proto;
+    const struct layer_ref *ip = &pkt->ref[t->family == 4 ? LAYER_IP4 : LAYER_IP6];
+    uint16_t sport = t->sport, dport = t->dport;
     bool ports = true;
     switch (proto) {
     case 6:
-        if (!packet_has(pkt, LAYER_TCP))
-            return -1;
-        sport = pkt->tcp.source, dport = pkt->tcp.dest;
-        break;
     case 17:
-        if (!packet_has(pkt, LAYER_UDP))
+        if (!t->ports)
             return -1;
-        sport = pkt->udp.source, dport = pkt->udp.dest;
         break;
     case 1:
     case 58: {
@@ -179,14 +165,14 @@ static int compute(const struct packet *pkt, char out[COMMUNITY_ID_SIZE])
         break;
     }
     case 132:
-        if (later_fragment || !sctp_ports(pkt, ip, &sport, &dport))
+        if (t->later_fragment || !sctp_ports(pkt, ip, &sport, &dport))
             return -1;
         break;
     default:
         ports = false;
         break;
     }
-    return community_id_v1(community_id_seed(), src, dst, alen, proto, ports, sport, dport, out);
+    return community_id_v1(community_id_seed(), t->src, t->dst, alen, proto, ports, sport, dport, out);
 }
 
 const char *packet_community_id(const struct packet *pkt)

@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "decoders.h"
+#include "flow.h"
 
 static const char *const layer_names[LAYER_COUNT] = {
     [LAYER_ETH] = "eth",     [LAYER_ARP] = "arp",     [LAYER_IP4] = "ip4",
@@ -88,9 +89,10 @@ static void decode(struct packet *pkt, int linktype, const uint8_t *data, uint32
         break;
     default:
         pkt->unknown_linktype = true;
-        return;
+        break;
     }
 
+    flow_tuple_fill(pkt);
     if (flow_only)
         return;
     for (uint32_t bits = pkt->layers; bits; bits &= bits - 1) {

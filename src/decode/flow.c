@@ -1,58 +1,99 @@
 /*
- * flow.c - the symmetric flow hash that assigns packets to workers.
+ * flow.c - the one flow key (see flow.h): the tuple of a decoded packet,
+ * the endpoint order and the symmetric hash.
  *
  * Both directions of a conversation hash alike: the two endpoints
- * (address and, for TCP/UDP, port) are put in a fixed order before
- * hashing, together with the IP protocol and the outer VLAN id.  Frames
- * without IP hash by their MAC pair; frames without either hash to 0.
- * Later IPv4/IPv6 fragments carry no ports and may land on another
- * worker than the first fragment.
+ * (address and, for TCP/UDP, port) are put in order before hashing,
+ * together with the IP version and protocol and the outer VLAN id.
+ * Frames without IP give the workers' dispatcher their MAC pair's hash;
+ * frames without either hash to 0.  A later IP fragment carries no ports:
+ * IPv4 fragments are reassembled before the workers (capture/defrag.h),
+ * IPv6 ones keep their addresses only.
  */
+#include "flow.h"
+
 #include <string.h>
 #include <xxhash.h>
 
-#include "packet.h"
+int flow_endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_t alen)
+{
+    int c = memcmp(a, b, alen);
+    if (c)
+        return c;
+    return pa < pb ? -1 : pa > pb;
+}
 
-struct endpoint {
-    uint8_t addr[16];
-    uint16_t port;
-};
+uint32_t flow_hash(uint8_t family, uint8_t proto, uint16_t vlan, const uint8_t *a, uint16_t pa,
+                   const uint8_t *b, uint16_t pb)
+{
+    size_t alen = family == 6 ? 16 : family == 4 ? 4 : 6;
+    if (flow_endpoint_cmp(a, pa, b, pb, alen) > 0) {
+        const uint8_t *t = a;
+        a = b;
+        b = t;
+        uint16_t tp = pa;
+        pa = pb;
+        pb = tp;
+    }
+    uint8_t key[2 * (16 + 2) + 4], *w = key;
+    *w++ = family;
+    *w++ = proto;
+    memcpy(w, &vlan, 2);
+    w += 2;
+    memcpy(w, a, alen);
+    w += alen;
+    memcpy(w, &pa, 2);
+    w += 2;
+    memcpy(w, b, alen);
+    w += alen;
+    memcpy(w, &pb, 2);
+    w += 2;
+    return XXH32(key, (size_t)(w - key), 0);
+}
+
+void flow_tuple_fill(struct packet *pkt)
+{
+    struct flow_tuple *t = &pkt->flow;
+    memset(t, 0, sizeof *t);
+    size_t alen;
+    if (packet_has(pkt, LAYER_IP4)) {
+        t->family = 4;
+        t->proto = pkt->ip4.p;
+        t->later_fragment = (pkt->ip4.off & 0x1fff) != 0;
+        memcpy(t->src, pkt->ip4.src, 4);
+        memcpy(t->dst, pkt->ip4.dst, 4);
+        alen = 4;
+    } else if (packet_has(pkt, LAYER_IP6)) {
+        t->family = 6;
+        t->proto = pkt->ip6.upper;
+        t->later_fragment = pkt->ip6.fragment && pkt->ip6.frag_off != 0;
+        memcpy(t->src, pkt->ip6.src, 16);
+        memcpy(t->dst, pkt->ip6.dst, 16);
+        alen = 16;
+    } else {
+        return;
+    }
+    if (packet_has(pkt, LAYER_TCP)) {
+        t->ports = true;
+        t->sport = pkt->tcp.source;
+        t->dport = pkt->tcp.dest;
+    } else if (packet_has(pkt, LAYER_UDP)) {
+        t->ports = true;
+        t->sport = pkt->udp.source;
+        t->dport = pkt->udp.dest;
+    }
+    t->vlan = pkt->eth.vlan_count ? pkt->eth.vlan_id[0] : 0;
+    t->lo_side = flow_endpoint_cmp(t->src, t->sport, t->dst, t->dport, alen) > 0;
+    t->hash = flow_hash(t->family, t->proto, t->vlan, t->src, t->sport, t->dst, t->dport);
+}
 
 uint32_t packet_flow_hash(const struct packet *pkt)
 {
-    struct {
-        struct endpoint lo, hi;
-        uint16_t vlan;
-        uint8_t proto;
-    } key;
-    struct endpoint a, b;
-    memset(&key, 0, sizeof key);
-    memset(&a, 0, sizeof a);
-    memset(&b, 0, sizeof b);
-    if (packet_has(pkt, LAYER_IP4)) {
-        memcpy(a.addr, pkt->ip4.src, 4);
-        memcpy(b.addr, pkt->ip4.dst, 4);
-        key.proto = pkt->ip4.p;
-    } else if (packet_has(pkt, LAYER_IP6)) {
-        memcpy(a.addr, pkt->ip6.src, 16);
-        memcpy(b.addr, pkt->ip6.dst, 16);
-        key.proto = pkt->ip6.upper;
-    } else if (packet_has(pkt, LAYER_ETH) && pkt->eth.src.len == 6 && pkt->eth.dst.len == 6) {
-        memcpy(a.addr, pkt->eth.src.p, 6);
-        memcpy(b.addr, pkt->eth.dst.p, 6);
-    } else {
-        return 0;
+    if (pkt->flow.family)
+        return pkt->flow.hash;
+    if (packet_has(pkt, LAYER_ETH) && pkt->eth.src.len == 6 && pkt->eth.dst.len == 6) {
+        return flow_hash(0, 0, pkt->eth.vlan_count ? pkt->eth.vlan_id[0] : 0, pkt->eth.src.p, 0,
+                         pkt->eth.dst.p, 0);
     }
-    if (packet_has(pkt, LAYER_TCP)) {
-        a.port = pkt->tcp.source;
-        b.port = pkt->tcp.dest;
-    } else if (packet_has(pkt, LAYER_UDP)) {
-        a.port = pkt->udp.source;
-        b.port = pkt->udp.dest;
-    }
-    bool swap = memcmp(&a, &b, sizeof a) > 0;
-    key.lo = swap ? b : a;
-    key.hi = swap ? a : b;
-    key.vlan = pkt->eth.vlan_count ? pkt->eth.vlan_id[0] : 0;
-    return XXH32(&key, sizeof key, 0);
+    return 0;
 }

@@ -138,6 +138,23 @@ struct dhcp_fields {
     struct bytes requested_ip; /* option 50 */
 };
 
+/* The packet's flow, worked out once by the decoder (flow.h): every
+ * consumer (the workers' dispatcher, the monitor's flow table, audit
+ * flows, Community ID, the raw store's index, the stats filters) reads
+ * it instead of deriving its own. */
+struct flow_tuple {
+    uint8_t family;         /* 4 or 6; 0: no IP header (then the rest is zero) */
+    uint8_t proto;          /* IP protocol (IPv6: after the extension headers) */
+    bool ports;             /* sport/dport are a TCP or UDP header's */
+    bool later_fragment;    /* an IP fragment after the first: no transport header */
+    uint16_t sport, dport;  /* host order; 0 without ports */
+    uint16_t vlan;          /* outermost VLAN id, 0 untagged */
+    uint8_t src[16], dst[16]; /* as sent; IPv4 in the first 4 bytes, the rest zero */
+    uint8_t lo_side;        /* 0 when (src, sport) comes first in the endpoint order
+                               (flow_endpoint_cmp), 1 when (dst, dport) does */
+    uint32_t hash;          /* symmetric (both directions alike): worker and flow table */
+};
+
 struct packet {
     /* capture metadata */
     uint64_t timestamp; /* microseconds since the epoch */
@@ -167,6 +184,8 @@ struct packet {
     struct icmp_fields icmp6;
     struct dns_fields dns; /* for LAYER_DNS or LAYER_MDNS */
     struct dhcp_fields dhcp;
+
+    struct flow_tuple flow;
 
     /* Community ID cache (community_id.h: packet_community_id()):
      * 0 not computed yet, 1 cid holds it, 2 the packet has none. */
@@ -203,7 +222,8 @@ void decode_packet_flow(struct packet *pkt, int linktype, const uint8_t *data,
                         uint32_t caplen, uint32_t length, uint64_t timestamp_us);
 
 /* Symmetric hash of the packet's flow (both directions alike): which
- * worker owns it.  See flow.c. */
+ * worker owns it: the flow tuple's hash, or for frames without IP their
+ * MAC pair's.  See flow.c. */
 uint32_t packet_flow_hash(const struct packet *pkt);
 
 /* True when netsift decodes frames of this pcap link type. */

@@ -6,7 +6,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
 struct flow_list_head {
     uint32_t head, tail; /* index + 1; 0: empty */
@@ -52,53 +51,29 @@ void flow_table_free(struct flow_table *t)
     free(t);
 }
 
-/* Endpoint order: by address, then port. */
-static int endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_t n)
-{
-    int c = memcmp(a, b, n);
-    if (c)
-        return c;
-    return pa < pb ? -1 : pa > pb;
-}
-
 bool flow_key_of(const struct packet *pkt, struct flow_key *key, unsigned *src_side)
 {
-    const uint8_t *src, *dst;
-    size_t alen;
+    const struct flow_tuple *t = &pkt->flow;
+    if (!t->family || t->later_fragment)
+        return false; /* not IP, or a later fragment: no ports, as ndpiReader skips it */
     memset(key, 0, sizeof *key);
-    if (packet_has(pkt, LAYER_IP4)) {
-        if (pkt->ip4.off & 0x1fff)
-            return false; /* a later fragment: no ports, as ndpiReader skips it */
-        src = pkt->ip4.src, dst = pkt->ip4.dst, alen = 4;
-        key->family = 4;
-        key->proto = pkt->ip4.p;
-    } else if (packet_has(pkt, LAYER_IP6)) {
-        if (pkt->ip6.fragment && pkt->ip6.frag_off != 0)
-            return false;
-        src = pkt->ip6.src, dst = pkt->ip6.dst, alen = 16;
-        key->family = 6;
-        key->proto = pkt->ip6.upper;
-    } else {
-        return false;
-    }
-    uint16_t sport = 0, dport = 0;
-    if (packet_has(pkt, LAYER_TCP))
-        sport = pkt->tcp.source, dport = pkt->tcp.dest;
-    else if (packet_has(pkt, LAYER_UDP))
-        sport = pkt->udp.source, dport = pkt->udp.dest;
-    unsigned s = endpoint_cmp(src, sport, dst, dport, alen) > 0;
-    memcpy(key->addr[s], src, alen);
-    memcpy(key->addr[s ^ 1], dst, alen);
-    key->port[s] = sport;
-    key->port[s ^ 1] = dport;
-    key->vlan = pkt->eth.vlan_count ? pkt->eth.vlan_id[0] : 0;
+    size_t alen = t->family == 4 ? 4 : 16;
+    unsigned s = t->lo_side;
+    memcpy(key->addr[s], t->src, alen);
+    memcpy(key->addr[s ^ 1], t->dst, alen);
+    key->port[s] = t->sport;
+    key->port[s ^ 1] = t->dport;
+    key->vlan = t->vlan;
+    key->proto = t->proto;
+    key->family = t->family;
+    key->hash = t->hash;
     *src_side = s;
     return true;
 }
 
 static uint32_t hash_of(const struct flow_key *key)
 {
-    return (uint32_t)XXH3_64bits(key, sizeof *key);
+    return key->hash;
 }
 
 static struct flow *at(const struct flow_table *t, uint32_t ref)

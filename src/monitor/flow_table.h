@@ -30,11 +30,12 @@ struct flow_fp;
 struct ndpi_flow_struct;
 
 struct flow_key {
-    uint8_t addr[2][16]; /* endpoint 0 < endpoint 1 (address, then port) */
+    uint8_t addr[2][16]; /* endpoint 0 first in the endpoint order (decode/flow.h) */
     uint16_t port[2];
     uint16_t vlan;
     uint8_t proto;       /* IP protocol */
     uint8_t family;      /* 4 or 6 */
+    uint32_t hash;       /* the packet's flow hash (decode/flow.h): the same both ways */
 };
 
 enum flow_list { FLOW_LIST_OTHER, FLOW_LIST_TCP, FLOW_LIST_CLOSED, FLOW_LISTS };

@@ -220,9 +220,9 @@ bool filter_match(struct watch_filter *f, const struct packet *pkt)
                                     memcmp(pkt->eth.dst.p, f->mac, 6) == 0)))
         return false;
 
-    int family = packet_has(pkt, LAYER_IP4) ? 4 : packet_has(pkt, LAYER_IP6) ? 6 : 0;
-    const uint8_t *src = family == 4 ? pkt->ip4.src : pkt->ip6.src;
-    const uint8_t *dst = family == 4 ? pkt->ip4.dst : pkt->ip6.dst;
+    const struct flow_tuple *t = &pkt->flow;
+    int family = t->family;
+    const uint8_t *src = t->src, *dst = t->dst;
     if (f->src_ip.family && !cidr_match(&f->src_ip, family, src))
         return false;
     if (f->dst_ip.family && !cidr_match(&f->dst_ip, family, dst))
@@ -230,9 +230,8 @@ bool filter_match(struct watch_filter *f, const struct packet *pkt)
     if (f->ip.family && !cidr_match(&f->ip, family, src) && !cidr_match(&f->ip, family, dst))
         return false;
 
-    int l4 = packet_has(pkt, LAYER_TCP) ? 6 : packet_has(pkt, LAYER_UDP) ? 17 : 0;
-    uint16_t sport = l4 == 6 ? pkt->tcp.source : pkt->udp.source;
-    uint16_t dport = l4 == 6 ? pkt->tcp.dest : pkt->udp.dest;
+    bool l4 = t->ports;
+    uint16_t sport = t->sport, dport = t->dport;
     if (f->src_port.set && !(l4 && in_range(&f->src_port, sport)))
         return false;
     if (f->dst_port.set && !(l4 && in_range(&f->dst_port, dport)))
@@ -247,8 +246,7 @@ bool filter_match(struct watch_filter *f, const struct packet *pkt)
         case PROTO_IP4: ok = family == 4; break;
         case PROTO_IP6: ok = family == 6; break;
         default:
-            ok = (family == 4 && pkt->ip4.p == f->protocol) ||
-                 (family == 6 && pkt->ip6.upper == f->protocol);
+            ok = family && t->proto == f->protocol;
         }
         if (!ok)
             return false;

@@ -274,25 +274,18 @@ static void link_fields(struct meta_record *m, const struct packet *pkt)
         m->src_mac = pkt->eth.src;
         m->dst_mac = pkt->eth.dst;
     }
-    if (packet_has(pkt, LAYER_IP4)) {
+    const struct flow_tuple *t = &pkt->flow;
+    if (t->family) {
+        uint32_t alen = t->family == 4 ? 4 : 16;
         m->has_ip = true;
-        m->src_ip = (struct bytes){pkt->ip4.src, 4};
-        m->dst_ip = (struct bytes){pkt->ip4.dst, 4};
-        m->ip_proto = pkt->ip4.p;
-    } else if (packet_has(pkt, LAYER_IP6)) {
-        m->has_ip = true;
-        m->src_ip = (struct bytes){pkt->ip6.src, 16};
-        m->dst_ip = (struct bytes){pkt->ip6.dst, 16};
-        m->ip_proto = pkt->ip6.upper;
+        m->src_ip = (struct bytes){t->src, alen};
+        m->dst_ip = (struct bytes){t->dst, alen};
+        m->ip_proto = t->proto;
     }
-    if (packet_has(pkt, LAYER_TCP)) {
+    if (t->ports) {
         m->has_ports = true;
-        m->src_port = pkt->tcp.source;
-        m->dst_port = pkt->tcp.dest;
-    } else if (packet_has(pkt, LAYER_UDP)) {
-        m->has_ports = true;
-        m->src_port = pkt->udp.source;
-        m->dst_port = pkt->udp.dest;
+        m->src_port = t->sport;
+        m->dst_port = t->dport;
     }
 }
 

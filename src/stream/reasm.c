@@ -8,8 +8,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <xxhash.h>
 
+#include "../decode/flow.h"
 #include "../decode/packet.h"
 
 struct reasm {
@@ -78,27 +78,12 @@ static void mem_add(struct reasm *r, uint64_t n)
 
 /* ---- connection table ---- */
 
-/* Symmetric hash of the endpoints (both directions alike). */
+/* Symmetric hash of the endpoints (both directions alike): the one flow
+ * hash (decode/flow.h), without the VLAN, which segments do not carry. */
 static uint32_t endpoint_hash(uint8_t family, const uint8_t *a, uint16_t pa, const uint8_t *b,
                               uint16_t pb)
 {
-    size_t alen = family == 6 ? 16 : 4;
-    uint8_t buf[2 * (16 + 2) + 1];
-    int c = memcmp(a, b, alen);
-    if (c > 0 || (c == 0 && pa > pb)) {
-        const uint8_t *t = a;
-        a = b;
-        b = t;
-        uint16_t tp = pa;
-        pa = pb;
-        pb = tp;
-    }
-    buf[0] = family;
-    memcpy(buf + 1, a, alen);
-    memcpy(buf + 1 + alen, &pa, 2);
-    memcpy(buf + 3 + alen, b, alen);
-    memcpy(buf + 3 + 2 * alen, &pb, 2);
-    return XXH32(buf, 5 + 2 * alen, 0x7e57);
+    return flow_hash(family, 6, 0, a, pa, b, pb);
 }
 
 /* The side of c that sent s (0 or 1), or -1 when s is not of c. */
