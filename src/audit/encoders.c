@@ -9,7 +9,7 @@
 #include <strings.h>
 
 #include "../decode/cursor.h"
-#include "../monitor/tls_hello.h"
+#include "../decode/tls_hello.h"
 #include "../util/text.h"
 
 #define BIT(r) (1u << (r))

@@ -132,6 +132,6 @@ void classifier_quic_sni(const struct ndpi_flow_struct *f, char *out, size_t siz
     memcpy(name, f->host_server_name, sizeof f->host_server_name);
     name[sizeof f->host_server_name] = '\0';
     char cut[FP_TEXT_MAX + 1];
-    fp_text((const uint8_t *)name, strlen(name), FP_QUIC_SNI_MAX, true, cut);
+    text_field((const uint8_t *)name, strlen(name), FP_QUIC_SNI_MAX, true, cut);
     snprintf(out, size, "%s", cut);
 }

@@ -51,7 +51,7 @@ static void header_value(const uint8_t *line, size_t len, const char *name, bool
         v++;
     while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
         end--;
-    fp_text(v, (size_t)(end - v), FP_TEXT_MAX, lower_case, out);
+    text_field(v, (size_t)(end - v), FP_TEXT_MAX, lower_case, out);
 }
 
 enum ct_status http_parse_request(const uint8_t *p, size_t n, bool final,
@@ -97,6 +97,6 @@ enum ct_status ssh_parse_banner(const uint8_t *p, size_t n, bool final,
     }
     if (len < 4)
         return CT_BAD;
-    fp_text(p, len, FP_TEXT_MAX, false, banner);
+    text_field(p, len, FP_TEXT_MAX, false, banner);
     return CT_DONE;
 }

@@ -11,7 +11,7 @@
 #include "../decode/decoders.h"
 #include "../stream/reasm.h"
 #include "cleartext.h"
-#include "tls_hello.h"
+#include "../decode/tls_hello.h"
 
 #define TCP_SYN 0x02
 #define TCP_ACK 0x10
@@ -231,7 +231,7 @@ static void dns_message(struct collector *c, struct collect_dir *d)
     decode_dns(&scratch, cursor_make(d->buf, d->len), LAYER_DNS, true);
     if (!packet_has(&scratch, LAYER_DNS) || !scratch.dns.has_question)
         return;
-    fp_cut(scratch.dns.qname, FP_TEXT_MAX, true, c->name);
+    text_cut(scratch.dns.qname, FP_TEXT_MAX, true, c->name);
     c->primary = c->complete = true;
 }
 
@@ -316,7 +316,7 @@ void collect_start_quic(struct collector *c, const char *sni)
 {
     memset(c, 0, sizeof *c);
     c->kind = FP_QUIC;
-    fp_cut(sni, FP_QUIC_SNI_MAX, true, c->name);
+    text_cut(sni, FP_QUIC_SNI_MAX, true, c->name);
     c->primary = c->name[0] != '\0';
     c->complete = true;
 }
@@ -379,7 +379,7 @@ static void collect_dns(struct collector *c, const struct packet *pkt)
 {
     if (!(packet_has(pkt, LAYER_DNS) || packet_has(pkt, LAYER_MDNS)) || !pkt->dns.has_question)
         return;
-    fp_cut(pkt->dns.qname, FP_TEXT_MAX, true, c->name);
+    text_cut(pkt->dns.qname, FP_TEXT_MAX, true, c->name);
     c->primary = c->complete = true;
 }
 
@@ -389,8 +389,8 @@ static void collect_dhcp(struct collector *c, const struct packet *pkt)
     if (!packet_has(pkt, LAYER_DHCP) || d->op != 1)
         return;
     collect_dhcp_params(d->param_list.p, d->param_list.len, c->part_a);
-    fp_text(d->vendor_class.p, d->vendor_class.len, FP_TEXT_MAX, false, c->part_b);
-    fp_text(d->host_name.p, d->host_name.len, FP_TEXT_MAX, false, c->name);
+    text_field(d->vendor_class.p, d->vendor_class.len, FP_TEXT_MAX, false, c->part_b);
+    text_field(d->host_name.p, d->host_name.len, FP_TEXT_MAX, false, c->name);
     c->primary = c->complete = true;
 }
 

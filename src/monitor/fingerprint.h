@@ -29,12 +29,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FP_TEXT_MAX 255     /* bytes of a name, banner, user agent or list */
+#include "../decode/tls_hello.h"
+#include "../util/digest.h"
+#include "../util/text.h"
+
+#define FP_TEXT_MAX TEXT_FIELD_MAX /* bytes of a name, banner, user agent or list */
 #define FP_QUIC_SNI_MAX 63  /* below nDPI's host name buffer, whatever its version */
-#define FP_HASH_LEN 44      /* 43 base64 characters and the NUL */
+#define FP_HASH_LEN DIGEST_SHA256_B64_LEN
 #define FP_INPUT_MAX (3 * (FP_TEXT_MAX + 1))
-#define FP_MD5_HEX_LEN 33   /* JA3, JA3S: 32 hex digits and the NUL */
-#define FP_JA4_LEN 37       /* JA4: "t13d1516h2_" + 12 + '_' + 12 hex digits and the NUL */
+#define FP_MD5_HEX_LEN DIGEST_MD5_HEX_LEN /* JA3, JA3S */
+#define FP_JA4_LEN TLS_JA4_LEN
 
 enum fp_kind { FP_NONE, FP_DNS, FP_DHCP, FP_TLS, FP_HTTP, FP_SSH, FP_QUIC };
 
@@ -49,22 +53,6 @@ struct fingerprint {
 
 /* Lower-case name of a kind ("dns", "tls", ...). */
 const char *fp_kind_name(enum fp_kind k);
-
-/* base64(SHA-256(data)) without '=' padding. */
-void fp_sha256_b64(const void *data, size_t len, char out[FP_HASH_LEN]);
-
-/* Lower-case hex MD5 (JA3 / JA3S). */
-void fp_md5_hex(const void *data, size_t len, char out[FP_MD5_HEX_LEN]);
-
-/* Packet bytes as fingerprint text: escaped (text_escape), cut at max
- * bytes (max <= FP_TEXT_MAX) without splitting an escape or a character;
- * lower_case folds ASCII letters (names).  Returns out. */
-char *fp_text(const uint8_t *in, size_t n, size_t max, bool lower_case,
-              char out[FP_TEXT_MAX + 1]);
-
-/* Text that is already escaped (a DNS name in presentation form): cut at
- * max bytes the same way, optionally lower-cased, copied to out. */
-char *fp_cut(const char *in, size_t max, bool lower_case, char out[FP_TEXT_MAX + 1]);
 
 /* Build a fingerprint from its (already normalised) parts.  NULL parts
  * are empty. */

@@ -128,8 +128,8 @@ static void note_link_protocols(struct monitor_worker *w, const struct packet *p
         return;
     if (d->op == 1) {
         char host[FP_TEXT_MAX + 1], vendor[FP_TEXT_MAX + 1];
-        fp_text(d->host_name.p, d->host_name.len, DEVICE_NAME_MAX, false, host);
-        fp_text(d->vendor_class.p, d->vendor_class.len, DEVICE_NAME_MAX, false, vendor);
+        text_field(d->host_name.p, d->host_name.len, DEVICE_NAME_MAX, false, host);
+        text_field(d->vendor_class.p, d->vendor_class.len, DEVICE_NAME_MAX, false, vendor);
         char client[DEVICE_NAME_MAX + 1] = "";
         if (d->client_id.len)
             format_hex_colon(d->client_id.p, d->client_id.len > 16 ? 16 : d->client_id.len, client);

@@ -128,3 +128,49 @@ void copy_str(char *dst, size_t size, const char *src)
     memcpy(dst, src, n);
     dst[n] = '\0';
 }
+
+/* Bytes of the escaped-text piece starting at s: "\DDD", "\x", one UTF-8
+ * character, or one byte. */
+static size_t piece_len(const char *s)
+{
+    unsigned char b = (unsigned char)s[0];
+    if (b == '\\')
+        return s[1] >= '0' && s[1] <= '9' ? 4 : 2;
+    if (b >= 0xf0)
+        return 4;
+    if (b >= 0xe0)
+        return 3;
+    if (b >= 0xc0)
+        return 2;
+    return 1;
+}
+
+char *text_cut(const char *in, size_t max, bool lower_case, char out[TEXT_FIELD_MAX + 1])
+{
+    size_t n = strlen(in), o = 0;
+    if (max > TEXT_FIELD_MAX)
+        max = TEXT_FIELD_MAX;
+    while (o < n) {
+        size_t p = piece_len(in + o);
+        if (o + p > n || o + p > max)
+            break;
+        o += p;
+    }
+    for (size_t i = 0; i < o; i++) {
+        char c = in[i];
+        out[i] = lower_case && c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+    }
+    out[o] = '\0';
+    return out;
+}
+
+char *text_field(const uint8_t *in, size_t n, size_t max, bool lower_case,
+                 char out[TEXT_FIELD_MAX + 1])
+{
+    char escaped[TEXT_FIELD_MAX + 8];
+    if (max > TEXT_FIELD_MAX)
+        max = TEXT_FIELD_MAX;
+    /* text_escape stops before a piece that does not fit: never split */
+    text_escape(in, n, escaped, max + 1, false);
+    return text_cut(escaped, max, lower_case, out);
+}

@@ -37,6 +37,17 @@ void format_ip6(const uint8_t addr[16], char out[ADDR_TEXT_MAX]);
  * IPv6, otherwise colon hex (at most 16 bytes shown). */
 void format_addr(const uint8_t *in, size_t n, char out[ADDR_TEXT_MAX]);
 
+#define TEXT_FIELD_MAX 255 /* bytes of a name, banner, user agent or list taken from traffic */
+
+/* Packet bytes as bounded text: escaped (text_escape), cut at max bytes
+ * (at most TEXT_FIELD_MAX) without splitting an escape or a character,
+ * lower-cased on request.  Returns out. */
+char *text_field(const uint8_t *in, size_t n, size_t max, bool lower_case,
+                 char out[TEXT_FIELD_MAX + 1]);
+/* Text that is already escaped (a DNS name in presentation form): cut and
+ * lower-cased as text_field() does.  Returns out. */
+char *text_cut(const char *in, size_t max, bool lower_case, char out[TEXT_FIELD_MAX + 1]);
+
 /* Copy the string src into dst (size bytes), cut to fit, always
  * NUL-terminated when size > 0. */
 void copy_str(char *dst, size_t size, const char *src);

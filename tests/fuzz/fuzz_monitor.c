@@ -23,7 +23,7 @@
 #include "monitor/cleartext.h"
 #include "monitor/collect.h"
 #include "stream/reasm_stream.h"
-#include "monitor/tls_hello.h"
+#include "decode/tls_hello.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -25,7 +25,7 @@
 #include "monitor/cleartext.h"
 #include "monitor/collect.h"
 #include "monitor/fingerprint.h"
-#include "monitor/tls_hello.h"
+#include "decode/tls_hello.h"
 #include "pktbuild.h"
 
 #define JA3_EXAMPLE "46bdf94c81b6051631c094dcdd4cfc23"  /* 771,4865-4866-49195,0-10-11-16,29-23,0 */
@@ -36,7 +36,7 @@ static void spec_dns_example(void **state)
     (void)state;
     struct fingerprint fp;
     char hash[FP_HASH_LEN];
-    fp_sha256_b64("1.0.0.10.in-addr.arpa", 21, hash);
+    digest_sha256_b64("1.0.0.10.in-addr.arpa", 21, hash);
     assert_string_equal(hash, "NqRTRWiNdfG4zMkiXE9P0eRQIefPgMYV/vXUymxdvNw");
     fp_make_dns(&fp, "1.0.0.10.in-addr.arpa");
     assert_int_equal(fp.kind, FP_DNS);
@@ -49,7 +49,7 @@ static void hash_is_unpadded_base64(void **state)
 {
     (void)state;
     char hash[FP_HASH_LEN];
-    fp_sha256_b64("", 0, hash); /* SHA-256 of nothing */
+    digest_sha256_b64("", 0, hash); /* SHA-256 of nothing */
     assert_string_equal(hash, "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU");
     assert_int_equal(strlen(hash), 43);
 }
@@ -58,17 +58,17 @@ static void dns_name_is_lower_cased_and_cut(void **state)
 {
     (void)state;
     char out[FP_TEXT_MAX + 1], in[600];
-    assert_string_equal(fp_cut("WWW.Example.COM", FP_TEXT_MAX, true, out), "www.example.com");
+    assert_string_equal(text_cut("WWW.Example.COM", FP_TEXT_MAX, true, out), "www.example.com");
     /* a name of 300 bytes is cut at 255 */
     memset(in, 'a', 300);
     in[300] = '\0';
-    assert_int_equal(strlen(fp_cut(in, FP_TEXT_MAX, true, out)), 255);
+    assert_int_equal(strlen(text_cut(in, FP_TEXT_MAX, true, out)), 255);
     /* an escape at the cut is left out whole, never split */
     memset(in, 'a', 253);
     memcpy(in + 253, "\\200b", 6);
-    assert_string_equal(fp_cut(in, FP_TEXT_MAX, false, out) + 250, "aaa");
+    assert_string_equal(text_cut(in, FP_TEXT_MAX, false, out) + 250, "aaa");
     memcpy(in + 253, "\\.b", 4);
-    assert_string_equal(fp_cut(in, FP_TEXT_MAX, false, out) + 250, "aaa\\.");
+    assert_string_equal(text_cut(in, FP_TEXT_MAX, false, out) + 250, "aaa\\.");
 }
 
 static void packet_text_is_escaped(void **state)
@@ -76,14 +76,14 @@ static void packet_text_is_escaped(void **state)
     (void)state;
     char out[FP_TEXT_MAX + 1];
     const uint8_t raw[] = {'A', 'b', '\n', 0xff, '\\', 0xc3, 0xa9};
-    assert_string_equal(fp_text(raw, sizeof raw, FP_TEXT_MAX, false, out), "Ab\\010\\255\\\\\xc3\xa9");
-    assert_string_equal(fp_text(raw, sizeof raw, FP_TEXT_MAX, true, out), "ab\\010\\255\\\\\xc3\xa9");
+    assert_string_equal(text_field(raw, sizeof raw, FP_TEXT_MAX, false, out), "Ab\\010\\255\\\\\xc3\xa9");
+    assert_string_equal(text_field(raw, sizeof raw, FP_TEXT_MAX, true, out), "ab\\010\\255\\\\\xc3\xa9");
     /* a UTF-8 character is not split at the limit */
     uint8_t long_utf8[300];
     memset(long_utf8, 'x', 254);
     long_utf8[254] = 0xc3;
     long_utf8[255] = 0xa9;
-    assert_int_equal(strlen(fp_text(long_utf8, 256, FP_TEXT_MAX, false, out)), 254);
+    assert_int_equal(strlen(text_field(long_utf8, 256, FP_TEXT_MAX, false, out)), 254);
 }
 
 /* ---- TLS ----------------------------------------------------------- */
@@ -175,7 +175,7 @@ static void tls_ja3_sni_ja3s(void **state)
     fp_make_tls(&fp, ch.sni, ch.ja4, sh.ja3s);
     snprintf(want, sizeof want, "www.example.com\n%s\n%s", ch.ja4, JA3S_EXAMPLE);
     assert_string_equal(fp.input, want);
-    fp_sha256_b64(want, strlen(want), hash);
+    digest_sha256_b64(want, strlen(want), hash);
     assert_string_equal(fp.hash, hash);
     assert_string_equal(fp.query, "www.example.com");
     fp_make_tls(&fp, ch.sni, ch.ja3, sh.ja3s); /* the former input, JA3 in the middle */

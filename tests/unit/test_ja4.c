@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "monitor/tls_hello.h"
+#include "decode/tls_hello.h"
 
 struct hello {
     uint8_t b[8192];

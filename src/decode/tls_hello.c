@@ -11,7 +11,7 @@
 
 #include <openssl/sha.h>
 
-#include "../decode/cursor.h"
+#include "cursor.h"
 
 #define TLS_RECORD_MAX (16384 + 2048) /* TLSCiphertext limit */
 
@@ -139,7 +139,7 @@ static bool handshake_body(const uint8_t *msg, size_t len, uint8_t want, struct 
     return true;
 }
 
-static void server_name(struct cursor ext, char sni[FP_TEXT_MAX + 1])
+static void server_name(struct cursor ext, char sni[TEXT_FIELD_MAX + 1])
 {
     struct cursor list, name;
     uint8_t type;
@@ -147,7 +147,7 @@ static void server_name(struct cursor ext, char sni[FP_TEXT_MAX + 1])
         return;
     while (cursor_get_u8(&list, &type) && get_vector(&list, 2, &name)) {
         if (type == 0) {
-            fp_text(name.p, name.left, FP_TEXT_MAX, true, sni);
+            text_field(name.p, name.left, TEXT_FIELD_MAX, true, sni);
             return;
         }
     }
@@ -260,7 +260,7 @@ struct ja4_parts {
     char alpn[3];
 };
 
-static void ja4_format(struct ja4_parts *j, char out[FP_JA4_LEN])
+static void ja4_format(struct ja4_parts *j, char out[TLS_JA4_LEN])
 {
     char buf[8 * JA4_MAX_LIST], b[13], c[13];
     struct text t = {buf, 0, sizeof buf};
@@ -277,7 +277,7 @@ static void ja4_format(struct ja4_parts *j, char out[FP_JA4_LEN])
     sha12(&t, c);
     size_t nc = j->ciphers.n > 99 ? 99 : j->ciphers.n;
     unsigned ne = j->ext_count > 99 ? 99 : j->ext_count;
-    snprintf(out, FP_JA4_LEN, "t%s%c%02zu%02u%s_%s_%s", ja4_version(j->version), j->sni ? 'd' : 'i',
+    snprintf(out, TLS_JA4_LEN, "t%s%c%02zu%02u%s_%s_%s", ja4_version(j->version), j->sni ? 'd' : 'i',
              nc, ne, j->alpn, b, c);
 }
 
@@ -355,7 +355,7 @@ int tls_parse_client_hello(const uint8_t *msg, size_t len, struct tls_client_hel
     put_list(&t, groups, true);
     put_char(&t, ',');
     put_list(&t, formats, false);
-    fp_md5_hex(t.s, t.used, out->ja3);
+    digest_md5_hex(t.s, t.used, out->ja3);
     free(t.s);
     if (!supported_versions || j->version == 0)
         j->version = version;
@@ -394,6 +394,6 @@ int tls_parse_server_hello(const uint8_t *msg, size_t len, struct tls_server_hel
         put_num(&t, first, type);
         first = false;
     }
-    fp_md5_hex(t.s, t.used, out->ja3s);
+    digest_md5_hex(t.s, t.used, out->ja3s);
     return 0;
 }

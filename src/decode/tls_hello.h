@@ -1,9 +1,10 @@
 /*
- * tls_hello.h - the TLS ClientHello and ServerHello, for fingerprints:
- * SNI, JA3 (client) and JA3S (server).
+ * tls_hello.h - the TLS ClientHello and ServerHello, for every consumer
+ * (the monitor's fingerprints, the audit records): SNI, JA3 and JA4
+ * (client), JA3S (server).
  *
  * Input is the first bytes one side of a TCP connection sent, in order
- * (stream_prefix.h).  tls_first_handshake() joins the payloads of the
+ * (stream/reasm_stream.h).  tls_first_handshake() joins the payloads of the
  * leading handshake records until the first handshake message is whole;
  * tls_parse_client_hello() and tls_parse_server_hello() read it through
  * the bounds-checked cursor.
@@ -29,9 +30,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fingerprint.h"
+#include "../util/digest.h"
+#include "../util/text.h"
 
 #define TLS_HANDSHAKE_MAX 16384 /* longest first handshake message netsift reads */
+#define TLS_JA4_LEN 37 /* "t13d1516h2_" + 12 + '_' + 12 hex digits and the NUL */
 
 enum tls_status { TLS_MORE, TLS_DONE, TLS_BAD };
 
@@ -43,13 +46,13 @@ enum tls_status tls_first_handshake(const uint8_t *stream, size_t n, uint8_t *ms
                                     size_t msg_max, size_t *msg_len);
 
 struct tls_client_hello {
-    char sni[FP_TEXT_MAX + 1];    /* server_name host_name, lower-cased; "" if none */
-    char ja3[FP_MD5_HEX_LEN];
-    char ja4[FP_JA4_LEN];         /* TCP: 't' first (netsift reads TLS over TCP only) */
+    char sni[TEXT_FIELD_MAX + 1];    /* server_name host_name, lower-cased; "" if none */
+    char ja3[DIGEST_MD5_HEX_LEN];
+    char ja4[TLS_JA4_LEN];         /* TCP: 't' first (netsift reads TLS over TCP only) */
 };
 
 struct tls_server_hello {
-    char ja3s[FP_MD5_HEX_LEN];
+    char ja3s[DIGEST_MD5_HEX_LEN];
 };
 
 /* 0, or -1 when msg is not a well-formed ClientHello / ServerHello. */
