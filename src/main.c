@@ -63,7 +63,7 @@ static void usage(FILE *f)
             "    schema    print the CREATE TABLE statements of every database (--sql, the\n"
             "              default) or the column reference (--markdown, docs/schema.md).\n"
             "    sql       query headers.sqlite and the closed header files of DIR/headers/\n"
-            "              as one database: views named like the tables ('netsift sql --help').\n"
+            "              as one database: tables that read every file ('netsift sql --help').\n"
             "    sync      push the rows of every database that a central PostgreSQL does\n"
             "              not have yet, or show what is pending ('netsift sync --help').\n"
             "    dump      print the records of an audit file written by capture --audit DIR\n"

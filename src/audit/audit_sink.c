@@ -310,4 +310,5 @@ const struct sink_ops audit_sink_ops = {
     .close = audit_close,
     .report = audit_report,
     .destroy = audit_destroy,
+    .catalog = audit_list_encoders,
 };

@@ -24,7 +24,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../audit/encoders.h"
 #include "../decode/community_id.h"
 #include "../decode/packet.h"
 #include "../sink/sink.h"
@@ -404,8 +403,10 @@ int capture_main(int argc, char **argv)
         fprintf(stderr, "netsift capture: %s\n", err);
         return 2;
     }
-    if (conf.encoders) {
-        audit_list_encoders(stdout);
+    if (conf.encoders) { /* the sinks that write kinds of records list them */
+        for (size_t i = 0; i < sink_registry_count; i++)
+            if (sink_registry[i]->catalog)
+                sink_registry[i]->catalog(stdout);
         return 0;
     }
 

@@ -27,6 +27,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../conf.h"
 #include "../decode/packet.h"
@@ -61,6 +62,9 @@ struct sink_ops {
     int (*close)(struct sink *s, char *err, size_t errlen);
     void (*report)(struct sink *s, struct report *r);
     void (*destroy)(struct sink *s);
+    /* optional: print what the sink can write, one kind per line, for
+     * `netsift capture --encoders` (the audit sink: its record types) */
+    void (*catalog)(FILE *f);
 };
 
 struct sink {
