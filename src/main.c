@@ -14,6 +14,7 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "audit/dump.h"
 #include "capture/capture.h"
@@ -123,6 +124,9 @@ static int schema_main(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* what netsift creates is its user's and its group's to read, nobody
+     * else's, whatever umask it inherits: files 0640, directories 0750 */
+    umask(027);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -125,6 +125,16 @@ static void audit_memory(struct memory_plan *p, struct netsift_conf *conf, unsig
                conf_given(conf, "audit_max_flows"));
 }
 
+static int audit_check(const struct netsift_conf *conf, char *err, size_t errlen)
+{
+    uint32_t enabled, excluded;
+    if (conf->audit_max_flows == 0 || conf->audit_flow_timeout == 0) {
+        snprintf(err, errlen, "audit_max_flows and audit_flow_timeout must be greater than 0");
+        return -1;
+    }
+    return audit_select(conf->include, conf->exclude, &enabled, &excluded, err, errlen);
+}
+
 static int audit_open(struct sink *s, const struct netsift_conf *conf, unsigned nworkers,
                       char *err, size_t errlen)
 {
@@ -137,10 +147,6 @@ static int audit_open(struct sink *s, const struct netsift_conf *conf, unsigned 
     a->nworkers = nworkers;
     a->payload = conf->payload;
     a->interval_us = (uint64_t)conf->process_interval * 1000;
-    if (conf->audit_max_flows == 0 || conf->audit_flow_timeout == 0) {
-        snprintf(err, errlen, "audit_max_flows and audit_flow_timeout must be greater than 0");
-        return -1;
-    }
     if (audit_select(conf->include, conf->exclude, &a->enabled, &a->excluded, err, errlen) != 0)
         return -1;
     if (ensure_dir(conf->audit_dir, err, errlen) != 0)
@@ -302,6 +308,7 @@ static void audit_destroy(struct sink *s)
 const struct sink_ops audit_sink_ops = {
     .name = "audit",
     .enabled = audit_enabled,
+    .check = audit_check,
     .memory = audit_memory,
     .open = audit_open,
     .packet = audit_packet,

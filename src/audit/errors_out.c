@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/fsutil.h"
+
 struct audit_errors {
     pthread_mutex_t lock;
     pcap_t *dead;
@@ -45,15 +47,19 @@ struct audit_errors *audit_errors_open(const char *dir, int linktype, uint32_t s
     pcap_dumper_t **d[2] = {&e->unknown, &e->errors};
     for (int i = 0; i < 2; i++) {
         snprintf(path, sizeof path, "%s/%s", dir, names[i]);
-        *d[i] = pcap_dump_open(e->dead, path);
+        FILE *f = create_stream(path);
+        *d[i] = f ? pcap_dump_fopen(e->dead, f) : NULL;
         if (!*d[i]) {
-            snprintf(err, errlen, "cannot create '%s': %s", path, pcap_geterr(e->dead));
+            snprintf(err, errlen, "cannot create '%s': %s", path,
+                     f ? pcap_geterr(e->dead) : strerror(errno));
+            if (f)
+                fclose(f);
             audit_errors_free(e);
             return NULL;
         }
     }
     snprintf(path, sizeof path, "%s/errors.log", dir);
-    e->log = fopen(path, "w");
+    e->log = create_stream(path);
     if (!e->log) {
         snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
         audit_errors_free(e);

@@ -12,6 +12,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../util/fsutil.h"
+
 size_t audit_put_varint(uint8_t *out, uint64_t v)
 {
     size_t n = 0;
@@ -113,7 +115,7 @@ int audit_file_create(struct audit_file *f, const char *path, const Netsift__Hea
     f->fd = -1;
     snprintf(f->path, sizeof f->path, "%s", path);
     pthread_mutex_init(&f->lock, NULL);
-    f->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    f->fd = create_file_at(AT_FDCWD, path);
     if (f->fd < 0) {
         snprintf(err, errlen, "cannot create '%s': %s", path, strerror(errno));
         return -1;

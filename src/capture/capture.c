@@ -409,6 +409,13 @@ int capture_main(int argc, char **argv)
                 sink_registry[i]->catalog(stdout);
         return 0;
     }
+    for (size_t i = 0; i < sink_registry_count; i++) { /* each sink's options: usage errors */
+        const struct sink_ops *ops = sink_registry[i];
+        if (ops->check && ops->enabled(&conf) && ops->check(&conf, err, sizeof err) != 0) {
+            fprintf(stderr, "netsift capture: %s\n", err);
+            return 2;
+        }
+    }
 
     struct capture *cap = calloc(1, sizeof *cap);
     if (!cap) {

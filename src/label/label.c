@@ -38,6 +38,7 @@
 #include "../store/schema.h"
 #include "alert.h"
 #include "index.h"
+#include "../util/fsutil.h"
 
 extern char **environ;
 
@@ -345,7 +346,7 @@ static int label_audit_file(struct labeler *l, const char *dir, enum audit_rec r
                 audit_types[audit_reader_type(r)].name);
         goto done;
     }
-    out = fopen(outp, "w");
+    out = create_stream(outp);
     if (!out) {
         fprintf(stderr, "netsift label: %s: %s\n", outp, strerror(errno));
         goto done;
@@ -807,7 +808,7 @@ static sqlite3 *db_open(const char *dir, bool quiet)
         free(path);
         return NULL;
     }
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK) {
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
         if (!quiet)
             fprintf(stderr, "netsift label: %s: %s\n", path, sqlite3_errmsg(db));
         sqlite3_close(db);
@@ -881,7 +882,7 @@ static int label_closed_files(struct labeler *l, const char *dir, const struct h
         return -1;
     }
     close(fd);
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
         sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &err) != SQLITE_OK ||
         sqlite3_exec(db, CLOSED_LABELS_SQL, NULL, NULL, &err) != SQLITE_OK ||

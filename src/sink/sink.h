@@ -44,6 +44,9 @@ struct sink_ops {
      * fragment's); the fragments themselves still come as captured */
     bool datagrams;
     bool (*enabled)(const struct netsift_conf *conf);
+    /* optional: check the sink's options before anything is opened: 0,
+     * or -1 with a one-line reason in err (a usage error: exit status 2) */
+    int (*check)(const struct netsift_conf *conf, char *err, size_t errlen);
     /* optional: state, for the memory budget, the bytes the sink holds at
      * most: fixed ones and its caps (capture/budget.h).  Runs before open(),
      * which then finds the caps in conf lowered to fit --memory. */

@@ -36,6 +36,7 @@
 #include "daemon_conf.h"
 #include "report.h"
 #include "watcher.h"
+#include "../util/fsutil.h"
 
 struct daemon {
     const char *config_path;
@@ -422,7 +423,7 @@ static void reload(struct daemon *d)
 
 static int write_pid_file(const char *path)
 {
-    FILE *f = fopen(path, "w");
+    FILE *f = create_stream(path);
     if (!f) {
         fprintf(stderr, "netsift daemon: pid file %s: %s\n", path, strerror(errno));
         return -1;

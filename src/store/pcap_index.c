@@ -374,7 +374,7 @@ int pcap_index_recover(const char *db_file, const char *dir, struct pcap_recover
     sqlite3 *db = NULL;
     bool have_db = false;
     if (access(db_file, F_OK) == 0 &&
-        sqlite3_open_v2(db_file, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK) {
+        sqlite3_open_v2(db_file, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) == SQLITE_OK) {
         sqlite3_busy_timeout(db, 5000);
         int64_t one = 0;
         have_db = file_query(db, "SELECT 1 FROM sqlite_master WHERE name = 'files'", "", &one,

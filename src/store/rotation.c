@@ -135,12 +135,15 @@ int db_rotation_list(const char *db_path, const char *dir, char ***names, char *
 #define GATE_BYTE 0 /* the writer holds it (write) from the moment it wants to rotate */
 #define FILE_BYTE 1 /* readers hold it (read) while they have headers.sqlite open */
 
-/* DB_PATH/headers.lock, created 0640 when missing, never through a link. */
+/* DB_PATH/headers.lock, created 0640 when missing, never through a link
+ * (a link planted there is removed and the file made anew). */
 static int open_lock_file(const char *db_path)
 {
     char path[4096];
     snprintf(path, sizeof path, "%s/" LOCK_FILE, db_path);
     int fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
+    if (fd < 0 && errno == ELOOP && unlink(path) == 0)
+        fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0640);
     if (fd < 0 && (errno == EACCES || errno == EROFS))
         fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     return fd;
@@ -255,7 +258,7 @@ static bool check_file(const char *path, uint64_t *first, uint64_t *last)
     *first = *last = 0;
     /* out of WAL mode: a closed file is read by many and written by none,
      * and readers of a WAL file leave -wal and -shm files beside it */
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
         sqlite3_exec(db, "PRAGMA journal_mode=DELETE", NULL, NULL, NULL) != SQLITE_OK)
         goto done;
     if (sqlite3_prepare_v2(db, "PRAGMA integrity_check", -1, &st, NULL) != SQLITE_OK ||

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -284,12 +285,29 @@ static int add_file_id(sqlite3 *db)
     return rc;
 }
 
+/* SQLite's files beside a database (-wal, -shm, -journal) are never
+ * links: one planted there is removed (SQLite would refuse it), so that
+ * nothing is written through it and the capture goes on. */
+static void remove_planted_links(const char *path)
+{
+    static const char *const suffixes[] = {"-wal", "-shm", "-journal"};
+    char side[4200];
+    struct stat st;
+    for (size_t i = 0; i < sizeof suffixes / sizeof suffixes[0]; i++) {
+        snprintf(side, sizeof side, "%s%s", path, suffixes[i]);
+        if (lstat(side, &st) == 0 && S_ISLNK(st.st_mode))
+            unlink(side);
+    }
+}
+
 static int open_database(struct writer *w, const struct writer_opts *o, char *err, size_t errlen)
 {
     const char *step = "cannot open";
     char sql[4096];
+    remove_planted_links(o->path);
     if (sqlite3_open_v2(o->path, &w->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX |
+                            SQLITE_OPEN_NOFOLLOW,
                         NULL) != SQLITE_OK)
         goto fail;
     sqlite3_extended_result_codes(w->db, 1);
@@ -354,8 +372,12 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
     }
     return 0;
 fail:
-    snprintf(err, errlen, "database '%s': %s: %s", o->path, step,
-             w->db ? sqlite3_errmsg(w->db) : "out of memory");
+    if (w->db && sqlite3_extended_errcode(w->db) == SQLITE_CANTOPEN_SYMLINK)
+        snprintf(err, errlen, "database '%s' is a symbolic link: netsift does not write through links",
+                 o->path);
+    else
+        snprintf(err, errlen, "database '%s': %s: %s", o->path, step,
+                 w->db ? sqlite3_errmsg(w->db) : "out of memory");
     return -1;
 }
 

@@ -57,7 +57,7 @@ static sqlite3 *open_connection(const char *db_path, const char *synchronous)
     sqlite3 *db = NULL;
     char sql[64];
     snprintf(sql, sizeof sql, "PRAGMA synchronous=%s; PRAGMA cache_size=-1024", synchronous);
-    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL) !=
+    if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW, NULL) !=
             SQLITE_OK ||
         sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
         sqlite3_exec(db, sql, NULL, NULL, NULL) != SQLITE_OK ||

@@ -12,8 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "../util/fsutil.h"
 
 static int coding_of(const char *enc)
 {
@@ -87,7 +90,7 @@ static bool open_temporary(struct http_body *b)
     struct body_out *out = b->out;
     snprintf(b->tmp, sizeof b->tmp, ".partial-%u-%llu", out->worker,
              (unsigned long long)++out->counter);
-    b->fd = openat(out->dirfd, b->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    b->fd = create_file_at(out->dirfd, b->tmp);
     if (b->fd < 0) {
         b->write_error = true;
         drop_buffer(b);
@@ -201,7 +204,9 @@ void body_gap(struct http_body *b, uint64_t n)
 static void store(struct http_body *b, const char *name)
 {
     struct body_out *out = b->out;
-    if (!b->write_error && faccessat(out->dirfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+    struct stat st; /* a link of that name is not the file: the rename replaces it */
+    if (!b->write_error && fstatat(out->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISREG(st.st_mode)) {
         out->files++;
         return;
     }

@@ -214,7 +214,7 @@ static int open_local(struct sync_engine *e, struct local_db *d)
         return 0;
     if (stat(d->path, &st) != 0)
         return 1;
-    if (sqlite3_open_v2(d->path, &d->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
+    if (sqlite3_open_v2(d->path, &d->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(d->db, 5000) != SQLITE_OK ||
         sqlite3_exec(d->db, "PRAGMA query_only=1", NULL, NULL, NULL) != SQLITE_OK) {
         note_error(e, "%s: %s", d->path, d->db ? sqlite3_errmsg(d->db) : "out of memory");

@@ -166,7 +166,7 @@ check "--exclude IPv4: TCP only over IPv6" "$(tshark -n -r "${CAPTURES[0]}" -Y '
 check "--exclude IPv4: Ethernet untouched" "$(grep -c . "$WORK/Ethernet.c.json")" \
   "$("$NETSIFT" dump --csv "$WORK/exc/Ethernet.ncap.gz" | tail -n +2 | wc -l)"
 "$NETSIFT" capture -r "${CAPTURES[0]}" --audit "$WORK/bad" --include TCP,Nope >/dev/null 2>"$WORK/bad.err"
-check "unknown encoder exit" 1 $?
+check "unknown encoder: a usage error (exit 2)" 2 $?
 grep -q "unknown encoder 'Nope'" "$WORK/bad.err" || fail "unknown encoder message: $(cat "$WORK/bad.err")"
 
 # 7. unknown.pcap, errors.pcap, errors.log

@@ -53,6 +53,9 @@ file and interface      | 2 | not both                           | $N capture -r
 nothing to capture      | 2 | nothing to capture                 | $N capture -d $W/db
 unknown command         | 2 | unknown command                    | $N frobnicate
 unknown --user          | 1 | no such user                       | $N capture -r $S -d $W/db --user nosuchuser
+no audit flows          | 2 | audit_max_flows and                | $N capture -r $S -d $W/db --audit $W/aud0 --audit-max-flows 0
+unknown audit encoder   | 2 | unknown encoder 'Bogus'            | $N capture -r $S -d $W/db --audit $W/aud0 --include Bogus
+excluded bad encoder    | 2 | unknown encoder 'Nope'             | $N capture -r $S -d $W/db --audit $W/aud0 --exclude TCP,Nope
 ROWS
 )
 
