@@ -21,19 +21,12 @@
 # Prints a Markdown table, also kept in OUT/growth.txt.  Exit status 0; 1
 # when a step failed; 2 on bad usage.  See bench/README.md ("Growth").
 
-set -euo pipefail
-export LC_ALL=C
-
-BENCH_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd -- "$BENCH_DIR/.." && pwd)
-NETSIFT="$REPO_ROOT/build/netsift"
-OUT="$BENCH_DIR/results"
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 COPIES="1 10 20"
 ROTATE=1G
 BATCHES=""
 ONE_FILE=1
 
-die() { printf 'bench/growth.sh: %s\n' "$*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
   case $1 in
     --netsift) NETSIFT=$2; shift 2 ;;

@@ -26,19 +26,12 @@
 # Exit status 0; 1 when a step failed; 2 on bad usage.  See
 # bench/README.md ("Memory and file length").
 
-set -euo pipefail
-export LC_ALL=C
-
-BENCH_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd -- "$BENCH_DIR/.." && pwd)
-NETSIFT="$REPO_ROOT/build/netsift"
-OUT="$BENCH_DIR/results"
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 RUNS=3
 SIZES="500000 1000000 2000000 4000000"
 FLOODS=1
 readonly LIMIT_KIB=$((256 * 1024))
 
-die() { printf 'bench/memory.sh: %s\n' "$*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
   case $1 in
     --netsift) NETSIFT=$2; shift 2 ;;

@@ -22,19 +22,12 @@
 # summary line.  Exit status 0; 1 when a step failed; 2 on bad usage.  See
 # bench/README.md ("Soak").
 
-set -euo pipefail
-export LC_ALL=C
-
-BENCH_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd -- "$BENCH_DIR/.." && pwd)
-NETSIFT="$REPO_ROOT/build/netsift"
-OUT="$BENCH_DIR/results"
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 PACKETS=50000000
 RATE=50000
 INTERVAL=60
 EXTRA=()
 
-die() { printf 'bench/soak.sh: %s\n' "$*" >&2; exit 1; }
 number() { [[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "bench/soak.sh: $1 takes a positive number" >&2; exit 2; }; }
 while [ $# -gt 0 ]; do
   case $1 in

@@ -17,16 +17,9 @@
 # 1 when a step failed or an answer differs; 2 on bad usage.  See
 # bench/README.md ("Reading rotated files").
 
-set -euo pipefail
-export LC_ALL=C
-
-BENCH_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd -- "$BENCH_DIR/.." && pwd)
-NETSIFT="$REPO_ROOT/build/netsift"
-OUT="$BENCH_DIR/results"
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 ROTATE=4M
 
-die() { printf 'bench/sql_union.sh: %s\n' "$*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
   case $1 in
     --netsift) NETSIFT=$2; shift 2 ;;

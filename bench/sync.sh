@@ -19,16 +19,9 @@
 # Prints the rates and ratios and keeps them in OUT/sync.txt.  See
 # bench/README.md.  Exit status 0, 1 when a step failed, 2 on bad usage.
 
-set -euo pipefail
-export LC_ALL=C
-
-BENCH_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
-REPO_ROOT=$(cd -- "$BENCH_DIR/.." && pwd)
-NETSIFT="$REPO_ROOT/build/netsift"
-OUT="$BENCH_DIR/results"
+source "$(dirname -- "${BASH_SOURCE[0]}")/lib.sh"
 PACKETS=500000
 
-die() { printf 'bench/sync.sh: %s\n' "$*" >&2; exit 1; }
 while [ $# -gt 0 ]; do
   case $1 in
     --netsift) NETSIFT=$2; shift 2 ;;

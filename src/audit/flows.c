@@ -200,12 +200,8 @@ static uint8_t make_key_endpoints(enum kind k, const struct endpoints *ep, uint8
         size_t alen = ep->ipver == 4 ? 4 : 16;
         const uint8_t *a = ep->sip, *b = ep->dip;
         uint16_t pa = ep->sport, pb = ep->dport;
-        if (k == K_CONNECTION) { /* the first endpoint in the endpoint order first */
-            if (flow_endpoint_cmp(a, pa, b, pb, alen) > 0) {
-                a = ep->dip, b = ep->sip, pa = ep->dport, pb = ep->sport;
-                *reverse = true;
-            }
-        }
+        if (k == K_CONNECTION) /* the first endpoint in the endpoint order first */
+            *reverse = flow_order_endpoints(&a, &pa, &b, &pb, alen);
         key[n++] = ep->ipver;
         memcpy(key + n, a, alen);
         memcpy(key + n + alen, b, alen);

@@ -90,15 +90,10 @@ int community_id_v1(uint16_t seed, const uint8_t *src, const uint8_t *dst, size_
     bool one_way = false;
     if (has_ports && (proto == 1 || proto == 58))
         one_way = icmp_ports(proto, &sport, &dport);
-    if (!one_way && flow_endpoint_cmp(src, has_ports ? sport : 0, dst, has_ports ? dport : 0,
-                                      addr_len) > 0) {
-        const uint8_t *t = src;
-        src = dst;
-        dst = t;
-        uint16_t p = sport;
-        sport = dport;
-        dport = p;
-    }
+    if (!has_ports)
+        sport = dport = 0;
+    if (!one_way)
+        flow_order_endpoints(&src, &sport, &dst, &dport, addr_len);
     uint8_t buf[2 + 16 + 16 + 2 + 4], *w = buf;
     *w++ = (uint8_t)(seed >> 8);
     *w++ = (uint8_t)seed;

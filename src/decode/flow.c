@@ -23,18 +23,25 @@ int flow_endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t 
     return pa < pb ? -1 : pa > pb;
 }
 
+bool flow_order_endpoints(const uint8_t **a, uint16_t *pa, const uint8_t **b, uint16_t *pb,
+                          size_t alen)
+{
+    if (flow_endpoint_cmp(*a, *pa, *b, *pb, alen) <= 0)
+        return false;
+    const uint8_t *t = *a;
+    *a = *b;
+    *b = t;
+    uint16_t tp = *pa;
+    *pa = *pb;
+    *pb = tp;
+    return true;
+}
+
 uint32_t flow_hash(uint8_t family, uint8_t proto, uint16_t vlan, const uint8_t *a, uint16_t pa,
                    const uint8_t *b, uint16_t pb)
 {
     size_t alen = family == 6 ? 16 : family == 4 ? 4 : 6;
-    if (flow_endpoint_cmp(a, pa, b, pb, alen) > 0) {
-        const uint8_t *t = a;
-        a = b;
-        b = t;
-        uint16_t tp = pa;
-        pa = pb;
-        pb = tp;
-    }
+    flow_order_endpoints(&a, &pa, &b, &pb, alen);
     uint8_t key[2 * (16 + 2) + 4], *w = key;
     *w++ = family;
     *w++ = proto;

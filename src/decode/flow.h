@@ -7,6 +7,7 @@
 #ifndef NETSIFT_FLOW_H
 #define NETSIFT_FLOW_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -17,6 +18,11 @@
  * (b, pb).  Flow tables put the first endpoint first; Community ID's
  * order is the same. */
 int flow_endpoint_cmp(const uint8_t *a, uint16_t pa, const uint8_t *b, uint16_t pb, size_t alen);
+
+/* Put two endpoints in the endpoint order, (*a, *pa) first: true when
+ * they were swapped (the packet goes from the second endpoint). */
+bool flow_order_endpoints(const uint8_t **a, uint16_t *pa, const uint8_t **b, uint16_t *pb,
+                          size_t alen);
 
 /* The symmetric hash of a flow: both directions alike (the endpoints are
  * put in order first).  family 4 or 6: IP addresses; 0: 6-byte MAC
