@@ -42,7 +42,8 @@ static const struct option_def options[] = {
     {"interface", NULL, "capture_interface", 'i', OPT_STR, FIELD(interface), 0, "IFACE",
      "Capture live from IFACE ('any' for all interfaces) through libpcap's memory-mapped ring."},
     {"read_file", "read", NULL, 'r', OPT_STR, FIELD(read_file), 0, "FILE",
-     "Read packets from a pcap or pcapng FILE instead of an interface."},
+     "Read packets from a pcap or pcapng FILE instead of an interface; gzip-compressed "
+     "(.pcap.gz, .pcapng.gz) is read through zlib; - reads standard input (compressed or not)."},
     {"filter", NULL, NULL, 'f', OPT_STR, FIELD(filter), 0, "EXPR",
      "BPF filter expression (pcap-filter(7)); may also be given as trailing arguments."},
     {"count", NULL, NULL, 0, OPT_UINT, FIELD(count), UINT64_MAX, "N",

@@ -5,18 +5,81 @@
 #include "source.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #define SOURCE_READ_BUFFER (1u << 20)
+
+/* ---- a gzip-compressed capture, or standard input, as a stream for
+ * libpcap: zlib reads it (a stream that is not gzip passes through) ---- */
+
+static ssize_t gz_read(void *cookie, char *buf, size_t n)
+{
+    int got = gzread(cookie, buf, n > INT_MAX ? INT_MAX : (unsigned)n);
+    if (got < 0) {
+        int zerr;
+        gzerror(cookie, &zerr);
+        errno = zerr == Z_ERRNO ? errno : EILSEQ; /* libpcap says strerror(errno) */
+        return -1;
+    }
+    return got;
+}
+
+/* ftell() for the progress bar: the compressed bytes read so far */
+static int gz_seek(void *cookie, off64_t *offset, int whence)
+{
+    if (whence != SEEK_CUR || *offset != 0)
+        return -1;
+    z_off_t at = gzoffset(cookie);
+    if (at < 0)
+        return -1;
+    *offset = at;
+    return 0;
+}
+
+static int gz_close(void *cookie)
+{
+    return gzclose(cookie) == Z_OK ? 0 : -1;
+}
+
+/* The stream of fd through zlib, or NULL (fd is closed either way). */
+static FILE *gz_stream(int fd)
+{
+    gzFile gz = gzdopen(fd, "rb");
+    if (!gz) {
+        close(fd);
+        return NULL;
+    }
+    gzbuffer(gz, SOURCE_READ_BUFFER);
+    FILE *f = fopencookie(gz, "rb", (cookie_io_functions_t){gz_read, NULL, gz_seek, gz_close});
+    if (!f)
+        gzclose(gz);
+    return f;
+}
+
+/* Whether the file at path starts with gzip's magic bytes. */
+static bool gzip_file(const char *path)
+{
+    unsigned char magic[2];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    bool gz = fd >= 0 && read(fd, magic, 2) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (fd >= 0)
+        close(fd);
+    return gz;
+}
 
 static int open_offline(struct source *s, const struct netsift_conf *conf, char *err, size_t errlen)
 {
     char errbuf[PCAP_ERRBUF_SIZE] = "";
     struct stat st;
-    if (stat(conf->read_file, &st) != 0) {
+    bool std_in = strcmp(conf->read_file, "-") == 0;
+    if (std_in ? fstat(STDIN_FILENO, &st) != 0 : stat(conf->read_file, &st) != 0) {
         snprintf(err, errlen, "cannot read '%s': %s", conf->read_file, strerror(errno));
         return 1;
     }
@@ -32,13 +95,19 @@ static int open_offline(struct source *s, const struct netsift_conf *conf, char 
     s->file_size = (uint64_t)st.st_size;
     s->may_block = !S_ISREG(st.st_mode);
     /* our own stream with a 1 MiB buffer: libpcap's default (the block
-     * size, 4 KiB) costs one read() per few packets */
-    FILE *f = fopen(conf->read_file, "rb");
+     * size, 4 KiB) costs one read() per few packets; standard input and
+     * gzip files through zlib */
+    bool through_zlib = std_in || gzip_file(conf->read_file);
+    FILE *f = std_in         ? gz_stream(dup(STDIN_FILENO))
+              : through_zlib ? gz_stream(open(conf->read_file, O_RDONLY | O_CLOEXEC))
+                             : fopen(conf->read_file, "rb");
+    if (std_in)
+        s->may_block = true;
     if (!f) {
         snprintf(err, errlen, "cannot read '%s': %s", conf->read_file, strerror(errno));
         return 1;
     }
-    s->read_buffer = malloc(SOURCE_READ_BUFFER);
+    s->read_buffer = through_zlib ? NULL : malloc(SOURCE_READ_BUFFER);
     if (s->read_buffer) /* glibc ignores the size without a buffer of ours */
         setvbuf(f, s->read_buffer, _IOFBF, SOURCE_READ_BUFFER);
     s->pcap = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, errbuf);
@@ -46,10 +115,13 @@ static int open_offline(struct source *s, const struct netsift_conf *conf, char 
         fclose(f);
         free(s->read_buffer);
         s->read_buffer = NULL;
-        snprintf(err, errlen, "cannot read '%s': %s", conf->read_file, errbuf);
+        snprintf(err, errlen, "cannot read '%s': %s", conf->read_file,
+                 through_zlib && strstr(errbuf, strerror(EILSEQ))
+                     ? "gzip data that zlib cannot inflate (corrupt or cut)"
+                     : errbuf);
         return 1;
     }
-    snprintf(s->name, sizeof s->name, "%s", conf->read_file);
+    snprintf(s->name, sizeof s->name, "%s", std_in ? "standard input" : conf->read_file);
     return 0;
 }
 

@@ -17,6 +17,8 @@ mkdir -p "$W/files"
 printf 'this is not a capture file\n%.0s' {1..20} > "$W/files/text.pcap"
 head -c 10 "$S" > "$W/files/cut-header.pcap"
 head -c 5000 "$S" > "$W/files/cut-packet.pcap"
+gzip -c "$S" | head -c 1500 > "$W/files/cut.pcap.gz"
+printf '\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03not deflate data' > "$W/files/corrupt.pcap.gz"
 python3 "$SRC_DIR/tests/integration/make_pcap.py" caplen-over-snaplen "$W/files/caplen.pcap"
 python3 "$SRC_DIR/tests/integration/make_pcap.py" pcapng-unknown-block "$W/files/unknown-block.pcapng"
 printf 'db_path = %s/cfgdb\nno_such_key = 1\n' "$W" > "$W/files/bad-key.conf"
@@ -35,6 +37,9 @@ not a capture           | 1 | unknown file format                | $N capture -r
 directory as file       | 1 | is a directory                     | $N capture -r $W/files -d $W/db
 cut inside file header  | 1 | truncated dump file                | $N capture -r $W/files/cut-header.pcap -d $W/db
 cut inside a packet     | 1 | truncated dump file                | $N capture -r $W/files/cut-packet.pcap -d $W/cutdb
+cut gzip capture        | 1 | truncated dump file                | $N capture -r $W/files/cut.pcap.gz -d $W/cutgzdb
+corrupt gzip capture    | 1 | zlib cannot inflate                | $N capture -r $W/files/corrupt.pcap.gz -d $W/db
+not a capture on stdin  | 1 | unknown file format                | $N capture -r - -d $W/db < $W/files/text.pcap
 bad BPF expression      | 2 | bad filter expression              | $N capture -r $S -d $W/db 'tcp port nonsense'
 unknown interface       | 1 | no such interface                  | $N capture -i nsnotthere0 -d $W/db
 db parent missing       | 1 | cannot create directory            | $N capture -r $S -d $W/no/such/dir

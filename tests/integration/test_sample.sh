@@ -112,4 +112,21 @@ for f in ndpi/tests_cfgs_default_pcap_dnp3.pcap ndpi/tests_cfgs_default_pcap_ago
     "$(sql "$b/headers.sqlite" 'SELECT ether_shost, sum(frames), sum(coalesce(merged_bytes, length)) FROM eth GROUP BY 1' | sort)"
 done
 
+# compressed captures and standard input give what the file gives
+one=$WORK/plain
+"$NETSIFT" capture -q -r "$SRC_DIR/sample/sample.pcap" -d "$one" > /dev/null 2>&1
+gzip -c "$SRC_DIR/sample/sample.pcap" > "$WORK/sample.pcap.gz"
+"$NETSIFT" capture -q -r "$WORK/sample.pcap.gz" -d "$WORK/gz" > /dev/null 2>&1
+check ".pcap.gz: exit" 0 $?
+"$NETSIFT" capture -q -r - -d "$WORK/stdin" < "$SRC_DIR/sample/sample.pcap" > /dev/null 2>&1
+check "-r - from a file: exit" 0 $?
+gzip -c "$SRC_DIR/sample/sample.pcap" | "$NETSIFT" capture -q -r - -d "$WORK/pipe" > /dev/null 2>&1
+check "-r - from a pipe of gzip: exit" 0 $?
+for d in gz stdin pipe; do
+  for t in eth ip4 tcp udp dns http; do
+    check "$d: $t rows as from the file" "$(sql "$one/headers.sqlite" "SELECT * FROM $t ORDER BY 1, 2, 3" | md5sum)" \
+      "$(sql "$WORK/$d/headers.sqlite" "SELECT * FROM $t ORDER BY 1, 2, 3" | md5sum)"
+  done
+done
+
 finish
