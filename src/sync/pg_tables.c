@@ -14,6 +14,16 @@
 #include "pg_target.h"
 
 #define STAGE_PREFIX "netsift_stage_"
+/* Header tables carry, in PostgreSQL, the identity of the header file a
+ * row comes from (0: a file without one), in their key: a burst whose
+ * frames straddle a rotation is one row per file there too, whose frames
+ * add up, and sending a file again replaces its own rows only. */
+#define FILE_COLUMN "netsift_file"
+
+static bool has_file_column(const struct table_schema *t)
+{
+    return t->merge_frames;
+}
 
 void pg_result_error(PGconn *pg, PGresult *res, const char *what, char *err, size_t errlen)
 {
@@ -62,7 +72,7 @@ static bool is_key(const struct table_schema *t, const char *col)
     return false;
 }
 
-/* "sensor", <key columns> */
+/* "sensor", <key columns>[, "netsift_file"] */
 static void add_key(struct copybuf *b, PGconn *pg, const struct table_schema *t)
 {
     size_t n;
@@ -71,15 +81,23 @@ static void add_key(struct copybuf *b, PGconn *pg, const struct table_schema *t)
         copybuf_add(b, ", ", 2);
         add_ident(b, pg, p, n);
     }
+    if (has_file_column(t)) {
+        copybuf_add(b, ", ", 2);
+        add_ident(b, pg, FILE_COLUMN, strlen(FILE_COLUMN));
+    }
 }
 
-/* "sensor", <every column> */
+/* "sensor", <every column>[, "netsift_file"]: what a COPY row holds */
 static void add_columns(struct copybuf *b, PGconn *pg, const struct table_schema *t)
 {
     add_ident(b, pg, "sensor", 6);
     for (size_t i = 0; i < t->ncols; i++) {
         copybuf_add(b, ", ", 2);
         add_ident(b, pg, t->cols[i].name, strlen(t->cols[i].name));
+    }
+    if (has_file_column(t)) {
+        copybuf_add(b, ", ", 2);
+        add_ident(b, pg, FILE_COLUMN, strlen(FILE_COLUMN));
     }
 }
 
@@ -101,20 +119,46 @@ static void create_sql(struct copybuf *b, PGconn *pg, const struct table_schema 
         copybuf_printf(b, " %s%s", pg_type(&t->cols[i]),
                        (t->not_null_mask >> i) & 1 ? " NOT NULL" : "");
     }
+    if (has_file_column(t)) {
+        copybuf_add(b, ", ", 2);
+        add_ident(b, pg, FILE_COLUMN, strlen(FILE_COLUMN));
+        copybuf_printf(b, " bigint NOT NULL DEFAULT 0");
+    }
     copybuf_printf(b, ", PRIMARY KEY (");
     add_key(b, pg, t);
     copybuf_printf(b, "))");
 }
 
-/* ALTER TABLE adding the columns the table lacks; empty when none. */
+static bool has_column(PGresult *have, const char *name)
+{
+    for (int r = 0; r < PQntuples(have); r++)
+        if (strcmp(PQgetvalue(have, r, 0), name) == 0)
+            return true;
+    return false;
+}
+
+/* ALTER TABLE adding the columns the table lacks; empty when none.  A
+ * header table made before rows knew their file gets the file column
+ * (its rows: 0) and it joins the key. */
 static void alter_sql(struct copybuf *b, PGconn *pg, const struct table_schema *t, PGresult *have)
 {
     unsigned added = 0;
+    if (has_file_column(t) && !has_column(have, FILE_COLUMN)) {
+        char pkey[128];
+        snprintf(pkey, sizeof pkey, "%s_pkey", t->name);
+        copybuf_printf(b, "ALTER TABLE ");
+        add_ident(b, pg, t->name, strlen(t->name));
+        copybuf_printf(b, " ADD COLUMN ");
+        add_ident(b, pg, FILE_COLUMN, strlen(FILE_COLUMN));
+        copybuf_printf(b, " bigint NOT NULL DEFAULT 0, DROP CONSTRAINT IF EXISTS ");
+        add_ident(b, pg, pkey, strlen(pkey));
+        copybuf_printf(b, ", ADD PRIMARY KEY (");
+        add_key(b, pg, t);
+        copybuf_printf(b, ")");
+        added++;
+    }
     for (size_t i = 0; i < t->ncols; i++) {
-        bool present = false;
-        for (int r = 0; r < PQntuples(have) && !present; r++)
-            present = strcmp(PQgetvalue(have, r, 0), t->cols[i].name) == 0;
-        if (present)
+        if (has_column(have, t->cols[i].name))
             continue;
         if (!added++) {
             copybuf_printf(b, "ALTER TABLE ");

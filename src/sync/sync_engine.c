@@ -47,6 +47,7 @@ struct local_db {
                        file "headers.sqlite#" and its identity (header_files.h), which stays
                        with it when it is rotated into DB_PATH/headers/ */
     sqlite3 *db;    /* only read; NULL until the file exists */
+    int64_t file_id; /* a header file's identity (0: none), its PostgreSQL rows' netsift_file */
     int rotation_lock; /* headers.sqlite: the rotation lock held while it is open, or -1 */
     struct local_table *tables;
 };
@@ -234,6 +235,7 @@ static void close_local(struct local_db *d)
     }
     sqlite3_close(d->db);
     d->db = NULL;
+    d->file_id = 0;
 }
 
 /* Bit i set: column i of t exists in the local table (an older file may
@@ -317,7 +319,7 @@ static int position(struct sync_engine *e, struct local_db *d, const struct tabl
 
 /* One local row as a COPY row: the sensor, then the columns. */
 static void add_row(struct copybuf *b, const char *sensor, size_t sensor_len, sqlite3_stmt *st,
-                    size_t ncols)
+                    size_t ncols, const int64_t *file_id)
 {
     copy_field_text(b, sensor, sensor_len);
     for (int c = 1; c <= (int)ncols; c++) {
@@ -330,6 +332,8 @@ static void add_row(struct copybuf *b, const char *sensor, size_t sensor_len, sq
         }
         }
     }
+    if (file_id)
+        copy_field_int(b, *file_id);
     copy_end_row(b);
 }
 
@@ -396,15 +400,17 @@ static int end_copy(struct sync_engine *e, const char *abort_reason, char *err, 
 
 /* Stream the rows of the stepped statement into COPY; the last rowid and
  * count.  0, or -1 with a reason in err (and the SQLSTATE in state). */
-static int stream_rows(struct sync_engine *e, const struct table_schema *t, sqlite3_stmt *st,
-                       int64_t *last, long *n, char *err, size_t errlen, char state[6])
+static int stream_rows(struct sync_engine *e, const struct local_db *d,
+                       const struct table_schema *t, sqlite3_stmt *st, int64_t *last, long *n,
+                       char *err, size_t errlen, char state[6])
 {
+    const int64_t *file_id = t->merge_frames ? &d->file_id : NULL; /* pg_tables.c */
     size_t sensor_len = strlen(e->target.sensor);
     int rc = SQLITE_ROW, put = 0;
     copybuf_reset(&e->buf);
     do {
         *last = sqlite3_column_int64(st, 0);
-        add_row(&e->buf, e->target.sensor, sensor_len, st, t->ncols);
+        add_row(&e->buf, e->target.sensor, sensor_len, st, t->ncols, file_id);
         (*n)++;
         if (e->buf.len >= COPY_CHUNK)
             put = put_copy(e);
@@ -505,7 +511,7 @@ static long send_batch(struct sync_engine *e, struct local_db *d, size_t ti, int
     long n = 0;
     char state[6] = "";
     uint64_t inserted = 0;
-    int streamed = stream_rows(e, t, st, &last, &n, err, sizeof err, state);
+    int streamed = stream_rows(e, d, t, st, &last, &n, err, sizeof err, state);
     sqlite3_reset(st); /* ends the read transaction */
     if (streamed != 0 && !via_merge && strcmp(state, SQLSTATE_UNIQUE_VIOLATION) == 0 &&
         pg_run(e->pg, "ROLLBACK", PGRES_COMMAND_OK, "ROLLBACK", err, sizeof err) == 0)
@@ -631,6 +637,7 @@ static int use_header_file(struct sync_engine *e, struct local_db *d, const stru
         note_error(e, "%s: reading its identity: %s", d->path, sqlite3_errmsg(d->db));
         return -1;
     }
+    d->file_id = has ? id : 0;
     if (!has) { /* written before files had one: by its name */
         snprintf(d->key, sizeof d->key, "%s", name);
         return 0;
