@@ -43,7 +43,8 @@ static const struct option_def options[] = {
      "Capture live from IFACE ('any' for all interfaces) through libpcap's memory-mapped ring."},
     {"read_file", "read", NULL, 'r', OPT_STR, FIELD(read_file), 0, "FILE",
      "Read packets from a pcap or pcapng FILE instead of an interface; gzip-compressed "
-     "(.pcap.gz, .pcapng.gz) is read through zlib; - reads standard input (compressed or not)."},
+     "files (.pcap.gz, .pcapng.gz) are read through zlib; - reads standard input (uncompressed: "
+     "zcat FILE.gz | netsift capture -r -)."},
     {"filter", NULL, NULL, 'f', OPT_STR, FIELD(filter), 0, "EXPR",
      "BPF filter expression (pcap-filter(7)); may also be given as trailing arguments."},
     {"count", NULL, NULL, 0, OPT_UINT, FIELD(count), UINT64_MAX, "N",

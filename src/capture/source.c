@@ -16,8 +16,7 @@
 
 #define SOURCE_READ_BUFFER (1u << 20)
 
-/* ---- a gzip-compressed capture, or standard input, as a stream for
- * libpcap: zlib reads it (a stream that is not gzip passes through) ---- */
+/* ---- a gzip-compressed capture file as a stream for libpcap ---- */
 
 static ssize_t gz_read(void *cookie, char *buf, size_t n)
 {
@@ -97,8 +96,11 @@ static int open_offline(struct source *s, const struct netsift_conf *conf, char 
     /* our own stream with a 1 MiB buffer: libpcap's default (the block
      * size, 4 KiB) costs one read() per few packets; standard input and
      * gzip files through zlib */
-    bool through_zlib = std_in || gzip_file(conf->read_file);
-    FILE *f = std_in         ? gz_stream(dup(STDIN_FILENO))
+    /* a gzip file through zlib; a pipe, a FIFO or standard input as it
+     * comes (zlib would wait to fill its buffer, and a pipe cannot be
+     * peeked at: `zcat f.pcap.gz | netsift capture -r -`) */
+    bool through_zlib = !std_in && S_ISREG(st.st_mode) && gzip_file(conf->read_file);
+    FILE *f = std_in         ? fdopen(dup(STDIN_FILENO), "rb")
               : through_zlib ? gz_stream(open(conf->read_file, O_RDONLY | O_CLOEXEC))
                              : fopen(conf->read_file, "rb");
     if (std_in)
