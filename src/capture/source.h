@@ -13,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 
 struct source {
     pcap_t *pcap;

@@ -23,7 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 #include "fpquery.h"
 
 struct query_opts {

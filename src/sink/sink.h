@@ -29,7 +29,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 #include "../decode/packet.h"
 #include "../util/report.h"
 

@@ -4,7 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "daemon_conf.h"
-#include "../conf.h"
+#include "../conf/conf.h"
 #include "../util/ini.h"
 
 #include <ctype.h>

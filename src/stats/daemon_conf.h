@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 #include "filter.h"
 #include "shm.h"
 

@@ -37,7 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 #include "../decode/community_id.h"
 #include "../util/text.h"
 #include "pcap_store.h"

@@ -16,7 +16,7 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 
 #define PG_TARGET_MAX_PARAMS 64
 

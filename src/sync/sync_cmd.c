@@ -16,7 +16,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 #include "../util/progress.h"
 #include "sync.h"
 #include "sync_engine.h"

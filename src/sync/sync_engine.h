@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../conf.h"
+#include "../conf/conf.h"
 
 struct sync_engine;
 struct sync_state;

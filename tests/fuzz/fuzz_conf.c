@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -29,7 +29,7 @@ def component(path):
     rel = os.path.relpath(path, src)
     parts = rel.split(os.sep)
     if len(parts) == 1:
-        return "main" if parts[0] == "main.c" else "conf" if parts[0].startswith("conf.") else None
+        return "main" if parts[0] == "main.c" else parts[0]
     return parts[0]
 
 arrows = set()

@@ -14,7 +14,7 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 
 /* Write text to a new temporary file; its path goes to path. */
 static void write_conf(char path[64], const char *text)

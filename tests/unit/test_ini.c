@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 #include "stats/daemon_conf.h"
 #include "util/ini.h"
 

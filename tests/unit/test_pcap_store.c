@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 #include "store/extract.h"
 #include "store/pcap_store.h"
 

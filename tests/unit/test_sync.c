@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "conf.h"
+#include "conf/conf.h"
 #include "sync/copybuf.h"
 #include "sync/pg_target.h"
 

@@ -3,7 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "conf.h"
-#include "util/ini.h"
+#include "../util/ini.h"
 
 #include <ctype.h>
 #include <errno.h>
