@@ -11,11 +11,17 @@
  * follow the closing quote.  Lines end with LF or CRLF, a UTF-8 byte order
  * mark is skipped, a NUL byte refuses the file.
  *
- * Not libinih itself: Debian 12's libinih (55) is built with lines of at
- * most 200 bytes, and cuts a longer one in two, the rest read as a line
- * of its own (a long `bpf =` becomes a second key, silently), and with
- * `;` as the only inline comment prefix.  Here a line may be 16 KiB and a
- * longer one is refused with its number.
+ * Not libinih itself (issue 24 asks for it; tried with Debian 12's
+ * libinih 55 and its run-time knobs: heap line buffer, ini_max_line 16384,
+ * inline comments off, multi-line off): it cuts a section name at 49 bytes
+ * silently, so `[watcher NAME]` with a valid name of 42 to 63 characters
+ * becomes another watcher; it reports no section that has no key (an empty
+ * `[watcher x]` vanishes instead of being refused); it ignores text after
+ * `]`; it has no quoting, so a `regex =` holding " #" cannot be written;
+ * and a line longer than ini_max_line is cut in two, the rest read as a
+ * line of its own.  Bending it back needs a pre-pass over every line,
+ * which is this parser again.  Here a line may be 16 KiB and a longer one
+ * is refused with its number.
  */
 #ifndef NETSIFT_INI_H
 #define NETSIFT_INI_H

@@ -162,6 +162,28 @@ static void test_daemon_inline_comments(void **state)
     daemon_conf_free(&c);
 }
 
+/* A watcher name longer than libinih keeps of a section name (49 bytes)
+ * is read whole, and a section without keys is still seen (refused here:
+ * a watcher needs something to watch). */
+static void test_daemon_long_and_empty_sections(void **state)
+{
+    (void)state;
+    const char *name = "a_watcher_name_of_sixty_characters_which_libinih_would_cut__";
+    char text[512];
+    snprintf(text, sizeof text, "[daemon]\n[watcher %s]\nread_file = f.pcap\n", name);
+    struct daemon_conf c;
+    char err[1200];
+    if (daemon_conf_parse(&c, text, strlen(text), "d.conf", DCONF_NO_IFACE_CHECK, err,
+                          sizeof err) != 0)
+        fail_msg("%s", err);
+    assert_string_equal(c.watchers[0].name, name);
+    daemon_conf_free(&c);
+    const char *empty = "[daemon]\n[watcher w]\n";
+    assert_int_equal(daemon_conf_parse(&c, empty, strlen(empty), "d.conf", DCONF_NO_IFACE_CHECK,
+                                       err, sizeof err),
+                     -1);
+}
+
 /* An example configuration of a document: an indented code block. */
 struct example {
     char *text;
@@ -295,6 +317,7 @@ int main(void)
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_long_lines),
         cmocka_unit_test(test_daemon_inline_comments),
+        cmocka_unit_test(test_daemon_long_and_empty_sections),
         cmocka_unit_test(test_printed_examples),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
