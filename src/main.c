@@ -19,12 +19,13 @@
 #include "audit/dump.h"
 #include "capture/capture.h"
 #include "control/client.h"
+#include "control/service.h"
 #include "label/label.h"
 #include "monitor/monitor_tables.h"
 #include "store/extract.h"
 #include "store/pcap_store.h"
-#include "store/databases.h"
-#include "store/schema.h"
+#include "sink/databases.h"
+#include "db/schema.h"
 #include "store/sql_cmd.h"
 #include "sync/sync.h"
 #include "stats/stats.h"
@@ -122,6 +123,13 @@ static int schema_main(int argc, char **argv)
     return 0;
 }
 
+/* What runs beside a capture (capture.h): started once its sinks are open,
+ * stopped once they have closed. */
+static const struct capture_service_ops *const capture_services[] = {
+    &control_service_ops,
+    &sync_service_ops,
+};
+
 int main(int argc, char **argv)
 {
     /* what netsift creates is its user's and its group's to read, nobody
@@ -133,7 +141,8 @@ int main(int argc, char **argv)
     }
     const char *cmd = argv[1];
     if (strcmp(cmd, "capture") == 0)
-        return capture_main(argc - 1, argv + 1);
+        return capture_main(argc - 1, argv + 1, capture_services,
+                            sizeof capture_services / sizeof capture_services[0]);
     if (strcmp(cmd, "extract") == 0)
         return extract_main(argc - 1, argv + 1);
     if (strcmp(cmd, "query") == 0)

@@ -17,6 +17,7 @@
 #include <inttypes.h>
 #include <pwd.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@
 #include "source.h"
 
 #define MAX_SINKS 16
+#define MAX_SERVICES 8
 /* For the memory budget: the process with no sink (libraries, decoders,
  * thread stacks), measured decoding the bench file with 1 worker: 11 MiB. */
 #define PROCESS_BASE_BYTES ((uint64_t)12 << 20)
@@ -49,6 +51,12 @@ struct capture {
     struct source src;
     struct sink sinks[MAX_SINKS];
     size_t nsinks;
+    struct sink_host host; /* the sinks' record() channel */
+    pthread_mutex_t query_lock; /* capture_query() against the sinks' closing */
+    bool sinks_answer;          /* under query_lock: open, not closing yet */
+    const struct capture_service_ops *service[MAX_SERVICES];
+    void *service_state[MAX_SERVICES];
+    size_t nservices;           /* started */
     unsigned nworkers;
     struct pipeline *pipeline;
     struct decode_counters counters; /* filled when the pipeline stops */
@@ -263,6 +271,13 @@ static void print_summary(struct capture *cap)
         cap->sinks[i].ops->report(&cap->sinks[i], &r);
         report_end_section(&r);
     }
+    for (size_t i = 0; i < cap->nservices; i++) {
+        if (!cap->service[i]->report)
+            continue;
+        report_section(&r, cap->service[i]->name);
+        cap->service[i]->report(cap->service_state[i], &r);
+        report_end_section(&r);
+    }
     report_double(&r, "elapsed_s", secs);
     report_double(&r, "packets_per_s", secs > 0 ? (double)c->packets / secs : 0);
     report_end(&r);
@@ -337,6 +352,59 @@ static void plan_memory(struct capture *cap, struct netsift_conf *conf)
                 p->budget >> 20, p->planned_bytes / (100 - MEMORY_SLACK_PERCENT) * 100 >> 20);
 }
 
+/* sink_host.record: a record one sink hands on, to every sink taking records. */
+static bool hand_record(struct sink_host *h, unsigned worker, size_t table, const void *rec)
+{
+    struct capture *cap = (struct capture *)((char *)h - offsetof(struct capture, host));
+    bool taken = false;
+    for (size_t i = 0; i < cap->nsinks; i++)
+        if (cap->sinks[i].ops->record)
+            taken |= cap->sinks[i].ops->record(&cap->sinks[i], worker, table, rec);
+    return taken;
+}
+
+bool capture_query(struct capture *cap, const char *kind, const char *arg,
+                   void (*line)(void *ctx, const char *text), void *ctx)
+{
+    bool answered = false;
+    pthread_mutex_lock(&cap->query_lock);
+    for (size_t i = 0; cap->sinks_answer && i < cap->nsinks; i++)
+        if (cap->sinks[i].ops->query)
+            answered |= cap->sinks[i].ops->query(&cap->sinks[i], kind, arg, line, ctx);
+    pthread_mutex_unlock(&cap->query_lock);
+    return answered;
+}
+
+/* Start every enabled service; 0, or -1 with the reason in err. */
+static int start_services(struct capture *cap, const struct capture_service_ops *const *services,
+                          size_t n, char *err, size_t errlen)
+{
+    for (size_t i = 0; i < n && cap->nservices < MAX_SERVICES; i++) {
+        if (!services[i]->enabled(cap->conf))
+            continue;
+        void *state = NULL;
+        int rc = services[i]->start(&state, cap, cap->conf, err, errlen);
+        cap->service[cap->nservices] = services[i];
+        cap->service_state[cap->nservices++] = state;
+        if (rc != 0)
+            return -1;
+    }
+    return 0;
+}
+
+static void stop_services(struct capture *cap)
+{
+    for (size_t i = 0; i < cap->nservices; i++)
+        cap->service[i]->stop(cap->service_state[i]);
+}
+
+static void destroy_services(struct capture *cap)
+{
+    for (size_t i = 0; i < cap->nservices; i++)
+        cap->service[i]->destroy(cap->service_state[i]);
+    cap->nservices = 0;
+}
+
 static int open_sinks(struct capture *cap, char *err, size_t errlen)
 {
     /* output folders given inside the database folder (--audit DB/audit,
@@ -354,6 +422,7 @@ static int open_sinks(struct capture *cap, char *err, size_t errlen)
         struct sink *s = &cap->sinks[cap->nsinks++];
         s->ops = ops;
         s->state = NULL;
+        s->host = &cap->host;
         if (ops->open(s, cap->conf, cap->nworkers, err, errlen) != 0)
             return -1;
     }
@@ -364,6 +433,12 @@ static int open_sinks(struct capture *cap, char *err, size_t errlen)
 static int close_sinks(struct capture *cap, char *err, size_t errlen, bool keep_err)
 {
     int rc = 0;
+    pthread_mutex_lock(&cap->query_lock); /* a query running ends first */
+    cap->sinks_answer = false;
+    pthread_mutex_unlock(&cap->query_lock);
+    for (size_t i = 0; i < cap->nsinks; i++)
+        if (cap->sinks[i].ops->finish && cap->sinks[i].state)
+            cap->sinks[i].ops->finish(&cap->sinks[i]);
     for (size_t i = 0; i < cap->nsinks; i++) {
         char e[8192];
         if (cap->sinks[i].ops->close(&cap->sinks[i], e, sizeof e) != 0 && rc == 0) {
@@ -391,7 +466,19 @@ static void destroy_sinks(struct capture *cap)
     cap->nsinks = 0;
 }
 
-int capture_main(int argc, char **argv)
+/* The capture does not start after all: services and sinks go without
+ * closing (nothing came to commit). */
+static void abandon(struct capture *cap)
+{
+    pthread_mutex_lock(&cap->query_lock);
+    cap->sinks_answer = false;
+    pthread_mutex_unlock(&cap->query_lock);
+    destroy_services(cap);
+    destroy_sinks(cap);
+}
+
+int capture_main(int argc, char **argv, const struct capture_service_ops *const *services,
+                 size_t nservices)
 {
     static struct netsift_conf conf;
     char err[8192] = "";
@@ -423,6 +510,8 @@ int capture_main(int argc, char **argv)
         return 1;
     }
     cap->conf = &conf;
+    cap->host.record = hand_record;
+    pthread_mutex_init(&cap->query_lock, NULL);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     /* default: a worker per core (on 2 cores, everything at once, monitoring and
      * audit records are faster with 2 workers; headers alone with 1: bench/README.md) */
@@ -451,6 +540,14 @@ int capture_main(int argc, char **argv)
         free(cap);
         return 1;
     }
+    cap->sinks_answer = true;
+    if (start_services(cap, services, nservices, err, sizeof err) != 0) {
+        fprintf(stderr, "netsift capture: %s\n", err);
+        abandon(cap);
+        source_close(&cap->src);
+        free(cap);
+        return 1;
+    }
     if (!decode_linktype_supported(cap->src.linktype))
         fprintf(stderr, "netsift capture: warning: link type %s is not decoded; packets are counted as unknown\n",
                 pcap_datalink_val_to_name(cap->src.linktype) ? pcap_datalink_val_to_name(cap->src.linktype)
@@ -468,7 +565,7 @@ int capture_main(int argc, char **argv)
     cap->pipeline = pipeline_start(&pc, cap->sinks, cap->nsinks, err, sizeof err);
     if (!cap->pipeline) {
         fprintf(stderr, "netsift capture: %s\n", err);
-        destroy_sinks(cap);
+        abandon(cap);
         source_close(&cap->src);
         free(cap);
         return 1;
@@ -486,6 +583,7 @@ int capture_main(int argc, char **argv)
     pipeline_stop(cap->pipeline, &cap->counters); /* every queued packet reaches the sinks */
     cap->pipeline = NULL;
     int crc = close_sinks(cap, err, sizeof err, rc != 0);
+    stop_services(cap); /* after the sinks: the sync's last pass finds what they committed */
     if (rc == 0)
         rc = crc;
     if (rc != 0)
@@ -496,8 +594,10 @@ int capture_main(int argc, char **argv)
     if (rc == 0 && sinks_degraded(cap))
         rc = 1; /* the sink has said why */
     active_pcap = NULL;
+    destroy_services(cap);
     destroy_sinks(cap);
     source_close(&cap->src);
+    pthread_mutex_destroy(&cap->query_lock);
     free(cap);
     return rc;
 }

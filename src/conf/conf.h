@@ -108,7 +108,7 @@ struct netsift_conf {
     int source_linktype;       /* DLT_* */
     uint32_t source_snaplen;
     /* not options: bytes of each database's batches in circulation, all
-     * workers together (store/sqlite_writer.h); set by conf_defaults and
+     * workers together (db/sqlite_writer.h); set by conf_defaults and
      * lowered with the other caps by the memory budget */
     uint64_t headers_batch_memory, meta_batch_memory;
 

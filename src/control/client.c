@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "../conf/conf.h"
+#include "../db/sqlite_writer.h"
 #include "fpquery.h"
 
 struct query_opts {
@@ -361,7 +362,7 @@ int query_main(int argc, char **argv)
     if (o.db_path[0]) {
         char path[CONF_PATH_MAX + 32];
         snprintf(path, sizeof path, "%s/fingerprint.sqlite", o.db_path);
-        if (!(t.db = fpq_open_db(path, err, sizeof err))) {
+        if (!(t.db = db_open_readonly(path, err, sizeof err))) {
             fprintf(stderr, "netsift query: %s\n", err);
             return 1;
         }

@@ -21,19 +21,6 @@ static const char *const fpq_sql[OP_COUNT] = {
     [OP_LT] = FPQ_SQL("<"),  [OP_EQ] = FPQ_SQL("="),
 };
 
-struct sqlite3 *fpq_open_db(const char *path, char *err, size_t errlen)
-{
-    sqlite3 *db = NULL;
-    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
-        SQLITE_OK) {
-        snprintf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
-        sqlite3_close(db);
-        return NULL;
-    }
-    sqlite3_busy_timeout(db, 200);
-    return db;
-}
-
 struct sqlite3_stmt *fpq_prepare(struct sqlite3 *db, const struct control_cmd *cmd, char *err,
                                  size_t errlen)
 {

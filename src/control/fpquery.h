@@ -19,10 +19,6 @@
 struct sqlite3;
 struct sqlite3_stmt;
 
-/* Open a database read-only (WAL: it does not disturb the writer).
- * NULL with a reason in err. */
-struct sqlite3 *fpq_open_db(const char *path, char *err, size_t errlen);
-
 /* The statement for a QUERY_FINGERPRINT command; NULL with a reason. */
 struct sqlite3_stmt *fpq_prepare(struct sqlite3 *db, const struct control_cmd *cmd, char *err,
                                  size_t errlen);

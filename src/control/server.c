@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "../util/thread_name.h"
+#include "../db/sqlite_writer.h"
 #include "fpquery.h"
 
 #define OUT_SOFT 65536     /* produce rows / read commands only below this much pending output */
@@ -137,7 +138,7 @@ static void close_query(struct client *c)
 static sqlite3 *database(struct control_server *s, char *err, size_t errlen)
 {
     if (!s->db)
-        s->db = fpq_open_db(s->db_path, err, errlen);
+        s->db = db_open_readonly(s->db_path, err, errlen);
     return s->db;
 }
 

@@ -4,7 +4,7 @@
  * (client), JA3S (server).
  *
  * Input is the first bytes one side of a TCP connection sent, in order
- * (stream/reasm_stream.h).  tls_first_handshake() joins the payloads of the
+ * (capture/reasm_stream.h).  tls_first_handshake() joins the payloads of the
  * leading handshake records until the first handshake message is whole;
  * tls_parse_client_hello() and tls_parse_server_hello() read it through
  * the bounds-checked cursor.

@@ -35,7 +35,7 @@
 #include "../audit/dump.h"
 #include "../audit/reader.h"
 #include "../store/header_files.h"
-#include "../store/schema.h"
+#include "../db/schema.h"
 #include "alert.h"
 #include "index.h"
 #include "../util/fsutil.h"

@@ -20,7 +20,7 @@
 
 enum ct_status { CT_MORE, CT_DONE, CT_BAD };
 
-#define HTTP_HEAD_MAX 4096 /* request line and headers read at most */
+#define FP_HTTP_HEAD_MAX 4096 /* request line and headers read at most */
 #define SSH_BANNER_MAX 255 /* RFC 4253: the line with CR LF */
 
 /* True when the bytes start like an HTTP/1.x request ("GET ", "POST ", ...). */

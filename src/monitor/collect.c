@@ -9,7 +9,7 @@
 
 #include "../decode/cursor.h"
 #include "../decode/decoders.h"
-#include "../stream/reasm.h"
+#include "../capture/reasm.h"
 #include "cleartext.h"
 #include "../decode/tls_hello.h"
 
@@ -178,7 +178,7 @@ static void set_limits(struct collector *c)
 {
     uint32_t max = c->dns_tcp            ? COLLECT_DNS_TCP_MAX
                    : c->pending || c->kind == FP_TLS ? TLS_HANDSHAKE_MAX + 64
-                   : c->kind == FP_HTTP  ? HTTP_HEAD_MAX
+                   : c->kind == FP_HTTP  ? FP_HTTP_HEAD_MAX
                                          : SSH_BANNER_MAX;
     for (unsigned i = 0; i < 2; i++) {
         struct collect_dir *d = &c->dir[i];

@@ -12,7 +12,7 @@
  *
  * TCP inputs are read from each direction's bytes in sequence order,
  * through the stream layer of the reassembly engine
- * (src/stream/reasm_stream.h) on the monitor's own flow table: a hello,
+ * (src/capture/reasm_stream.h) on the monitor's own flow table: a hello,
  * request head or banner split over segments that arrive out of order or
  * retransmitted is read whole (first data wins).  When a direction's
  * first data arrives before the bytes preceding it (its start is known
@@ -20,7 +20,7 @@
  * come and decides its kind from the first bytes (pending).  The other
  * direction begins at the byte the starting packet acknowledges.  Memory per
  * direction stays under the prefix maximum of its kind (TLS_HANDSHAKE_MAX
- * + 64, HTTP_HEAD_MAX, SSH_BANNER_MAX): bytes beyond it are never kept,
+ * + 64, FP_HTTP_HEAD_MAX, SSH_BANNER_MAX): bytes beyond it are never kept,
  * and at most COLLECT_OOO_SEGS segments are held out of order.  DNS over
  * TCP reads the client's direction (towards port 53) as 2-byte-length
  * prefixed messages, decodes each with the DNS decoder (decode/dns.c)
@@ -36,7 +36,7 @@
 #include <stdint.h>
 
 #include "../decode/packet.h"
-#include "../stream/reasm_stream.h"
+#include "../capture/reasm_stream.h"
 #include "fingerprint.h"
 
 #define COLLECT_OOO_SEGS 32       /* out-of-order segments a direction holds */

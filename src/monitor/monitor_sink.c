@@ -7,12 +7,14 @@
  * of MONITOR_BATCH_MEMORY (monitor_add_row()), or every process_interval.
  * On tick a worker publishes its counters and a snapshot of its most
  * recent flows and merges its device notes into the shared book; worker 0 writes the devices that changed (one producer,
- * so the rows of a device are committed in the order they were made).  The sink also
- * serves the control socket (control/server.h) while the capture runs:
- * STATS and QUERY_FLOWS read only what workers published.
+ * so the rows of a device are committed in the order they were made).  The
+ * control socket (a service of the capture, control/service.c) asks the
+ * sink for its counters and flows (sink_ops.query), which read only what
+ * the workers published.
  */
 #define _GNU_SOURCE
 #include <sqlite3.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,11 +22,8 @@
 #include <time.h>
 
 #include "../capture/budget.h"
-#include "../capture/capture.h"
-#include "../control/fpquery.h"
-#include "../control/server.h"
 #include "../sink/sink.h"
-#include "../store/sqlite_writer.h"
+#include "../db/sqlite_writer.h"
 #include "../util/fsutil.h"
 #include "../util/text.h"
 #include "monitor_tables.h"
@@ -72,9 +71,7 @@ struct mworker {
 struct monitor_sink {
     struct writer *writer;
     struct device_book book;
-    struct control_server *control;
     char db_file[CONF_PATH_MAX + 32];
-    char socket_path[CONF_PATH_MAX + 32];
     uint64_t interval_us;
     bool live;
     /* --db-max-age: fingerprint and flow rows older than the newest packet
@@ -139,7 +136,7 @@ static uint64_t realtime_us(void)
     return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000;
 }
 
-/* ---- what the control socket sees ---------------------------------- */
+/* ---- what the control socket sees (sink_ops.query) ----------------- */
 
 static void sum_counters(struct monitor_sink *m, struct monitor_counters *sum)
 {
@@ -154,49 +151,38 @@ static void sum_counters(struct monitor_sink *m, struct monitor_counters *sum)
     }
 }
 
-static void stats_table_row(void *arg, const char *db_path, const char *table, uint64_t stored)
+typedef void (*query_line_fn)(void *ctx, const char *text);
+
+static void linef(query_line_fn line, void *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void linef(query_line_fn line, void *ctx, const char *fmt, ...)
 {
-    const char *base = strrchr(db_path, '/');
-    char name[256];
-    snprintf(name, sizeof name, "%s", base ? base + 1 : db_path);
-    char *dot = strrchr(name, '.');
-    if (dot)
-        *dot = '\0';
-    control_reply_line(arg, "rows.%s.%s %llu", name, table, (unsigned long long)stored);
+    char text[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof text, fmt, ap);
+    va_end(ap);
+    line(ctx, text);
 }
 
-static void provide_stats(void *arg, struct control_reply *r)
+static void stats_lines(struct monitor_sink *m, query_line_fn line, void *ctx)
 {
-    struct monitor_sink *m = arg;
     struct monitor_counters c;
-    struct capture_live_stats cs;
     sum_counters(m, &c);
-    capture_live_stats(&cs);
-    control_reply_line(r, "packets %llu", (unsigned long long)c.packets);
-    control_reply_line(r, "packets_read %llu", (unsigned long long)cs.packets);
-    control_reply_line(r, "drops_kernel %llu", (unsigned long long)cs.kernel_drops);
-    control_reply_line(r, "drops_interface %llu", (unsigned long long)cs.interface_drops);
-    control_reply_line(r, "queue_full_waits %llu", (unsigned long long)cs.queue_full_waits);
-    control_reply_line(r, "queue_dropped %llu", (unsigned long long)cs.queue_dropped);
-    control_reply_line(r, "decode_truncated %llu", (unsigned long long)cs.truncated);
-    control_reply_line(r, "decode_malformed %llu", (unsigned long long)cs.malformed);
-    uint64_t lost_batches, lost_rows;
-    writer_losses(&lost_batches, &lost_rows);
-    control_reply_line(r, "db_batches_failed %llu", (unsigned long long)lost_batches);
-    control_reply_line(r, "db_rows_lost %llu", (unsigned long long)lost_rows);
-    control_reply_line(r, "flows_active %llu", (unsigned long long)c.flows_active);
-    control_reply_line(r, "flows_total %llu", (unsigned long long)c.flows_total);
-    control_reply_line(r, "flows_evicted %llu", (unsigned long long)c.evicted);
-    control_reply_line(r, "tcp_gaps %llu", (unsigned long long)c.tcp_gaps);
-    control_reply_line(r, "tcp_gap_bytes %llu", (unsigned long long)c.tcp_gap_bytes);
-    control_reply_line(r, "fingerprints %llu", (unsigned long long)c.fingerprints);
+    linef(line, ctx, "packets %llu", (unsigned long long)c.packets);
+    linef(line, ctx, "flows_active %llu", (unsigned long long)c.flows_active);
+    linef(line, ctx, "flows_total %llu", (unsigned long long)c.flows_total);
+    linef(line, ctx, "flows_evicted %llu", (unsigned long long)c.evicted);
+    linef(line, ctx, "tcp_gaps %llu", (unsigned long long)c.tcp_gaps);
+    linef(line, ctx, "tcp_gap_bytes %llu", (unsigned long long)c.tcp_gap_bytes);
+    linef(line, ctx, "fingerprints %llu", (unsigned long long)c.fingerprints);
     pthread_mutex_lock(&m->book.lock);
-    control_reply_line(r, "devices %u", m->book.set.count);
+    unsigned devices = m->book.set.count;
     pthread_mutex_unlock(&m->book.lock);
-    writer_foreach_table(stats_table_row, r);
+    linef(line, ctx, "devices %u", devices);
 }
 
-static void flow_line(struct control_reply *r, const struct flow_view *v)
+static void flow_line(query_line_fn line, void *ctx, const struct flow_view *v)
 {
     char smac[18] = "", dmac[18] = "", sip[ADDR_TEXT_MAX], dip[ADDR_TEXT_MAX];
     unsigned s = v->init_side;
@@ -207,28 +193,48 @@ static void flow_line(struct control_reply *r, const struct flow_view *v)
         mac_format(v->mac[1], dmac);
     format_addr(v->key.addr[s], alen, sip);
     format_addr(v->key.addr[s ^ 1], alen, dip);
-    control_reply_line(r, "%s,%s,%u,%s,%u,%s,%u,%u,%s,%llu,%llu,%llu,%llu", smac, dmac,
-                       v->key.proto, sip, v->key.port[s], dip, v->key.port[s ^ 1], v->key.vlan,
-                       v->protocol, (unsigned long long)v->packets, (unsigned long long)v->bytes,
-                       (unsigned long long)v->first_seen, (unsigned long long)v->last_seen);
+    linef(line, ctx, "%s,%s,%u,%s,%u,%s,%u,%u,%s,%llu,%llu,%llu,%llu", smac, dmac, v->key.proto,
+          sip, v->key.port[s], dip, v->key.port[s ^ 1], v->key.vlan, v->protocol,
+          (unsigned long long)v->packets, (unsigned long long)v->bytes,
+          (unsigned long long)v->first_seen, (unsigned long long)v->last_seen);
 }
 
-static void provide_flows(void *arg, const struct control_cmd *cmd, struct control_reply *r)
+/* The workers' published flow snapshots, those of one MAC address if
+ * mac_text is one; FLOWS_REPLY_MAX lines at most. */
+static void flows_lines(struct monitor_sink *m, const char *mac_text, query_line_fn line,
+                        void *ctx)
 {
-    struct monitor_sink *m = arg;
     uint8_t mac[6];
-    bool filter = cmd->has_mac && mac_parse(cmd->mac, mac);
+    bool filter = mac_text && mac_parse(mac_text, mac);
+    unsigned n = 0;
     for (unsigned i = 0; i < m->nworkers; i++) {
         struct monitor_worker *w = &m->workers[i].m;
         pthread_mutex_lock(&w->snap_lock);
-        for (uint32_t k = 0; k < w->nsnap && r->lines < FLOWS_REPLY_MAX; k++) {
+        for (uint32_t k = 0; k < w->nsnap && n < FLOWS_REPLY_MAX; k++) {
             const struct flow_view *v = &w->snap[k];
             if (!filter || (v->has_mac[0] && !memcmp(v->mac[0], mac, 6)) ||
-                (v->has_mac[1] && !memcmp(v->mac[1], mac, 6)))
-                flow_line(r, v);
+                (v->has_mac[1] && !memcmp(v->mac[1], mac, 6))) {
+                flow_line(line, ctx, v);
+                n++;
+            }
         }
         pthread_mutex_unlock(&w->snap_lock);
     }
+}
+
+static bool monitor_query(struct sink *s, const char *kind, const char *arg, query_line_fn line,
+                          void *ctx)
+{
+    struct monitor_sink *m = s->state;
+    if (!m || !m->writer)
+        return false;
+    if (strcmp(kind, "stats") == 0)
+        stats_lines(m, line, ctx);
+    else if (strcmp(kind, "flows") == 0)
+        flows_lines(m, arg, line, ctx);
+    else
+        return false;
+    return true;
 }
 
 /* ---- devices ------------------------------------------------------- */
@@ -257,7 +263,7 @@ static void device_to_row(void *arg, const struct device *d)
 static void load_devices(struct monitor_sink *m)
 {
     char err[256];
-    sqlite3 *db = fpq_open_db(m->db_file, err, sizeof err);
+    sqlite3 *db = db_open_readonly(m->db_file, err, sizeof err);
     sqlite3_stmt *st = NULL;
     if (!db || sqlite3_prepare_v2(db,
                                   "SELECT mac, first_seen, last_seen, ips, dhcp_host_name, "
@@ -295,25 +301,6 @@ static void timeouts(const struct netsift_conf *conf, uint64_t t[FLOW_LISTS])
     t[FLOW_LIST_OTHER] = (s ? s : UDP_IDLE_S) * 1000000u;
     t[FLOW_LIST_TCP] = (s ? s : TCP_IDLE_S) * 1000000u;
     t[FLOW_LIST_CLOSED] = (s && s < CLOSED_LINGER_S ? s : CLOSED_LINGER_S) * 1000000u;
-}
-
-static int start_control(struct monitor_sink *m, const struct netsift_conf *conf, char *err,
-                         size_t errlen)
-{
-    if (strcmp(conf->control, "none") == 0)
-        return 0;
-    if (conf->control[0])
-        snprintf(m->socket_path, sizeof m->socket_path, "%s", conf->control);
-    else
-        snprintf(m->socket_path, sizeof m->socket_path, "%s/control.sock", conf->db_path);
-    struct control_provider p = {m, provide_stats, provide_flows};
-    m->control = control_server_start(m->socket_path, m->db_file, &p, err, errlen);
-    if (m->control || conf->control[0])
-        return m->control ? 0 : -1;
-    /* the default place did not work (a path too long for a socket, ...):
-     * capture anyway, without a control socket */
-    fprintf(stderr, "netsift capture: warning: %s; no control socket (give --control PATH)\n", err);
-    return 0;
 }
 
 static void monitor_memory(struct memory_plan *p, struct netsift_conf *conf, unsigned nworkers)
@@ -369,7 +356,7 @@ static int monitor_open(struct sink *s, const struct netsift_conf *conf, unsigne
             return -1;
         }
     }
-    return start_control(m, conf, err, errlen);
+    return 0;
 }
 
 static void monitor_sink_packet(struct sink *s, unsigned worker, const struct packet *pkt)
@@ -426,8 +413,6 @@ static int monitor_close(struct sink *s, char *err, size_t errlen)
     struct monitor_sink *m = s->state;
     if (!m || !m->writer)
         return 0;
-    control_server_stop(m->control);
-    m->control = NULL;
     for (unsigned i = 0; i < m->nworkers; i++) {
         monitor_end_all(&m->workers[i].m);
         monitor_publish(&m->workers[i].m);
@@ -459,8 +444,6 @@ static void monitor_report(struct sink *s, struct report *r)
             d[k] += w[k];
     }
     report_str(r, "database", m->db_file);
-    if (m->socket_path[0])
-        report_str(r, "control_socket", m->socket_path);
     report_u64(r, "flows", c.flows_total);
     report_u64(r, "packets", c.packets);
     report_u64(r, "flows_evicted", c.evicted);
@@ -503,7 +486,6 @@ static void monitor_destroy(struct sink *s)
     struct monitor_sink *m = s->state;
     if (!m)
         return;
-    control_server_stop(m->control);
     for (unsigned i = 0; i < m->nworkers; i++)
         monitor_worker_free(&m->workers[i].m);
     if (m->writer)
@@ -522,6 +504,7 @@ const struct sink_ops monitor_sink_ops = {
     .packet = monitor_sink_packet,
     .tick = monitor_tick,
     .error = monitor_error,
+    .query = monitor_query,
     .close = monitor_close,
     .report = monitor_report,
     .destroy = monitor_destroy,

@@ -15,7 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "../store/schema.h"
+#include "../db/schema.h"
 
 enum monitor_table { MT_FINGERPRINT, MT_DEVICES, MT_FLOWS, MT_COUNT };
 

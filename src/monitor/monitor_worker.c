@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "../decode/community_id.h"
-#include "../store/sqlite_writer.h"
+#include "../db/sqlite_writer.h"
 #include "../util/text.h"
 #include "collect.h"
 #include "monitor_tables.h"

@@ -22,8 +22,8 @@
 #include <stdint.h>
 
 #include "../decode/packet.h"
-#include "../store/batch.h"
-#include "../stream/reasm_stream.h"
+#include "../db/batch.h"
+#include "../capture/reasm_stream.h"
 #include "classify.h"
 #include "devices.h"
 #include "flow_table.h"
@@ -72,7 +72,7 @@ struct monitor_worker {
     struct batch *batch;         /* rows go here, handed to the writer once full (NULL: the
                                     writer failed; rows are lost) */
     struct monitor_counters c;   /* the worker's own */
-    struct reasm_stats streams;  /* collectors' TCP streams (src/stream/reasm_stream.h) */
+    struct reasm_stats streams;  /* collectors' TCP streams (src/capture/reasm_stream.h) */
     _Atomic uint64_t pub[sizeof(struct monitor_counters) / sizeof(uint64_t)]; /* published */
     pthread_mutex_t snap_lock;
     struct flow_view snap[MONITOR_SNAPSHOT_MAX];

@@ -8,7 +8,10 @@
  * every decoded packet, ticks them on wall-clock time (batching,
  * timeouts), asks each for a fatal error (a sink that can no longer do
  * its work stops the capture), and finally closes them and collects
- * their part of the summary.  A sink that can only do part of its work
+ * their part of the summary.  A sink may hand records to the others
+ * (sink_record(): the streams sink's HTTP transactions become rows of the
+ * headers sink's http table) through the core, never by calling them.
+ * A sink that can only do part of its work
  * (the raw store on a full disk) says so with degraded(): the capture
  * goes on and exits with status 1.  Adding a sink means one folder and one row
  * in sink_registry (sink/registry.c).
@@ -61,6 +64,23 @@ struct sink_ops {
     /* optional: true when the sink lost part of its work but let the
      * capture go on (it printed why, once); the exit status becomes 1 */
     bool (*degraded)(struct sink *s);
+    /* optional: a record another sink handed on (sink_record()): one row
+     * of table `table` of db/schema.h (HT_HTTP: a struct http_txn), on
+     * worker `worker`'s thread, or in finish() after the workers stopped.
+     * True when the sink took it (a sink that stores that table). */
+    bool (*record)(struct sink *s, unsigned worker, size_t table, const void *rec);
+    /* optional: the workers stopped: hand on what is still pending (the
+     * records of connections still open) while every sink is open.  Every
+     * sink's finish() runs before any sink's close(). */
+    void (*finish)(struct sink *s);
+    /* optional: what the sink holds now, for a service of the capture
+     * (the control socket): kind "stats" its live counters as "name
+     * value" lines, "flows" its most recent flows (arg: a MAC address,
+     * or NULL for all), one line() each.  Called from another thread
+     * while packets flow, never once close() began: the sink reads only
+     * what its workers published.  True when it answers that kind. */
+    bool (*query)(struct sink *s, const char *kind, const char *arg,
+                  void (*line)(void *ctx, const char *text), void *ctx);
     /* flush everything; 0, or -1 with a reason in err */
     int (*close)(struct sink *s, char *err, size_t errlen);
     void (*report)(struct sink *s, struct report *r);
@@ -70,10 +90,25 @@ struct sink_ops {
     void (*catalog)(FILE *f);
 };
 
+/* What the capture core offers its sinks: records handed from one sink to
+ * the others, without either knowing the other. */
+struct sink_host {
+    /* every open sink's record(); true when one took it */
+    bool (*record)(struct sink_host *h, unsigned worker, size_t table, const void *rec);
+};
+
 struct sink {
     const struct sink_ops *ops;
     void *state;
+    struct sink_host *host; /* set by the core before open() */
 };
+
+/* Hand a record to the sinks that store its table (see sink_ops.record);
+ * false when none took it (none stores it, or out of memory). */
+static inline bool sink_record(struct sink *s, unsigned worker, size_t table, const void *rec)
+{
+    return s->host && s->host->record(s->host, worker, table, rec);
+}
 
 extern const struct sink_ops *const sink_registry[];
 extern const size_t sink_registry_count;

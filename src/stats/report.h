@@ -8,7 +8,7 @@
 
 #include <stdio.h>
 
-#include "../store/schema.h"
+#include "../db/schema.h"
 #include "shm.h"
 
 struct stats_db;

@@ -11,9 +11,9 @@
 #include <sys/stat.h>
 
 #include "header_union.h"
-#include "rotation.h"
-#include "schema.h"
-#include "sqlite_writer.h"
+#include "../db/rotation.h"
+#include "../db/schema.h"
+#include "../db/sqlite_writer.h"
 
 #define HEADERS_DIR "headers"
 #define OPEN_FILE "headers.sqlite"

@@ -27,7 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "schema.h"
+#include "../db/schema.h"
 
 #define OPEN_FILES_MAX 64       /* file connections open at once */
 #define AUTO_INDEX_ROWS_MAX 8000000 /* rows in automatic indexes at once (about 40 bytes each) */

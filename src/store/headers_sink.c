@@ -7,9 +7,9 @@
  * the headers batch memory (conf.h), or when process_interval has passed since that
  * worker's last hand-over.  The
  * database is DB_PATH/headers.sqlite; DB_PATH is created if its parent
- * exists.  Other sinks add rows of headers.sqlite's other tables (the
- * http table of src/stream/) through headers_add_row(), on the same
- * worker thread.
+ * exists.  Rows of headers.sqlite's other tables (the http table, from
+ * the streams sink) come as records handed on through the capture core
+ * (sink_ops.record), on the same worker's thread, into the same batches.
  */
 #define _GNU_SOURCE
 #include <stdatomic.h>
@@ -20,8 +20,7 @@
 #include "../capture/budget.h"
 #include "../sink/sink.h"
 #include "../util/fsutil.h"
-#include "headers_sink.h"
-#include "sqlite_writer.h"
+#include "../db/sqlite_writer.h"
 
 /* Page size of a new headers.sqlite, SQLite's largest: every batch inserts
  * at random places of the primary-key indexes, so a commit dirties most of
@@ -56,9 +55,6 @@ struct headers_sink {
     unsigned nworkers;
     struct headers_worker workers[];
 };
-
-/* The open headers sink (there is at most one), for headers_add_row(). */
-static struct headers_sink *active;
 
 static bool headers_enabled(const struct netsift_conf *conf)
 {
@@ -130,7 +126,6 @@ static int headers_open(struct sink *s, const struct netsift_conf *conf, unsigne
             return -1;
         }
     }
-    active = h;
     return 0;
 }
 
@@ -165,10 +160,11 @@ static void headers_packet(struct sink *s, unsigned worker, const struct packet 
         flush(h, w);
 }
 
-bool headers_add_row(unsigned worker, size_t table, const void *record)
+/* A row of headers.sqlite's http table, handed on by the streams sink. */
+static bool headers_record(struct sink *s, unsigned worker, size_t table, const void *record)
 {
-    struct headers_sink *h = active;
-    if (!h || worker >= h->nworkers)
+    struct headers_sink *h = s->state;
+    if (!h || worker >= h->nworkers || table >= HEADER_TABLE_COUNT || table < LAYER_COUNT)
         return false;
     struct headers_worker *w = &h->workers[worker];
     if (!w->batch)
@@ -210,8 +206,6 @@ static int headers_close(struct sink *s, char *err, size_t errlen)
     struct headers_sink *h = s->state;
     if (!h || !h->writer)
         return 0;
-    if (active == h)
-        active = NULL;
     for (unsigned i = 0; i < h->nworkers; i++) {
         if (h->workers[i].batch)
             writer_submit(h->writer, h->workers[i].batch);
@@ -266,8 +260,6 @@ static void headers_report(struct sink *s, struct report *r)
 static void headers_destroy(struct sink *s)
 {
     struct headers_sink *h = s->state;
-    if (active == h)
-        active = NULL;
     if (h && h->writer)
         writer_close(h->writer, NULL, NULL, 0);
     if (h)
@@ -283,6 +275,7 @@ const struct sink_ops headers_sink_ops = {
     .open = headers_open,
     .packet = headers_packet,
     .tick = headers_tick,
+    .record = headers_record,
     .error = headers_error,
     .close = headers_close,
     .report = headers_report,

@@ -38,7 +38,7 @@
 #include "../util/fsutil.h"
 #include "../util/progress.h"
 #include "pcap_index.h"
-#include "sqlite_writer.h"
+#include "../db/sqlite_writer.h"
 
 #define FILE_BUFFER (1u << 20) /* stdio buffer of a pcap file */
 /* The index batches in circulation hold at most conf->meta_batch_memory

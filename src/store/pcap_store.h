@@ -24,7 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "schema.h"
+#include "../db/schema.h"
 
 #define PCAP_META_DB "pcap-meta.sqlite"
 #define PCAP_DIR "pcap"

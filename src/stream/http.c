@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../decode/http.h"
 #include "../util/text.h"
 
 enum hstate {
@@ -224,49 +225,7 @@ static void stop_dir(struct http_ctx *ctx, struct http_conn *h, int dir, const c
     free_head(ctx, hd);
 }
 
-/* ---- heads ---- */
-
-static bool is_token_char(int ch)
-{
-    return isupper(ch) || ch == '-' || ch == '_';
-}
-
-/* 1 request line, 2 status line, 0 cannot tell yet, -1 not HTTP. */
-static int classify(const char *p, size_t n)
-{
-    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
-        return 2;
-    if (n < 5 && memcmp(p, "HTTP/", n) == 0)
-        return 0;
-    size_t i = 0;
-    while (i < n && i <= 20 && is_token_char((unsigned char)p[i]))
-        i++;
-    if (i == n && i <= 20)
-        return 0;
-    return i >= 1 && i <= 20 && p[i] == ' ' ? 1 : -1;
-}
-
-/* Parse "HTTP/d.d" at p (n bytes); true when it is one. */
-static bool parse_version(const char *p, size_t n)
-{
-    return n == 8 && memcmp(p, "HTTP/", 5) == 0 && isdigit((unsigned char)p[5]) && p[6] == '.' &&
-           isdigit((unsigned char)p[7]);
-}
-
-/* A decimal Content-Length; false when it is not one. */
-static bool parse_length(const char *v, size_t n, uint64_t *out)
-{
-    uint64_t x = 0;
-    if (n == 0 || n > 19)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        if (!isdigit((unsigned char)v[i]))
-            return false;
-        x = x * 10 + (uint64_t)(v[i] - '0');
-    }
-    *out = x;
-    return true;
-}
+/* ---- heads (read by decode/http.h) ---- */
 
 struct head_fields {
     const char *te, *ce;  /* Transfer-Encoding, Content-Encoding values */
@@ -275,67 +234,39 @@ struct head_fields {
     uint64_t cl;
 };
 
-/* Walk the header field lines after the start line (head[0..n) ends with
- * the empty line); store the fields of t the direction knows. */
+/* Walk the header fields of a complete head; store the fields of t the
+ * direction knows. */
 static void parse_fields(const char *head, size_t n, struct http_txn *t, bool req,
                          struct head_fields *f)
 {
-    const char *p = memchr(head, '\n', n);
-    const char *end = head + n;
     memset(f, 0, sizeof *f);
-    while (p && ++p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            break;
-        const char *le = eol;
-        if (le > p && le[-1] == '\r')
-            le--;
-        const char *colon = memchr(p, ':', (size_t)(le - p));
-        if (colon) {
-            size_t nlen = (size_t)(colon - p);
-            const char *v = colon + 1;
-            while (v < le && (*v == ' ' || *v == '\t'))
-                v++;
-            const char *ve = le;
-            while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-                ve--;
-            size_t vlen = (size_t)(ve - v);
-#define IS(name) (nlen == sizeof name - 1 && strncasecmp(p, name, nlen) == 0)
-            if (IS("Content-Length")) {
-                uint64_t cl;
-                if (!parse_length(v, vlen, &cl) || (f->has_cl && cl != f->cl))
-                    f->bad_cl = true;
-                else
-                    f->cl = cl, f->has_cl = true;
-            } else if (IS("Transfer-Encoding")) {
-                f->te = v, f->te_len = vlen;
-            } else if (IS("Content-Encoding")) {
-                f->ce = v, f->ce_len = vlen;
-            } else if (IS("Content-Type")) {
-                if (req)
-                    set_text(t->req_content_type, sizeof t->req_content_type, v, vlen);
-                else
-                    set_text(t->resp_content_type, sizeof t->resp_content_type, v, vlen);
-            } else if (req && IS("Host")) {
-                set_text(t->host, sizeof t->host, v, vlen);
-            } else if (req && IS("User-Agent")) {
-                set_text(t->user_agent, sizeof t->user_agent, v, vlen);
-            }
-#undef IS
+    struct http_field_iter it;
+    struct http_field hf;
+    if (!http_fields_begin(&it, head, n))
+        return;
+    while (http_field_next(&it, &hf)) {
+        if (http_field_is(&hf, "Content-Length")) {
+            uint64_t cl;
+            if (!http_content_length(hf.value, hf.value_len, &cl) || (f->has_cl && cl != f->cl))
+                f->bad_cl = true;
+            else
+                f->cl = cl, f->has_cl = true;
+        } else if (http_field_is(&hf, "Transfer-Encoding")) {
+            f->te = hf.value, f->te_len = hf.value_len;
+        } else if (http_field_is(&hf, "Content-Encoding")) {
+            f->ce = hf.value, f->ce_len = hf.value_len;
+        } else if (http_field_is(&hf, "Content-Type")) {
+            if (req)
+                set_text(t->req_content_type, sizeof t->req_content_type, hf.value, hf.value_len);
+            else
+                set_text(t->resp_content_type, sizeof t->resp_content_type, hf.value,
+                         hf.value_len);
+        } else if (req && http_field_is(&hf, "Host")) {
+            set_text(t->host, sizeof t->host, hf.value, hf.value_len);
+        } else if (req && http_field_is(&hf, "User-Agent")) {
+            set_text(t->user_agent, sizeof t->user_agent, hf.value, hf.value_len);
         }
-        p = eol;
     }
-}
-
-/* True when the last transfer coding is chunked. */
-static bool te_chunked(const struct head_fields *f)
-{
-    if (!f->te)
-        return false;
-    size_t n = f->te_len;
-    while (n && (f->te[n - 1] == ' ' || f->te[n - 1] == ','))
-        n--;
-    return n >= 7 && strncasecmp(f->te + n - 7, "chunked", 7) == 0;
 }
 
 /* Start the body of the message of hd (or finish the message when it
@@ -361,13 +292,11 @@ static void start_body(struct http_ctx *ctx, struct http_conn *h, int dir, enum 
 static void request_head(struct http_ctx *ctx, struct http_conn *h, int dir)
 {
     struct hdir *hd = &h->d[dir];
-    const char *p = hd->head, *eol = memchr(p, '\n', hd->hlen);
-    size_t llen = (size_t)(eol - p);
-    if (llen && p[llen - 1] == '\r')
-        llen--;
-    const char *sp1 = memchr(p, ' ', llen);
-    const char *sp2 = sp1 ? memrchr(sp1 + 1, ' ', llen - (size_t)(sp1 + 1 - p)) : NULL;
-    if (!sp1 || !sp2 || sp2 == sp1 + 1 || !parse_version(sp2 + 1, llen - (size_t)(sp2 + 1 - p))) {
+    const char *p = hd->head;
+    size_t llen = 0, next;
+    (void)text_line(p, hd->hlen, &llen, &next); /* a complete head: its first line ends */
+    struct http_request_line rl;
+    if (!http_parse_request_line(p, llen, &rl)) {
         stop_dir(ctx, h, dir, "bad_request_line");
         return;
     }
@@ -379,16 +308,16 @@ static void request_head(struct http_ctx *ctx, struct http_conn *h, int dir)
     ctx->st.requests++;
     t->has_req = true;
     t->req_ts = hd->msg_ts;
-    set_text(t->method, sizeof t->method, p, (size_t)(sp1 - p));
-    t->uri_buf = dup_text(sp1 + 1, (size_t)(sp2 - sp1 - 1));
-    set_text(t->req_version, sizeof t->req_version, sp2 + 6, 3);
+    set_text(t->method, sizeof t->method, rl.method, rl.method_len);
+    t->uri_buf = dup_text(rl.uri, rl.uri_len);
+    set_text(t->req_version, sizeof t->req_version, rl.version, 3);
     t->is_head = strcmp(t->method, "HEAD") == 0;
     t->is_connect = strcmp(t->method, "CONNECT") == 0;
     struct head_fields f;
     parse_fields(p, hd->hlen, t, true, &f);
     t->has_req_cl = f.has_cl;
     t->req_content_length = f.cl;
-    t->req_chunked = te_chunked(&f);
+    t->req_chunked = http_chunked(f.te, f.te_len);
     if (f.bad_cl) {
         add_flag(t, "bad_content_length");
         ctx->st.bad_length++;
@@ -405,17 +334,15 @@ static void request_head(struct http_ctx *ctx, struct http_conn *h, int dir)
 static void response_head(struct http_ctx *ctx, struct http_conn *h, int dir)
 {
     struct hdir *hd = &h->d[dir];
-    const char *p = hd->head, *eol = memchr(p, '\n', hd->hlen);
-    size_t llen = (size_t)(eol - p);
-    if (llen && p[llen - 1] == '\r')
-        llen--;
-    if (llen < 12 || !parse_version(p, 8) || p[8] != ' ' || !isdigit((unsigned char)p[9]) ||
-        !isdigit((unsigned char)p[10]) || !isdigit((unsigned char)p[11]) ||
-        (llen > 12 && p[12] != ' ')) {
+    const char *p = hd->head;
+    size_t llen = 0, next;
+    (void)text_line(p, hd->hlen, &llen, &next); /* a complete head: its first line ends */
+    struct http_status_line sl;
+    if (!http_parse_status_line(p, llen, &sl)) {
         stop_dir(ctx, h, dir, "bad_status_line");
         return;
     }
-    uint16_t status = (uint16_t)((p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0'));
+    uint16_t status = sl.status;
     struct http_txn *t = NULL;
     for (unsigned i = 0; i < h->npend && !t; i++)
         if (!h->pending[i]->has_resp)
@@ -439,14 +366,14 @@ static void response_head(struct http_ctx *ctx, struct http_conn *h, int dir)
     t->has_resp = true;
     t->resp_ts = hd->msg_ts;
     t->status = status;
-    set_text(t->resp_version, sizeof t->resp_version, p + 5, 3);
-    if (llen > 13)
-        set_text(t->reason, sizeof t->reason, p + 13, llen - 13);
+    set_text(t->resp_version, sizeof t->resp_version, sl.version, 3);
+    if (sl.reason_len)
+        set_text(t->reason, sizeof t->reason, sl.reason, sl.reason_len);
     struct head_fields f;
     parse_fields(p, hd->hlen, t, false, &f);
     t->has_resp_cl = f.has_cl;
     t->resp_content_length = f.cl;
-    t->resp_chunked = te_chunked(&f);
+    t->resp_chunked = http_chunked(f.te, f.te_len);
     if (f.ce)
         set_text(t->resp_content_encoding, sizeof t->resp_content_encoding, f.ce, f.ce_len);
     if (f.bad_cl) {
@@ -553,16 +480,9 @@ static void body_bytes(struct http_ctx *ctx, struct hdir *hd, const uint8_t *p, 
  * starts a message of the direction's kind. */
 static bool starts_message(const uint8_t *p, size_t n, bool request)
 {
-    static const char *const methods[] = {"GET ", "POST ", "HEAD ", "PUT ", "DELETE ",
-                                          "OPTIONS ", "PATCH ", "CONNECT ", "TRACE "};
     if (!request)
         return n >= 7 && memcmp(p, "HTTP/1.", 7) == 0;
-    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++) {
-        size_t len = strlen(methods[i]);
-        if (n >= len && memcmp(p, methods[i], len) == 0)
-            return true;
-    }
-    return false;
+    return http_known_method((const char *)p, n);
 }
 
 /* A gap broke the framing of direction dir: finish what it was reading
@@ -599,7 +519,7 @@ bool http_data(struct http_ctx *ctx, struct http_conn *h, int dir, const uint8_t
             p += take, n -= take;
             if (hd->st == HS_STOP)
                 break;
-            int kind = classify(hd->head, hd->hlen);
+            int kind = http_start_kind(hd->head, hd->hlen);
             if (kind == -1 || (kind == 0 && complete)) {
                 if (h->req_dir < 0) {
                     h->not_http = true;

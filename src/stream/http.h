@@ -12,7 +12,7 @@
  * and skipped.  CONNECT with a 2xx answer and 101 Switching Protocols
  * end parsing (the rest is not HTTP).  Each finished transaction goes to
  * the emit callback as one struct http_txn: the row of the http table
- * (store/schema.c).
+ * (db/schema.c).
  *
  * Which side is the client is decided by the bytes: the side whose
  * first bytes are a request line.  A connection whose first bytes are
@@ -40,56 +40,15 @@
 #include <stdint.h>
 
 #include "../decode/community_id.h"
+#include "../decode/http.h"
 #include "http_body.h"
-#include "reasm.h"
+#include "../capture/reasm.h"
 
 #define HTTP_HEAD_MAX 65536
 #define HTTP_LINE_MAX 1024
 #define HTTP_PENDING_MAX 32
-#define HTTP_FLAGS_MAX 160
 
-/* One transaction: the record of a row of the http table.  Text fields
- * are NUL-terminated and cut to their size; empty means absent. */
-struct http_txn {
-    /* the connection */
-    uint64_t conn_ts;               /* its first packet */
-    char client_ip[48], server_ip[48]; /* ADDR_TEXT_MAX */
-    uint16_t client_port, server_port;
-    char client_mac[18], server_mac[18];
-    uint32_t depth;                 /* 0, 1, ...: transaction number in the connection */
-    char community_id[COMMUNITY_ID_SIZE]; /* Community ID v1 of the connection */
-    /* request */
-    bool has_req;
-    uint64_t req_ts;                /* packet time of its first byte */
-    char method[24];
-    const char *uri;                /* heap copy (up to HTTP_HEAD_MAX); NULL when no request */
-    char req_version[12];
-    char host[256];
-    char user_agent[512];
-    char req_content_type[128];
-    bool has_req_cl, req_chunked, req_gap;
-    uint64_t req_content_length;
-    uint64_t req_body_len, req_body_size; /* transferred (dechunked) / content (decoded) */
-    char req_body_sha256[65];
-    /* response */
-    bool has_resp;
-    uint64_t resp_ts;
-    char resp_version[12];
-    uint16_t status;
-    char reason[128];
-    char resp_content_type[128];
-    char resp_content_encoding[64];
-    bool has_resp_cl, resp_chunked, resp_gap;
-    uint64_t resp_content_length;
-    uint64_t resp_body_len, resp_body_size;
-    char resp_body_sha256[65];
-    bool has_interim;
-    uint16_t interim;               /* status of the last 1xx interim response (100) */
-    char flags[HTTP_FLAGS_MAX];     /* anomalies, comma-separated (docs/streams.md) */
-    /* parser state, not stored */
-    bool req_done, resp_done, is_head, is_connect;
-    char *uri_buf;
-};
+/* struct http_txn, one transaction (a row of the http table): decode/http.h */
 
 struct http_stats {
     uint64_t connections;     /* connections recognised as HTTP */

@@ -5,9 +5,10 @@
  * (http.h); the dispatcher sends both directions of a flow to the same
  * worker, so nothing is shared.  The engine's callbacks feed, per
  * connection:
- *   - the HTTP parser, whose finished transactions become rows of
- *     headers.sqlite's http table (through the headers sink's batch of the
- *     same worker, headers_sink.h) and, with --extract-files, files;
+ *   - the HTTP parser, whose finished transactions are handed on as records
+ *     of the http table (sink_record(): the headers sink stores them in
+ *     headers.sqlite, in its batch of the same worker) and, with
+ *     --extract-files, become files;
  *   - with --streams DIR, two files per connection (one per direction)
  *     named from the addresses and ports as tcpflow names them, holding
  *     the reassembled bytes at their stream offsets (gaps are holes).
@@ -15,9 +16,9 @@
  * engine at once (reasm_ignore), so non-HTTP traffic costs one lookup per
  * segment.
  *
- * This sink sits before the headers sink in the registry: its close()
- * ends every connection, whose rows must reach the headers sink's batches
- * before that sink commits them in its own close().
+ * When the workers stop, finish() ends every connection while every sink
+ * is still open, so that the last transactions reach the headers sink
+ * before it commits in its close(); the registry's order does not matter.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -33,11 +34,10 @@
 
 #include "../capture/budget.h"
 #include "../sink/sink.h"
-#include "../store/headers_sink.h"
-#include "../store/schema.h"
+#include "../db/schema.h"
 #include "../util/text.h"
 #include "http.h"
-#include "reasm.h"
+#include "../capture/reasm.h"
 
 /* Stream files open at once, per worker: the file-descriptor limit
  * (RLIMIT_NOFILE, raised to its hard limit) less a reserve, shared by the
@@ -80,6 +80,7 @@ struct stream_worker {
 };
 
 struct stream_sink {
+    struct sink *self; /* for sink_record() */
     bool http, rows;
     int extract_fd, streams_fd; /* directories, -1 when off */
     pthread_mutex_t create_lock; /* one worker at a time creates stream files */
@@ -254,7 +255,7 @@ static void on_txn(void *user, const struct reasm_conn *c, struct http_txn *t)
 {
     struct stream_worker *w = user;
     (void)c;
-    if (w->sink->rows && !headers_add_row(w->index, HT_HTTP, t))
+    if (w->sink->rows && !sink_record(w->sink->self, w->index, HT_HTTP, t))
         w->rows_lost++;
 }
 
@@ -303,6 +304,7 @@ static int streams_open(struct sink *s, const struct netsift_conf *conf, unsigne
         return -1;
     }
     s->state = ss;
+    ss->self = s;
     ss->nworkers = nworkers;
     ss->extract_fd = ss->streams_fd = -1;
     pthread_mutex_init(&ss->create_lock, NULL);
@@ -377,11 +379,11 @@ static void add_http_stats(struct http_stats *a, const struct http_stats *b)
         dst[i] += src[i];
 }
 
-static int streams_close(struct sink *s, char *err, size_t errlen)
+/* The workers stopped: end every connection (its last transactions are
+ * handed on while the headers sink is still open) and sum the counters. */
+static void streams_finish(struct sink *s)
 {
     struct stream_sink *ss = s->state;
-    if (!ss)
-        return 0;
     for (unsigned i = 0; i < ss->nworkers; i++) {
         struct stream_worker *w = &ss->w[i];
         if (!w->reasm)
@@ -397,6 +399,13 @@ static int streams_close(struct sink *s, char *err, size_t errlen)
         ss->stream_errors += w->stream_errors;
         ss->rows_lost += w->rows_lost;
     }
+}
+
+static int streams_close(struct sink *s, char *err, size_t errlen)
+{
+    struct stream_sink *ss = s->state;
+    if (!ss)
+        return 0;
     int rc = 0;
     if (ss->extract_fd >= 0 && close(ss->extract_fd) != 0)
         rc = -1;
@@ -495,6 +504,7 @@ const struct sink_ops streams_sink_ops = {
     .open = streams_open,
     .packet = streams_packet,
     .degraded = streams_degraded,
+    .finish = streams_finish,
     .close = streams_close,
     .report = streams_report,
     .destroy = streams_destroy,

@@ -21,7 +21,7 @@
 #include <libpq-fe.h>
 #include <stddef.h>
 
-#include "../store/schema.h"
+#include "../db/schema.h"
 
 /* The statements of one table on one connection. */
 struct pg_table {

@@ -15,10 +15,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "../store/databases.h"
+#include "../sink/databases.h"
 #include "../store/header_files.h"
-#include "../store/rotation.h"
-#include "../store/schema.h"
+#include "../db/rotation.h"
+#include "../db/schema.h"
 #include "../util/progress.h"
 #include "copybuf.h"
 #include "pg_tables.h"

@@ -2,7 +2,7 @@
  * sync_engine.h - push the rows of every local table that PostgreSQL
  * does not have yet.
  *
- * For each database of store/databases.h whose file exists in DB_PATH
+ * For each database of sink/databases.h whose file exists in DB_PATH
  * (only read: PRAGMA query_only) and each of its tables, rows are read in rowid
  * order after the table's position (sync_state.h), a batch at a time,
  * and sent in one PostgreSQL transaction: COPY straight into the table;

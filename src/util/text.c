@@ -174,3 +174,15 @@ char *text_field(const uint8_t *in, size_t n, size_t max, bool lower_case,
     text_escape(in, n, escaped, max + 1, false);
     return text_cut(escaped, max, lower_case, out);
 }
+
+bool text_line(const char *p, size_t n, size_t *len, size_t *next)
+{
+    const char *lf = memchr(p, '\n', n);
+    if (!lf)
+        return false;
+    *next = (size_t)(lf - p) + 1;
+    *len = (size_t)(lf - p);
+    if (*len > 0 && p[*len - 1] == '\r')
+        (*len)--;
+    return true;
+}

@@ -52,4 +52,9 @@ char *text_cut(const char *in, size_t max, bool lower_case, char out[TEXT_FIELD_
  * NUL-terminated when size > 0. */
 void copy_str(char *dst, size_t size, const char *src);
 
+/* The line at p[0..n) (protocol text: HTTP heads, SSH identification):
+ * its length without CR LF in *len, the offset of the next line in
+ * *next.  False when no LF ends it within n. */
+bool text_line(const char *p, size_t n, size_t *len, size_t *next);
+
 #endif

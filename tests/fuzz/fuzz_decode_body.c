@@ -25,7 +25,7 @@
 
 #include "audit/encoders.h"
 #include "decode/packet.h"
-#include "store/batch.h"
+#include "db/batch.h"
 
 static const int fuzz_linktypes[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
                                      DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP};

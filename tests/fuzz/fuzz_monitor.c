@@ -2,7 +2,7 @@
  * fuzz_monitor.c - libFuzzer harness for the bytes the device monitor
  * and the control socket read from outside: the control command parser,
  * TLS hello reassembly and parsing (JA3/JA3S/SNI), HTTP request heads and
- * SSH banners, the stream layer (src/stream/reasm_stream.h) that puts
+ * SSH banners, the stream layer (src/capture/reasm_stream.h) that puts
  * their segments in order, and the collector that reads them from a
  * flow's TCP segments (hellos, heads, banners, DNS over TCP).
  *
@@ -22,7 +22,7 @@
 #include "control/protocol.h"
 #include "monitor/cleartext.h"
 #include "monitor/collect.h"
-#include "stream/reasm_stream.h"
+#include "capture/reasm_stream.h"
 #include "decode/tls_hello.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

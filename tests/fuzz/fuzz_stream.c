@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "stream/http.h"
-#include "stream/reasm.h"
+#include "capture/reasm.h"
 
 struct state {
     struct reasm *r;

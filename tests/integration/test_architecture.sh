@@ -17,6 +17,7 @@ LAYERS = [
     ["util"],
     ["decode"],
     ["conf"],
+    ["db"],
     ["sink"],
     ["capture"],
     ["store", "audit", "monitor", "stream"],

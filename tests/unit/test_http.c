@@ -17,6 +17,7 @@
 #include <openssl/evp.h>
 #include <zlib.h>
 
+#include "decode/http.h"
 #include "stream/http.h"
 
 #define MAXT 64
@@ -379,9 +380,74 @@ static void test_hostile(void **state)
     free(f);
 }
 
+/* The one head parser (decode/http.h) that the streams sink and the
+ * monitor both read heads with. */
+static void test_head_parser(void **state)
+{
+    (void)state;
+    struct http_request_line rl;
+    const char *req = "GET /a b HTTP/1.1";
+    assert_true(http_parse_request_line(req, strlen(req), &rl));
+    assert_int_equal(rl.method_len, 3);
+    assert_int_equal(rl.uri_len, 4); /* the URI runs to the last blank */
+    assert_memory_equal(rl.uri, "/a b", 4);
+    assert_memory_equal(rl.version, "1.1", 3);
+    assert_false(http_parse_request_line("GET  HTTP/1.1", 13, &rl)); /* empty URI */
+    assert_false(http_parse_request_line("GET / HTTP/1", 12, &rl));
+    assert_false(http_parse_request_line("GET", 3, &rl));
+    struct http_status_line sl;
+    assert_true(http_parse_status_line("HTTP/1.0 404 Not Found", 22, &sl));
+    assert_int_equal(sl.status, 404);
+    assert_int_equal(sl.reason_len, 9);
+    assert_true(http_parse_status_line("HTTP/1.1 204", 12, &sl));
+    assert_int_equal(sl.reason_len, 0);
+    assert_false(http_parse_status_line("HTTP/1.1 20x OK", 15, &sl));
+    assert_false(http_parse_status_line("HTTP/1.1 2000", 13, &sl));
+    assert_int_equal(http_start_kind("HTT", 3), 0);
+    assert_int_equal(http_start_kind("M-SEARCH * HTTP/1.1", 19), 1);
+    assert_int_equal(http_start_kind("get /", 5), -1);
+    assert_int_equal(http_start_kind("HTTP/1.1 200", 12), 2);
+    assert_true(http_known_method("OPTIONS *", 9));
+    assert_false(http_known_method("GETX /", 6));
+
+    /* fields: value trimmed, no-colon lines skipped, names any case, the
+     * empty line completes the head; an unfinished head is not complete */
+    const char *head = "GET / HTTP/1.1\r\nHOST:  Example.COM \t\r\nnonsense\r\n"
+                       "user-agent: a: b\r\n\r\nBODY: no\r\n";
+    struct http_field_iter it;
+    struct http_field hf;
+    assert_true(http_fields_begin(&it, head, strlen(head)));
+    assert_true(http_field_next(&it, &hf));
+    assert_true(http_field_is(&hf, "Host"));
+    assert_int_equal(hf.value_len, 11);
+    assert_memory_equal(hf.value, "Example.COM", 11);
+    assert_true(http_field_next(&it, &hf));
+    assert_true(http_field_is(&hf, "User-Agent"));
+    assert_int_equal(hf.value_len, 4);
+    assert_false(http_field_next(&it, &hf)); /* the empty line: fields after it are body */
+    assert_true(it.complete);
+    assert_true(http_fields_begin(&it, head, 30));
+    while (http_field_next(&it, &hf))
+        ;
+    assert_false(it.complete);
+    assert_false(http_fields_begin(&it, "GET / HT", 8));
+
+    uint64_t cl;
+    assert_true(http_content_length("1234", 4, &cl));
+    assert_int_equal(cl, 1234);
+    assert_false(http_content_length("12a", 3, &cl));
+    assert_false(http_content_length("", 0, &cl));
+    assert_false(http_content_length("12345678901234567890", 20, &cl));
+    assert_true(http_chunked("gzip, chunked", 13));
+    assert_true(http_chunked("Chunked ,", 9));
+    assert_false(http_chunked("chunked, gzip", 13));
+    assert_false(http_chunked(NULL, 0));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_head_parser),
         cmocka_unit_test(test_keepalive_and_fields),
         cmocka_unit_test(test_pipelining),
         cmocka_unit_test(test_chunked),

@@ -1,5 +1,5 @@
 /*
- * test_reasm.c - the TCP reassembly engine (src/stream/reasm.c) on
+ * test_reasm.c - the TCP reassembly engine (src/capture/reasm.c) on
  * hand-built segment sequences: in order, reversed, shuffled,
  * duplicated, overlapping with different data, sequence wrap-around,
  * a missing segment, RST mid-stream, mid-stream pickup, IPv6, and the
@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "stream/reasm.h"
+#include "capture/reasm.h"
 
 #define MAXOUT 200000
 

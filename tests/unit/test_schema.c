@@ -14,7 +14,7 @@
 #include <cmocka.h>
 #include <sqlite3.h>
 
-#include "store/schema.h"
+#include "db/schema.h"
 
 /* The specification: every table starts with these five ... */
 static const char *const common[] = {"hash", "timestamp", "ethh_hash", "caplen", "length"};

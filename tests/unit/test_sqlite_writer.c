@@ -24,7 +24,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/sqlite_writer.h"
+#include "db/sqlite_writer.h"
 
 enum { BATCHES = 4, ROWS = 3000, KEYS = 1000 };
 

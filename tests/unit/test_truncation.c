@@ -29,7 +29,7 @@
 
 #include "decode/packet.h"
 #include "pktbuild.h"
-#include "store/batch.h"
+#include "db/batch.h"
 
 #define BIT(l) (1u << (l))
 

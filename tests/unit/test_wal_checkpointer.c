@@ -21,7 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "store/wal_checkpointer.h"
+#include "db/wal_checkpointer.h"
 
 #define PAGE 4096
 #define START 8  /* frames */

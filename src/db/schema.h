@@ -94,7 +94,7 @@ struct database_schema {
 
 /* The tables of headers.sqlite: the header tables, indexed by enum layer,
  * each row built from a struct packet; then the http table (HT_HTTP),
- * each row built from a struct http_txn (stream/http.h). */
+ * each row built from a struct http_txn (decode/http.h). */
 #define HT_HTTP LAYER_COUNT /* the http table (one row per HTTP transaction, src/stream/) */
 #define HEADER_TABLE_COUNT (LAYER_COUNT + 1)
 extern const struct table_schema header_tables[HEADER_TABLE_COUNT];

@@ -1,16 +1,17 @@
 /*
- * sync_sink.c - the in-capture sync (`--db-sync`) as a sink.
+ * sync_service.c - the in-capture sync (`--db-sync`), a service of the
+ * capture (capture.h): it takes no packets.
  *
- * The sink takes no packets.  open() starts a thread that runs a sync
+ * start() starts a thread that runs a sync
  * pass (sync_engine.h) every process_interval, in slices of a second
  * while there is a backlog.  When pushing starts to
  * fail it prints one line on stderr (the reason; later reasons of the
  * same outage go to the summary and `netsift sync --status`), retries
  * with exponential back-off, 1 s doubling up to 8 s, and says so when
- * it pushes again and catches up.  close() stops the thread between two batches
- * and lets it make one final pass with a deadline, so that what the
- * other sinks committed in their close() is pushed too (this sink is the
- * registry's last row).  The capture never waits for PostgreSQL, and a
+ * it pushes again and catches up.  stop(), which the capture calls once every sink has
+ * closed, stops the thread between two batches and lets it make one final
+ * pass with a deadline, so that what the sinks committed in their close()
+ * is pushed too.  The capture never waits for PostgreSQL, and a
  * sync failure never changes its exit status: the local databases hold
  * everything, and `netsift sync` pushes what is left.
  */
@@ -25,7 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../sink/sink.h"
+#include "../capture/capture.h"
 #include "../util/fsutil.h"
 #include "../util/progress.h"
 #include "../util/thread_name.h"
@@ -37,7 +38,7 @@
 #define CLOSE_DEADLINE_US 5000000ull /* the final pass */
 #define CLOSE_GRACE_US 5000000ull    /* then the running statement is cancelled */
 
-struct sync_sink {
+struct sync_service {
     struct sync_engine *engine;
     uint64_t interval_us;
     pthread_t thread;
@@ -64,14 +65,14 @@ static void lower_priority(void)
     setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), 10);
 }
 
-static void say_failure(struct sync_sink *s, const char *then)
+static void say_failure(struct sync_service *s, const char *then)
 {
     if (!s->failing)
         fprintf(stderr, "netsift: sync: %s; %s\n", sync_engine_error(s->engine), then);
     s->failing = true;
 }
 
-static void say_success(struct sync_sink *s)
+static void say_success(struct sync_service *s)
 {
     if (s->failing)
         fprintf(stderr, "netsift: sync: pushing to PostgreSQL at %s again\n",
@@ -80,7 +81,7 @@ static void say_success(struct sync_sink *s)
 }
 
 /* Sleep for us microseconds or until close(); false once closing. */
-static bool nap(struct sync_sink *s, uint64_t us)
+static bool nap(struct sync_service *s, uint64_t us)
 {
     struct timespec until;
     clock_gettime(CLOCK_MONOTONIC, &until);
@@ -100,7 +101,7 @@ static bool nap(struct sync_sink *s, uint64_t us)
 
 static void *sync_thread(void *arg)
 {
-    struct sync_sink *s = arg;
+    struct sync_service *s = arg;
     uint64_t backoff = 0;
     thread_name("sync", "");
     lower_priority();
@@ -136,16 +137,16 @@ static void *sync_thread(void *arg)
     return NULL;
 }
 
-static int sync_open(struct sink *sk, const struct netsift_conf *conf, unsigned nworkers, char *err,
-                     size_t errlen)
+static int sync_start(void **state, struct capture *cap, const struct netsift_conf *conf,
+                      char *err, size_t errlen)
 {
-    (void)nworkers;
-    struct sync_sink *s = calloc(1, sizeof *s);
+    (void)cap;
+    struct sync_service *s = calloc(1, sizeof *s);
     if (!s) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    sk->state = s;
+    *state = s;
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -164,13 +165,8 @@ static int sync_open(struct sink *sk, const struct netsift_conf *conf, unsigned 
     return 0;
 }
 
-static void sync_packet(struct sink *sk, unsigned worker, const struct packet *pkt)
-{
-    (void)sk, (void)worker, (void)pkt;
-}
-
 /* Wait for the thread until `until` (monotonic); true when it is done. */
-static bool wait_done(struct sync_sink *s, uint64_t until_us)
+static bool wait_done(struct sync_service *s, uint64_t until_us)
 {
     struct timespec until = {(time_t)(until_us / 1000000u), (long)(until_us % 1000000u) * 1000};
     pthread_mutex_lock(&s->lock);
@@ -181,7 +177,7 @@ static bool wait_done(struct sync_sink *s, uint64_t until_us)
     return done;
 }
 
-static void stop_thread(struct sync_sink *s)
+static void stop_thread(struct sync_service *s)
 {
     if (!s->started)
         return;
@@ -196,21 +192,20 @@ static void stop_thread(struct sync_sink *s)
     s->started = false;
 }
 
-static int sync_close(struct sink *sk, char *err, size_t errlen)
+static void sync_stop(void *state)
 {
-    (void)err, (void)errlen;
-    struct sync_sink *s = sk->state;
-    if (!s || !s->engine)
-        return 0;
+    struct sync_service *s = state;
+    if (!s->engine)
+        return;
     stop_thread(s);
     sync_engine_totals(s->engine, &s->totals);
     sync_engine_pending(s->engine, &s->pending);
-    return 0; /* sync trouble never fails the capture: see the header */
+    /* sync trouble never fails the capture: see the header */
 }
 
-static void sync_report(struct sink *sk, struct report *r)
+static void sync_report(void *state, struct report *r)
 {
-    struct sync_sink *s = sk->state;
+    struct sync_service *s = state;
     report_str(r, "target", sync_engine_target(s->engine));
     report_u64(r, "rows_pushed", s->totals.pushed);
     report_u64(r, "rows_new", s->totals.inserted);
@@ -220,9 +215,9 @@ static void sync_report(struct sink *sk, struct report *r)
         report_str(r, "error", s->last_error);
 }
 
-static void sync_destroy(struct sink *sk)
+static void sync_destroy(void *state)
 {
-    struct sync_sink *s = sk->state;
+    struct sync_service *s = state;
     if (!s)
         return;
     if (s->engine)
@@ -231,15 +226,13 @@ static void sync_destroy(struct sink *sk)
     pthread_cond_destroy(&s->changed);
     pthread_mutex_destroy(&s->lock);
     free(s);
-    sk->state = NULL;
 }
 
-const struct sink_ops sync_sink_ops = {
+const struct capture_service_ops sync_service_ops = {
     .name = "sync",
     .enabled = sync_enabled,
-    .open = sync_open,
-    .packet = sync_packet,
-    .close = sync_close,
+    .start = sync_start,
+    .stop = sync_stop,
     .report = sync_report,
     .destroy = sync_destroy,
 };

@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 
-#include "schema.h"
+#include "../db/schema.h"
 
 extern const struct database_schema *const all_databases[];
 extern const size_t all_databases_count;

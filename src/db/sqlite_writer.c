@@ -1099,3 +1099,16 @@ int writer_close(struct writer *w, struct writer_stats *stats, char *err, size_t
     free(w);
     return rc;
 }
+
+struct sqlite3 *db_open_readonly(const char *path, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "cannot open %s: %s", path, db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 200);
+    return db;
+}

@@ -7,7 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "../stream/http.h"
+#include "../decode/http.h"
 
 #define AT(field) offsetof(struct packet, field)
 #define COL(name, kind, field, doc) {name, kind, AT(field), 0, -1, doc}

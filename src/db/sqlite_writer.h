@@ -122,4 +122,8 @@ void writer_foreach_table(void (*fn)(void *arg, const char *db_path, const char 
  * (as of now).  Any thread (STATS). */
 void writer_losses(uint64_t *batches_failed, uint64_t *rows_lost);
 
+/* Open a database read-only, beside its writer (WAL: readers do not
+ * disturb it; busy for at most 200 ms).  NULL with a reason in err. */
+struct sqlite3 *db_open_readonly(const char *path, char *err, size_t errlen);
+
 #endif
