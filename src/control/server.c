@@ -36,6 +36,7 @@ struct client {
     size_t out_off;            /* bytes of out already sent */
     sqlite3_stmt *query;       /* a QUERY_FINGERPRINT being streamed */
     uint64_t last_progress_ms;
+    uint64_t line_start_ms;    /* first byte of the command line not complete yet; 0: none */
     bool eof, closing;
 };
 
@@ -50,7 +51,7 @@ struct control_server {
     bool started;
     sqlite3 *db;
     struct client clients[CONTROL_MAX_CLIENTS];
-    _Atomic uint64_t served, connected;
+    _Atomic uint64_t served, connected, cut;
 };
 
 static uint64_t now_ms(void)
@@ -210,6 +211,8 @@ static void run_lines(struct control_server *s, struct client *c)
         run_command(s, c, c->in, n);
         c->inlen -= n + 1;
         memmove(c->in, lf + 1, c->inlen);
+        /* what follows is the next line: its time starts now */
+        c->line_start_ms = c->inlen ? now_ms() : 0;
     }
 }
 
@@ -237,6 +240,8 @@ static void read_client(struct control_server *s, struct client *c)
     if (n > 0) {
         c->inlen += (size_t)n;
         c->last_progress_ms = now_ms();
+        if (!c->line_start_ms)
+            c->line_start_ms = c->last_progress_ms;
     } else if (n == 0) {
         c->eof = true; /* answer what was asked, then close */
         if (c->inlen && c->inlen < sizeof c->in && !memchr(c->in, '\n', c->inlen))
@@ -280,6 +285,21 @@ static bool pump(struct control_server *s, struct client *c)
            (!c->query && !c->closing && pending(c) < OUT_SOFT && memchr(c->in, '\n', c->inlen));
 }
 
+/* Say why on the way out, if the client reads; never waits. */
+static void last_word(struct client *c, const char *line)
+{
+    ssize_t ignored = send(c->fd, line, strlen(line), MSG_DONTWAIT | MSG_NOSIGNAL);
+    (void)ignored;
+}
+
+/* A command line begun more than CONTROL_LINE_DEADLINE_MS ago and still
+ * not complete (a client trickling bytes to hold its place). */
+static bool line_too_slow(const struct client *c, uint64_t now)
+{
+    return c->line_start_ms && now > c->line_start_ms &&
+           now - c->line_start_ms > CONTROL_LINE_DEADLINE_MS && !memchr(c->in, '\n', c->inlen);
+}
+
 static bool finished(const struct client *c, uint64_t now)
 {
     if (pending(c) == 0 && !c->query && (c->closing || (c->eof && !memchr(c->in, '\n', c->inlen))))
@@ -295,16 +315,19 @@ static void accept_clients(struct control_server *s)
         int fd = accept4(s->listen_fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
         if (fd < 0)
             return;
-        struct client *c = NULL;
-        for (int i = 0; i < CONTROL_MAX_CLIENTS && !c; i++)
-            if (s->clients[i].fd < 0)
-                c = &s->clients[i];
-        if (!c) {
-            static const char busy[] = "FAIL too many clients\n";
-            ssize_t ignored = send(fd, busy, sizeof busy - 1, MSG_DONTWAIT | MSG_NOSIGNAL);
-            (void)ignored;
-            close(fd);
-            continue;
+        struct client *c = NULL, *stalest = NULL;
+        for (int i = 0; i < CONTROL_MAX_CLIENTS && !c; i++) {
+            struct client *k = &s->clients[i];
+            if (k->fd < 0)
+                c = k;
+            else if (!stalest || k->last_progress_ms < stalest->last_progress_ms)
+                stalest = k;
+        }
+        if (!c) { /* full: the client that did nothing for the longest makes room */
+            last_word(stalest, "FAIL closed to make room for another client\n");
+            drop_client(s, stalest);
+            atomic_fetch_add(&s->cut, 1);
+            c = stalest;
         }
         memset(c, 0, sizeof *c);
         c->fd = fd;
@@ -338,8 +361,6 @@ static void *server_main(void *arg)
             break;
         if (pfd[0].revents)
             break; /* stop */
-        if (pfd[1].revents & POLLIN)
-            accept_clients(s);
         uint64_t now = now_ms();
         for (nfds_t i = 2; i < n; i++) {
             struct client *c = who[i];
@@ -350,9 +371,16 @@ static void *server_main(void *arg)
             if (pfd[i].revents & (POLLERR | POLLNVAL) ||
                 ((pfd[i].revents & POLLHUP) && !(pfd[i].revents & POLLIN)))
                 c->closing = true, c->out_off = c->out.len, close_query(c);
-            if (finished(c, now))
+            if (c->fd >= 0 && line_too_slow(c, now)) {
+                last_word(c, "FAIL command line not complete within 2 s\n");
                 drop_client(s, c);
+                atomic_fetch_add(&s->cut, 1);
+            } else if (c->fd >= 0 && finished(c, now)) {
+                drop_client(s, c);
+            }
         }
+        if (pfd[1].revents & POLLIN) /* after the clients: a slot it reuses is not in pfd */
+            accept_clients(s);
     }
     return NULL;
 }

@@ -5,8 +5,12 @@
  * client socket is non-blocking, has its own input buffer (a command
  * line longer than CONTROL_LINE_MAX bytes gets "FAIL line too long" and
  * the connection is closed) and output buffer, and is closed after
- * CONTROL_IDLE_MS without progress.  At most CONTROL_MAX_CLIENTS are
- * served at once.  QUERY_FINGERPRINT rows are read from the database on
+ * CONTROL_IDLE_MS without progress; a command line must be complete
+ * within CONTROL_LINE_DEADLINE_MS of its first byte ("FAIL command line
+ * not complete within 2 s", closed), so trickling a byte at a time holds
+ * nothing.  At most CONTROL_MAX_CLIENTS are served at once; when they are
+ * all taken, a new client takes the place of the one that made no
+ * progress for the longest ("FAIL closed to make room ...").  QUERY_FINGERPRINT rows are read from the database on
  * the server's own read-only connection and produced only as fast as the
  * client reads them, so a slow, silent or flooding client costs memory
  * and time bounded per client and never blocks the capture or another
@@ -27,6 +31,7 @@
 
 #define CONTROL_MAX_CLIENTS 64
 #define CONTROL_IDLE_MS 10000       /* a client with nothing happening is closed */
+#define CONTROL_LINE_DEADLINE_MS 2000 /* a command line, first byte to newline */
 #define CONTROL_REPLY_MAX (1u << 20) /* STATS / QUERY_FLOWS reply bytes at most */
 
 /* A reply being built: lines are appended (the terminator is the server's). */

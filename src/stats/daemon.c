@@ -2,8 +2,9 @@
  * daemon.c - `netsift daemon`: the parent of the watchers.
  *
  * The main thread reads the configuration, starts one watcher thread per
- * [watcher NAME] section, and then only waits (poll) on a signalfd, the
- * Prometheus listening socket and the persistence timer:
+ * [watcher NAME] section and the Prometheus endpoint's thread
+ * (metrics_server.h: no client can hold it), and then only waits (poll) on
+ * a signalfd and the persistence timer:
  *   SIGHUP          re-read the file; start new watchers, stop removed ones,
  *                   restart changed ones keeping their counters; a file that
  *                   does not parse is reported (FILE:LINE: reason) and the
@@ -23,6 +24,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,6 +36,7 @@
 #include <unistd.h>
 
 #include "daemon_conf.h"
+#include "metrics_server.h"
 #include "report.h"
 #include "watcher.h"
 #include "../util/fsutil.h"
@@ -44,7 +47,8 @@ struct daemon {
     struct watcher **w;
     size_t nw;
     struct stats_db *db;
-    int listen_fd;
+    struct metrics_server *metrics;
+    pthread_mutex_t lock; /* the watcher list (w, nw) against the metrics thread */
     /* command-line overrides, re-applied after every reload */
     const char *opt_metrics, *opt_db_path, *opt_prefix;
     uint64_t opt_persist;
@@ -173,105 +177,21 @@ static void summary(struct daemon *d)
     free(snaps);
 }
 
-/* ---- the Prometheus endpoint: one request per connection ---- */
+/* ---- the Prometheus endpoint (metrics_server.h, its own thread) ---- */
 
-static int open_listener(const char *spec, char *err, size_t errlen)
+/* metrics_fill_fn: the exposition text of every watcher, on the metrics
+ * thread; the watcher list does not change meanwhile (lock). */
+static void fill_metrics(void *arg, FILE *f)
 {
-    char host[CONF_HOST_MAX], port[8];
-    uint16_t p;
-    if (parse_listen_addr(spec, host, sizeof host, &p, err, errlen) != 0)
-        return -1;
-    snprintf(port, sizeof port, "%u", p);
-    struct addrinfo hints = {.ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE | AI_NUMERICSERV},
-                    *ai;
-    int rc = getaddrinfo(host, port, &hints, &ai);
-    if (rc != 0) {
-        snprintf(err, errlen, "metrics address '%s': %s", spec, gai_strerror(rc));
-        return -1;
-    }
-    int fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    if (fd >= 0)
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    if (fd < 0 || bind(fd, ai->ai_addr, ai->ai_addrlen) != 0 || listen(fd, 16) != 0) {
-        snprintf(err, errlen, "metrics address '%s': %s", spec, strerror(errno));
-        if (fd >= 0)
-            close(fd);
-        freeaddrinfo(ai);
-        return -1;
-    }
-    freeaddrinfo(ai);
-    return fd;
-}
-
-static void write_all(int fd, const char *p, size_t n)
-{
-    while (n) {
-        ssize_t w = write(fd, p, n);
-        if (w <= 0) {
-            if (w < 0 && errno == EINTR)
-                continue;
-            return;
-        }
-        p += w;
-        n -= (size_t)w;
-    }
-}
-
-static void serve_metrics(struct daemon *d)
-{
-    int fd = accept4(d->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd < 0)
-        return;
-    struct timeval tv = {.tv_sec = 1};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
-    char req[4096];
-    size_t got = 0;
-    while (got < sizeof req - 1) {
-        ssize_t r = read(fd, req + got, sizeof req - 1 - got);
-        if (r <= 0)
-            break;
-        got += (size_t)r;
-        req[got] = '\0';
-        if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
-            break;
-    }
-    req[got] = '\0';
-    const char *status = "200 OK";
-    char *body = NULL;
-    size_t blen = 0;
-    FILE *mf = open_memstream(&body, &blen);
-    if (!mf) {
-        close(fd);
-        return;
-    }
-    if (strncmp(req, "GET ", 4) != 0 && strncmp(req, "HEAD ", 5) != 0) {
-        status = "405 Method Not Allowed";
-        fputs("only GET /metrics\n", mf);
-    } else if (strncmp(req + (req[0] == 'G' ? 4 : 5), "/metrics", 8) != 0 ||
-               !strchr(" ?", req[(req[0] == 'G' ? 4 : 5) + 8])) {
-        status = "404 Not Found";
-        fputs("netsift daemon: the metrics are at /metrics\n", mf);
-    } else {
-        struct stats_snapshot *snaps = calloc(d->nw ? d->nw : 1, sizeof *snaps);
-        size_t n = snaps ? read_all(d, snaps) : 0;
-        metrics_write(mf, snaps, n);
-        for (size_t i = 0; i < n; i++)
-            stats_snapshot_free(&snaps[i]);
-        free(snaps);
-    }
-    fclose(mf);
-    char head[256];
-    int hl = snprintf(head, sizeof head,
-                      "HTTP/1.0 %s\r\nContent-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-                      "Content-Length: %zu\r\nConnection: close\r\n\r\n",
-                      status, blen);
-    write_all(fd, head, (size_t)hl);
-    if (req[0] == 'G')
-        write_all(fd, body, blen);
-    free(body);
-    close(fd);
+    struct daemon *d = arg;
+    pthread_mutex_lock(&d->lock);
+    struct stats_snapshot *snaps = calloc(d->nw ? d->nw : 1, sizeof *snaps);
+    size_t n = snaps ? read_all(d, snaps) : 0;
+    metrics_write(f, snaps, n);
+    for (size_t i = 0; i < n; i++)
+        stats_snapshot_free(&snaps[i]);
+    free(snaps);
+    pthread_mutex_unlock(&d->lock);
 }
 
 /* ---- watchers: start, reload ---- */
@@ -300,7 +220,7 @@ static int open_outputs(struct daemon *d, const struct daemon_conf *c, char *err
 {
     if (c->db_path[0] && !(d->db = stats_db_open(c->db_path, err, errlen)))
         return -1;
-    if (c->metrics[0] && (d->listen_fd = open_listener(c->metrics, err, errlen)) < 0)
+    if (c->metrics[0] && !(d->metrics = metrics_server_start(c->metrics, fill_metrics, d, err, errlen)))
         return -1;
     return 0;
 }
@@ -333,15 +253,15 @@ static void reload(struct daemon *d)
         d->db = db;
     }
     if (strcmp(nc.metrics, d->conf.metrics) != 0) {
-        int fd = -1;
-        if (nc.metrics[0] && (fd = open_listener(nc.metrics, err, sizeof err)) < 0) {
+        struct metrics_server *ms = NULL;
+        if (nc.metrics[0] &&
+            !(ms = metrics_server_start(nc.metrics, fill_metrics, d, err, sizeof err))) {
             fprintf(stderr, "netsift daemon: SIGHUP: %s; metrics stay at '%s'\n", err,
                     d->conf.metrics);
             snprintf(nc.metrics, sizeof nc.metrics, "%s", d->conf.metrics);
         } else {
-            if (d->listen_fd >= 0)
-                close(d->listen_fd);
-            d->listen_fd = fd;
+            metrics_server_stop(d->metrics);
+            d->metrics = ms;
         }
     }
     /* watchers: removed, changed, unchanged, added */
@@ -351,6 +271,7 @@ static void reload(struct daemon *d)
         return;
     }
     unsigned added = 0, removed = 0, changed = 0, kept = 0;
+    pthread_mutex_lock(&d->lock); /* the metrics thread reads the list */
     for (size_t i = 0; i < d->nw; i++) {
         const char *name = watcher_conf(d->w[i])->name;
         size_t j = 0;
@@ -415,6 +336,7 @@ static void reload(struct daemon *d)
     keep.watchers = NULL;
     keep.nwatchers = 0;
     d->conf = keep;
+    pthread_mutex_unlock(&d->lock);
     fprintf(stderr,
             "netsift daemon: SIGHUP: configuration reloaded: %u added, %u removed, %u changed, %u "
             "unchanged\n",
@@ -434,7 +356,7 @@ static int write_pid_file(const char *path)
 
 int daemon_main(int argc, char **argv)
 {
-    struct daemon d = {.listen_fd = -1};
+    struct daemon d = {.lock = PTHREAD_MUTEX_INITIALIZER};
     const char *pid_file = NULL, *read_file = NULL, *max_entries = NULL;
     bool check_only = false, once = false, json = false;
     unsigned top = 10;
@@ -574,7 +496,10 @@ int daemon_main(int argc, char **argv)
         pid_file = NULL; /* not ours to remove */
         goto out;
     }
-    if (start_watchers(&d, &c) != 0) {
+    pthread_mutex_lock(&d.lock); /* the metrics thread may read the list already */
+    int started = start_watchers(&d, &c);
+    pthread_mutex_unlock(&d.lock);
+    if (started != 0) {
         daemon_conf_free(&c);
         status = 1;
         goto out;
@@ -585,13 +510,12 @@ int daemon_main(int argc, char **argv)
 
     uint64_t next_persist = wall_us() + d.conf.persist_interval * 1000000u;
     for (;;) {
-        struct pollfd pfd[2] = {{.fd = sfd, .events = POLLIN},
-                                {.fd = d.listen_fd, .events = POLLIN}};
+        struct pollfd pfd[1] = {{.fd = sfd, .events = POLLIN}};
         uint64_t now = wall_us();
         int timeout = now >= next_persist ? 0 : (int)((next_persist - now) / 1000 + 1);
         if (timeout > (once ? 10 : 1000))
             timeout = once ? 10 : 1000;
-        int rc = poll(pfd, d.listen_fd >= 0 ? 2 : 1, timeout);
+        int rc = poll(pfd, 1, timeout);
         if (rc < 0 && errno != EINTR) {
             fprintf(stderr, "netsift daemon: poll: %s\n", strerror(errno));
             status = 1;
@@ -601,8 +525,6 @@ int daemon_main(int argc, char **argv)
             persist(&d, false);
             next_persist = wall_us() + d.conf.persist_interval * 1000000u;
         }
-        if (rc > 0 && d.listen_fd >= 0 && (pfd[1].revents & POLLIN))
-            serve_metrics(&d);
         if (once) {
             size_t done = 0;
             while (done < d.nw && watcher_finished(d.w[done]))
@@ -629,6 +551,8 @@ int daemon_main(int argc, char **argv)
         }
     }
 out:
+    metrics_server_stop(d.metrics); /* before the watchers go */
+    d.metrics = NULL;
     for (size_t i = 0; i < d.nw; i++)
         watcher_stop(d.w[i]);
     if (d.nw) {
@@ -650,8 +574,6 @@ out:
         watcher_free(d.w[i], true);
     free(d.w);
     stats_db_close(d.db);
-    if (d.listen_fd >= 0)
-        close(d.listen_fd);
     if (sfd >= 0)
         close(sfd);
     if (pid_file)

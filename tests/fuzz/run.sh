@@ -17,7 +17,7 @@ build=${1:?usage: run.sh BUILD_DIR SECONDS}
 seconds=${2:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 bindir=$build/tests/fuzz
-harnesses=(fuzz_decode fuzz_dns_name fuzz_conf fuzz_monitor fuzz_dhcp fuzz_audit_reader fuzz_daemon_conf fuzz_alert fuzz_stream fuzz_defrag)
+harnesses=(fuzz_decode fuzz_dns_name fuzz_conf fuzz_monitor fuzz_dhcp fuzz_audit_reader fuzz_daemon_conf fuzz_alert fuzz_stream fuzz_defrag fuzz_http_head)
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}

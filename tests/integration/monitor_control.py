@@ -6,14 +6,15 @@ keeps open, so the capture runs (and serves its socket) as long as the
 test needs.  Checked: socket mode and replacement rules, PING, STATS,
 QUERY_FLOWS, QUERY_FINGERPRINT with every operator and protocol filters,
 malformed and over-long commands, injection attempts (FAIL, table
-unchanged), 50 concurrent clients, too many clients, a silent client, two
-flooding clients (with and without newlines), and that the capture ends on
+unchanged), 50 concurrent clients, too many clients, trickling clients
+(slowloris), a silent client, two flooding clients (with and without newlines), and that the capture ends on
 time while they are connected and removes its socket.  Prints one line
 per failure and "N passed, N failed"; exit status 1 on any failure.
 """
 import argparse
 import os
 import random
+import select
 import socket
 import sqlite3
 import stat
@@ -203,22 +204,62 @@ def concurrent(path, n=50):
 
 
 def too_many(path):
+    """All 64 places taken: a 65th client takes the place of the one idle
+    for the longest (told why), and is served."""
     held = []
     try:
         for _ in range(64):
             held.append(Client(path))
-        extra = Client(path)
+            time.sleep(0.002)  # distinct times of last progress: the first is the oldest
+        check("65th client served", rows_of(path, "PING") == ["PONG", "END"])
         try:
-            line = extra.line()
+            line = held[0].line()
         except (EOFError, OSError) as e:
             line = repr(e)
-        check("65th client refused", line == "FAIL too many clients", line)
-        extra.close()
+        check("the longest idle client made room", line == "FAIL closed to make room for another client", line)
     finally:
         for c in held:
             c.close()
     check("served again once clients left",
           wait_for(lambda: rows_of(path, "PING") == ["PONG", "END"], 5))
+
+
+def tricklers(path):
+    """Clients trickling a command line a byte at a time hold nothing:
+    one is cut at the line deadline (told why), and while 100 trickle
+    (more than the 64 places) STATS and QUERY_FLOWS are answered."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    c = Client(path, timeout=15)
+    t0 = time.time()
+    try:
+        for b in b"QUERY_FLOWS QUERY_FLOWS":  # 11 s at a byte per half second
+            if select.select([c.s], [], [], 0.5)[0]:
+                break  # the server said something: read it
+            c.s.sendall(bytes([b]))
+        line = c.line()
+    except (EOFError, OSError) as e:
+        line = repr(e)
+    c.close()
+    check("a trickled command line is cut at its deadline",
+          line == "FAIL command line not complete within 2 s", f"{line} after {time.time() - t0:.1f}s")
+    ready = os.path.join(os.path.dirname(path), "trickle.ready")
+    t = subprocess.Popen([sys.executable, os.path.join(here, "trickle.py"), "--unix", path,
+                          "--clients", "100", "--seconds", "8", "--ready", ready],
+                         stdout=subprocess.PIPE, text=True)
+    wait_for(lambda: os.path.exists(ready), 30)
+    answered = 0
+    for _ in range(3):
+        try:
+            st = rows_of(path, "STATS")
+            fl = rows_of(path, f"QUERY_FLOWS {MAC1}")
+            answered += st[-1] == "END" and any(x.startswith("packets ") for x in st) and fl[-1] == "END"
+        except (EOFError, OSError):
+            pass
+    out, _ = t.communicate(timeout=60)
+    check("STATS and QUERY_FLOWS answered 3 times while 100 clients trickle", answered == 3,
+          f"{answered}; trickle: {out!r}")
+    cut = int(out.split()[1]) if out.startswith("cut ") else 0
+    check("tricklers cut", cut >= 100, out)
 
 
 def flood(path, newlines, stop):
@@ -333,6 +374,7 @@ def main():
     injection(sock, db)
     concurrent(sock)
     too_many(sock)
+    tricklers(sock)
     silent_and_floods(sock)
     # the end: with a silent client connected, closing the input ends the capture at once
     silent = Client(sock)

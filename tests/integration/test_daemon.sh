@@ -131,13 +131,42 @@ check "inventory: distinct source IPs, as tshark" \
   "$(tshark -r "$CAP" -T fields -E occurrence=f -e ip.src -e ipv6.src -e arp.src.proto_ipv4 2>/dev/null | tr -d '\t' | grep -v -x -e '' -e 0.0.0.0 -e :: | sort -u | wc -l)" \
   "$(awk '/^netsift_inventory_hosts\{watcher="all",address="ip"\}/ {print $2}' "$WORK/metrics.txt")"
 check "other paths: 404" 404 "$(http_get "http://127.0.0.1:$PORT/x")"
+check "a request line that is not HTTP: 400" 400 \
+  "$(printf 'GARBAGE\r\n\r\n' | python3 -c 'import socket,sys; s=socket.create_connection(("127.0.0.1",int(sys.argv[1])),5); s.sendall(sys.stdin.buffer.read()); print(s.recv(100).split()[1].decode())' "$PORT")"
+
+# 3b. hostile clients cannot hold the endpoint (metrics_server.h): one
+# client trickling a request is cut at the deadline; 100 tricklers from
+# another address (127.0.0.2), each opened again when cut, do not keep
+# scrapes out, and get no more than their address's share; the daemon
+# stops on SIGTERM while they trickle (section 4)
+TRICKLE=$SRC_DIR/tests/integration/trickle.py
+python3 "$TRICKLE" --tcp "127.0.0.1:$PORT" --clients 1 --seconds 8 > "$WORK/t1.out"
+cut=$(awk '/^cut/ {print $2}' "$WORK/t1.out")
+[ "${cut:-0}" -ge 1 ] && pass || fail "a lone trickler is not cut in 8 s: $(tr '\n' ' ' < "$WORK/t1.out")"
+python3 "$TRICKLE" --tcp "127.0.0.1:$PORT" --source 127.0.0.2 --clients 100 --seconds 8 --ready "$WORK/t100.ready" > "$WORK/t100.out" &
+TPID=$!
+for _ in $(seq 1 300); do [ -e "$WORK/t100.ready" ] && break; sleep 0.1; done
+ok=0
+for i in 1 2 3; do
+  http_get "http://127.0.0.1:$PORT/metrics" > "$WORK/m$i.txt"
+  cmp -s <(grep -c '^netsift_' "$WORK/m$i.txt") <(grep -c '^netsift_' "$WORK/metrics.txt") && ok=$((ok + 1))
+done
+check "3 whole scrapes while 100 clients trickle" 3 "$ok"
+wait $TPID
+cut=$(awk '/^cut/ {print $2}' "$WORK/t100.out")
+[ "${cut:-0}" -ge 100 ] && pass || fail "100 tricklers: $(tr '\n' ' ' < "$WORK/t100.out")"
 
 # 4. SIGUSR1 snapshot, then SIGTERM: rows in the stats table, clean exit
 kill -USR1 $DPID
 for _ in $(seq 1 50); do [ "$(sql "$WORK/db/stats.sqlite" 'SELECT count(DISTINCT time) FROM stats' 2>/dev/null)" = 1 ] && break; sleep 0.1; done
 check "SIGUSR1: one snapshot in the stats table" 1 "$(sql "$WORK/db/stats.sqlite" 'SELECT count(DISTINCT time) FROM stats')"
-stop $DPID TERM
+rm -f "$WORK/t100.ready"
+python3 "$TRICKLE" --tcp "127.0.0.1:$PORT" --source 127.0.0.2 --clients 100 --seconds 60 --ready "$WORK/t100.ready" > /dev/null 2>&1 &
+TPID=$!
+for _ in $(seq 1 300); do [ -e "$WORK/t100.ready" ] && break; sleep 0.1; done
+stop $DPID TERM 10 # while 100 clients trickle (before, one of them held it for 2,000 s)
 check "SIGTERM: exit status" 0 $STOPPED_RC
+kill $TPID 2> /dev/null; wait $TPID 2> /dev/null
 check "stats table: two snapshots" 2 "$(sql "$WORK/db/stats.sqlite" 'SELECT count(DISTINCT time) FROM stats')"
 check "stats table: the last snapshot's ip rows equal stats --json" \
   "$(python3 -c "import json; w=[w for w in json.load(open('$WORK/s.json'))['watchers'] if w['name']=='all'][0]; print(sum(e['tx_packets'] for e in w['entries'] if e['handler']=='ip'))")" \
