@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "../decode/community_id.h"
@@ -300,6 +301,12 @@ static int drop_privileges(const char *user, char *err, size_t errlen)
     }
     if (pw->pw_uid != 0 && setuid(0) == 0) {
         snprintf(err, errlen, "--user %s: root privileges could be regained; refusing to go on", user);
+        return -1;
+    }
+    /* and none gained again through a set-user-id or file-capability
+     * program this process might execute (as OpenSSH's sandbox does) */
+    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+        snprintf(err, errlen, "--user %s: cannot set no_new_privs: %s", user, strerror(errno));
         return -1;
     }
     return 0;

@@ -50,6 +50,8 @@ check "filtered live capture stores only port 53 over udp" \
 # 3. privileges: --user drops root after opening the interface; files belong to that user
 mkdir -p "$WORK/priv" && chown nobody "$WORK/priv" && chmod 755 "$WORK"
 start_capture "$WORK/priv/db" --user nobody
+check "--user nobody: runs as nobody, cannot gain privileges again (no_new_privs)" "$(id -u nobody) 1" \
+  "$(awk '/^Uid:/ {u = $2} /^NoNewPrivs:/ {n = $2} END {print u, n}' "/proc/$CAP_PID/status")"
 ip netns exec "$NS" tcpreplay -q -i "$VA" "$S" > /dev/null 2>&1
 sleep 0.5
 stop_capture
