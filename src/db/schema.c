@@ -59,10 +59,10 @@ static const char *const header_frames_sql[HEADER_FRAMES_COUNT] = {"NOT NULL DEF
 
 static const struct column eth_cols[] = {
     HEADER_COMMON(LAYER_ETH),
-    COL("ether_dhost", COL_HWADDR, eth.dst, "destination MAC (NULL for link types without one)"),
-    COL("ether_shost", COL_HWADDR, eth.src, "source MAC (Linux cooked: the sender's link address; NULL for raw IP/loopback)"),
-    COL("ether_type", COL_U16, eth.type, "first EtherType of the frame (0x8100 when VLAN-tagged; below 1536 an 802.3 length); cooked/loopback/raw: the payload's EtherType"),
-    COL("linktype", COL_U32, eth.linktype, "libpcap DLT_* link type of the frame (1 Ethernet, 113 SLL, 276 SLL2, 12 raw, 0 null, 108 loop)"),
+    COL("ether_dhost", COL_HWADDR, eth.dst, "destination MAC (NULL for link types without one; 802.11: the destination address as the DS bits place it, the receiver for management and control frames)"),
+    COL("ether_shost", COL_HWADDR, eth.src, "source MAC (Linux cooked: the sender's link address; 802.11 data frames: the source address as the DS bits place it; NULL for raw IP/loopback/PPP)"),
+    COL("ether_type", COL_U16, eth.type, "first EtherType of the frame (0x8100 when VLAN-tagged; below 1536 an 802.3 length); cooked/loopback/raw/PPP/HDLC: the payload's EtherType"),
+    COL("linktype", COL_U32, eth.linktype, "libpcap DLT_* link type of the frame (1 Ethernet, 113 SLL, 276 SLL2, 12 raw, 0 null, 108 loop, 9 PPP, 50 PPP serial, 51 PPPoE, 104 Cisco HDLC, 105 802.11, 127 radiotap)"),
     COL("payload_type", COL_U16, eth.payload_type, "EtherType after all VLAN tags"),
     COL_ARG("vlan_id", COL_VLAN, eth.vlan_id, 0, "outermost 802.1Q/802.1ad VLAN id, NULL when untagged"),
     COL_ARG("vlan_id2", COL_VLAN, eth.vlan_id, 1, "second (inner) VLAN id of a stacked frame, NULL otherwise"),

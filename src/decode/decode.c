@@ -42,6 +42,12 @@ bool decode_linktype_supported(int linktype)
     case DLT_IPV6:
     case DLT_NULL:
     case DLT_LOOP:
+    case DLT_C_HDLC:
+    case DLT_PPP:
+    case DLT_PPP_SERIAL:
+    case DLT_PPP_ETHER:
+    case DLT_IEEE802_11:
+    case DLT_IEEE802_11_RADIO:
         return true;
     default:
         return false;
@@ -86,6 +92,20 @@ static void decode(struct packet *pkt, int linktype, const uint8_t *data, uint32
         break;
     case DLT_LOOP:
         decode_null(pkt, c, true);
+        break;
+    case DLT_C_HDLC:
+        decode_chdlc(pkt, c);
+        break;
+    case DLT_PPP:
+    case DLT_PPP_SERIAL:
+        decode_ppp(pkt, c);
+        break;
+    case DLT_PPP_ETHER:
+        decode_ppp_ether(pkt, c);
+        break;
+    case DLT_IEEE802_11:
+    case DLT_IEEE802_11_RADIO:
+        decode_ieee80211(pkt, c, linktype == DLT_IEEE802_11_RADIO);
         break;
     default:
         pkt->unknown_linktype = true;

@@ -33,6 +33,24 @@ void decode_sll(struct packet *pkt, struct cursor c);
 void decode_sll2(struct packet *pkt, struct cursor c);
 void decode_null(struct packet *pkt, struct cursor c, bool big_endian);
 void decode_raw(struct packet *pkt, struct cursor c, int linktype);
+void decode_chdlc(struct packet *pkt, struct cursor c);
+void decode_llc(struct packet *pkt, struct cursor c);
+/* LINKTYPE_IEEE802_11 (radiotap false) and LINKTYPE_IEEE802_11_RADIOTAP */
+void decode_ieee80211(struct packet *pkt, struct cursor c, bool radiotap);
+void decode_ppp(struct packet *pkt, struct cursor c);
+void decode_ppp_ether(struct packet *pkt, struct cursor c);
+/* A link header of hdr_len bytes without hardware addresses (loopback,
+ * raw IP, PPP, Cisco HDLC): LAYER_ETH covers it, eth.type holds the
+ * EtherType of what follows (0: not decoded), which is then decoded. */
+void decode_link_without_addresses(struct packet *pkt, struct cursor c, size_t hdr_len,
+                                   uint16_t ethertype);
+/* The PPP protocol field at offset `at` (RFC 1661 6.5: one byte when
+ * compressed, recognised by its low bit set): the protocol and its size.
+ * False when the capture ends inside it. */
+bool ppp_protocol(const struct cursor *c, size_t at, uint16_t *proto, size_t *size);
+/* The EtherType of what a PPP protocol carries (IPv4, IPv6, MPLS); 0 for
+ * the rest (LCP, IPCP, CHAP, ...: not decoded). */
+uint16_t ppp_ethertype(uint16_t proto);
 
 /* continue after the link header (VLAN tags included) at this EtherType */
 void decode_ethertype(struct packet *pkt, struct cursor c, uint16_t type);

@@ -4,7 +4,8 @@
  * The link-layer header (LAYER_ETH) is the 14-byte MAC header; VLAN tags
  * that follow extend it (see vlan.c), so ethh_hash covers destination,
  * source, every tag and the final EtherType.  A type/length field below
- * 1536 is an 802.3 length (LLC follows), which netsift does not decode.
+ * 1536 is an 802.3 length: the LLC payload it measures (trailer padding
+ * left out) is decoded by llc.c when it is SNAP with an EtherType.
  */
 #include "decoders.h"
 
@@ -22,8 +23,8 @@ void decode_eth(struct packet *pkt, struct cursor c)
     pkt->eth.payload_type = type;
     layer_set(pkt, LAYER_ETH, start, 14);
     cursor_skip(&c, 14);
-    if (type < 1536) { /* 802.3 length field, LLC/SNAP payload */
-        pkt->not_decoded = true;
+    if (type < 1536) { /* 802.3 length field, LLC payload */
+        decode_llc(pkt, cursor_sub(&c, type));
         return;
     }
     decode_ethertype(pkt, c, type);

@@ -2,8 +2,9 @@
  * loop.c - link types without hardware addresses: BSD loopback
  * (LINKTYPE_NULL: 4-byte address family in the capturing host's byte
  * order; LINKTYPE_LOOP: the same in network order; a Cisco HDLC header
- * (0x0f 0x00 and an EtherType) in its place is recognised too) and raw IP
- * (LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6).
+ * (0x0f 0x00 and an EtherType) in its place is recognised too), raw IP
+ * (LINKTYPE_RAW, LINKTYPE_IPV4, LINKTYPE_IPV6) and Cisco HDLC
+ * (LINKTYPE_C_HDLC: address 0x0f or 0x8f, control 0, an EtherType).
  *
  * LAYER_ETH is still recorded for every frame, so every table joins to
  * eth: for loopback it covers the 4-byte family, for raw IP it is empty
@@ -14,8 +15,8 @@
 
 #include "decoders.h"
 
-static void link_without_addresses(struct packet *pkt, struct cursor c,
-                                   size_t hdr_len, uint16_t ethertype)
+void decode_link_without_addresses(struct packet *pkt, struct cursor c, size_t hdr_len,
+                                   uint16_t ethertype)
 {
     pkt->eth.dst = (struct bytes){NULL, 0};
     pkt->eth.src = (struct bytes){NULL, 0};
@@ -39,7 +40,7 @@ void decode_null(struct packet *pkt, struct cursor c, bool big_endian)
     uint32_t le = __builtin_bswap32(be);
     if ((be >> 24 == 0x0f || be >> 24 == 0x8f) && (be >> 16 & 0xff) == 0) {
         /* Cisco HDLC address and control bytes, then an EtherType */
-        link_without_addresses(pkt, c, 4, (uint16_t)be);
+        decode_link_without_addresses(pkt, c, 4, (uint16_t)be);
         return;
     }
     /* LINKTYPE_NULL is in the writer's byte order: a family fits 16 bits */
@@ -56,7 +57,7 @@ void decode_null(struct packet *pkt, struct cursor c, bool big_endian)
         ethertype = 0x86dd;
         break;
     }
-    link_without_addresses(pkt, c, 4, ethertype);
+    decode_link_without_addresses(pkt, c, 4, ethertype);
 }
 
 void decode_raw(struct packet *pkt, struct cursor c, int linktype)
@@ -69,5 +70,17 @@ void decode_raw(struct packet *pkt, struct cursor c, int linktype)
         ethertype = 0x86dd;
     else if (cursor_peek_u8(&c, 0, &first))
         ethertype = (first >> 4) == 4 ? 0x0800 : (first >> 4) == 6 ? 0x86dd : 0;
-    link_without_addresses(pkt, c, 0, ethertype);
+    decode_link_without_addresses(pkt, c, 0, ethertype);
+}
+
+void decode_chdlc(struct packet *pkt, struct cursor c)
+{
+    uint16_t ethertype;
+    if (!cursor_peek_be16(&c, 2, &ethertype)) {
+        layer_truncated(pkt, LAYER_ETH);
+        return;
+    }
+    /* Cisco's SLARP reuses RARP's 0x8035 and is not ARP; it, CDP (0x2000)
+     * and the other Cisco protocols are not decoded */
+    decode_link_without_addresses(pkt, c, 4, ethertype == 0x8035 ? 0 : ethertype);
 }

@@ -28,7 +28,9 @@
 #include "db/batch.h"
 
 static const int fuzz_linktypes[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
-                                     DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP};
+                                     DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP,
+                                     DLT_PPP,    DLT_PPP_SERIAL, DLT_PPP_ETHER, DLT_C_HDLC,
+                                     DLT_IEEE802_11, DLT_IEEE802_11_RADIO};
 #define FUZZ_NLINKTYPES (sizeof fuzz_linktypes / sizeof fuzz_linktypes[0])
 
 int fuzz_decode_one(const uint8_t *data, size_t size);

@@ -176,7 +176,8 @@ COLUMNS = {
 }
 
 # what netsift decodes (libpcap's DLT names)
-DECODED_LINKTYPES = {"EN10MB", "LINUX_SLL", "LINUX_SLL2", "RAW", "IPV4", "IPV6", "NULL", "LOOP"}
+DECODED_LINKTYPES = {"EN10MB", "LINUX_SLL", "LINUX_SLL2", "RAW", "IPV4", "IPV6", "NULL", "LOOP",
+                     "PPP", "PPP_SERIAL", "PPP_ETHER", "C_HDLC", "IEEE802_11", "IEEE802_11_RADIO"}
 
 # tshark protocol names (frame.protocols) -> netsift table
 PROTO_TABLE = {"ip": "ip4", "ipv6": "ip6", "tcp": "tcp", "udp": "udp", "icmp": "icmp4",
@@ -249,9 +250,11 @@ def netsift_rows(db_path, table):
     con = sqlite3.connect(db_path)
     con.text_factory = lambda b: b.decode("utf-8", "strict")
     cols = list(COLUMNS[table])
-    rows = con.execute(f"SELECT timestamp, {', '.join(cols)} FROM {table}").fetchall()
+    rows = con.execute(f"SELECT frames, timestamp, {', '.join(cols)} FROM {table}").fetchall()
     con.close()
-    return cols, rows
+    # a row stands for `frames` frames with that header (the key merges
+    # them): one tuple per frame, as tshark lists them
+    return cols, [r[1:] for r in rows for _ in range(r[0])]
 
 
 def normalize(v):
@@ -294,10 +297,6 @@ def compare_file(netsift, path):
                         theirs[ts].append(tuple(normalize(colfuncs[c](fr)) for c in cols))
             for ts in set(mine) | set(theirs):
                 a, b = sorted(mine.get(ts, [])), sorted(theirs.get(ts, []))
-                if len(a) != len(b):
-                    b_unique = sorted(set(b))  # netsift keeps one of identical headers
-                    if len(a) == len(b_unique):
-                        b = b_unique
                 if len(a) != len(b):
                     key = f"{table}.presence"
                     res["compared"][key] += max(len(a), len(b))

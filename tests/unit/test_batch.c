@@ -136,7 +136,7 @@ static void test_no_link_header_no_rows(void **state)
     struct pb b;
     struct layout lay;
     build_udp4(&b, 40000, 53, dns_query, DNS_QUERY_LEN, &lay);
-    free(add(&bt, DLT_IEEE802_11, &b, b.len)); /* unknown link type */
+    free(add(&bt, DLT_NFLOG, &b, b.len));      /* a link type not decoded */
     free(add(&bt, DLT_EN10MB, &b, 13));        /* Ethernet header cut */
     free(add(&bt, DLT_LINUX_SLL, &b, 10));
     assert_int_equal(bt.rows, 0);

@@ -15,6 +15,7 @@
 #include <xxhash.h>
 
 #include "decode/packet.h"
+#include "util/text.h"
 #include "pktbuild.h"
 
 #define BIT(l) (1u << (l))
@@ -624,14 +625,228 @@ static void test_unknown_linktype(void **state)
     struct layout lay;
     struct packet pkt;
     build_udp4(&b, 1, 2, NULL, 0, &lay);
-    uint8_t *d = decode_pb(&pkt, DLT_IEEE802_11, &b, b.len);
+    uint8_t *d = decode_pb(&pkt, DLT_NFLOG, &b, b.len);
     assert_true(pkt.unknown_linktype);
     assert_int_equal(pkt.layers, 0);
     assert_int_equal(pkt.truncated | pkt.malformed, 0);
-    assert_int_equal(pkt.eth.linktype, DLT_IEEE802_11);
+    assert_int_equal(pkt.eth.linktype, DLT_NFLOG);
     free(d);
     d = decode_pb(&pkt, -1, &b, b.len);
     assert_true(pkt.unknown_linktype);
+    assert_int_equal(pkt.layers, 0);
+    free(d);
+}
+
+/* Case i decoded without a truncated or malformed layer. */
+static void assert_whole(size_t i, const struct packet *pkt)
+{
+    if (pkt->truncated | pkt->malformed)
+        fail_msg("case %zu: truncated %x malformed %x", i, pkt->truncated, pkt->malformed);
+}
+
+/* PPP as a link type (with and without address/control bytes, with the
+ * protocol field compressed or not), Cisco HDLC, PPPoE without Ethernet,
+ * and PPPoE whose PPP protocol field is compressed to one byte (0x21:
+ * read as 0x2145 before, which left a PPPoE session undecoded). */
+static void test_ppp_and_hdlc(void **state)
+{
+    (void)state;
+    static const struct {
+        int linktype;
+        const char *header;
+        size_t eth_len;     /* bytes of the link header */
+        uint16_t type;      /* EtherType of the payload; 0: not decoded */
+    } cases[] = {
+        {DLT_PPP, "ff03 0021", 4, 0x0800},        {DLT_PPP, "0021", 2, 0x0800},
+        {DLT_PPP, "21", 1, 0x0800},               {DLT_PPP, "ff03 21", 3, 0x0800},
+        {DLT_PPP, "ff03 0057", 4, 0x86dd},        {DLT_PPP, "57", 1, 0x86dd},
+        {DLT_PPP, "ff03 c021", 4, 0},             {DLT_PPP_SERIAL, "ff03 0021", 4, 0x0800},
+        {DLT_PPP_SERIAL, "0f00 0800", 4, 0x0800}, {DLT_C_HDLC, "0f00 0800", 4, 0x0800},
+        {DLT_C_HDLC, "8f00 86dd", 4, 0x86dd},     {DLT_C_HDLC, "8f00 8035", 4, 0},
+        {DLT_PPP_ETHER, "1100 1234 0000 0021", 8, 0x0800}, /* PPPoE length set below */
+        {DLT_PPP_ETHER, "1100 1234 0000 21", 7, 0x0800},
+        {DLT_EN10MB, "", 21, 0x0800}, /* PPPoE in Ethernet, protocol 0x21 */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pb b;
+        struct packet pkt;
+        pb_init(&b);
+        if (cases[i].linktype == DLT_EN10MB) {
+            put_eth(&b, 0x8864);
+            put_hex(&b, "11 00 1234 0000 21");
+        } else {
+            put_hex(&b, cases[i].header);
+        }
+        if (cases[i].type == 0x86dd)
+            put_ip6_udp(&b);
+        else
+            put_ip4_udp(&b);
+        size_t pppoe = cases[i].linktype == DLT_EN10MB ? 14 : cases[i].linktype == DLT_PPP_ETHER ? 0 : SIZE_MAX;
+        if (pppoe != SIZE_MAX) /* PPPoE length: from the PPP protocol field on */
+            set_be16(&b, pppoe + 4, (uint16_t)(b.len - pppoe - 6));
+        uint8_t *d = decode_pb(&pkt, cases[i].linktype, &b, b.len);
+        if (!packet_has(&pkt, LAYER_ETH) || pkt.ref[LAYER_ETH].len != cases[i].eth_len)
+            fail_msg("case %zu: link header of %zu bytes, want %zu", i,
+                     packet_has(&pkt, LAYER_ETH) ? (size_t)pkt.ref[LAYER_ETH].len : 0, cases[i].eth_len);
+        size_t at = cases[i].eth_len;
+        if (cases[i].type == 0x0800) {
+            assert_int_equal(pkt.layers, BIT(LAYER_ETH) | BIT(LAYER_IP4) | BIT(LAYER_UDP));
+            ASSERT_LAYER(&pkt, LAYER_IP4, d, at, 20);
+        } else if (cases[i].type == 0x86dd) {
+            assert_int_equal(pkt.layers, BIT(LAYER_ETH) | BIT(LAYER_IP6) | BIT(LAYER_UDP));
+            ASSERT_LAYER(&pkt, LAYER_IP6, d, at, 40);
+        } else {
+            assert_int_equal(pkt.layers, BIT(LAYER_ETH));
+            assert_true(pkt.not_decoded);
+        }
+        if (cases[i].linktype != DLT_EN10MB && cases[i].linktype != DLT_PPP_ETHER)
+            assert_int_equal(pkt.eth.type, cases[i].type);
+        assert_whole(i, &pkt);
+        free(d);
+    }
+    /* cut inside the link header: truncated, nothing else */
+    struct pb b;
+    struct packet pkt;
+    pb_init(&b);
+    put_hex(&b, "ff03 0021");
+    put_ip4_udp(&b);
+    for (size_t cap = 0; cap < 4; cap++) {
+        uint8_t *d = decode_pb(&pkt, DLT_PPP, &b, cap);
+        assert_true(pkt.truncated & BIT(LAYER_ETH));
+        assert_false(packet_has(&pkt, LAYER_IP4));
+        free(d);
+    }
+}
+
+/* 802.3 frames with LLC/SNAP (RFC 1042 and 802.1H): the EtherType inside
+ * is decoded, the 8-byte LLC/SNAP header joins the link header, and the
+ * 802.3 length bounds the payload (padding after it is not payload);
+ * plain LLC (STP) and a foreign OUI are not decoded. */
+static void test_llc_snap(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *llc;
+        uint16_t type; /* 0: not decoded */
+    } cases[] = {
+        {"aaaa03 000000 0800", 0x0800}, {"aaaa03 0000f8 0800", 0x0800},
+        {"aaaa03 000000 0806", 0x0806}, {"aaaa03 00000c 2000", 0}, /* CDP */
+        {"424203 000000 0800", 0},                                  /* STP's SAPs */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pb b;
+        struct packet pkt;
+        pb_init(&b);
+        size_t len = put_eth(&b, 0) + 12; /* the length field */
+        put_hex(&b, cases[i].llc);
+        if (cases[i].type == 0x0806)
+            put_hex(&b, "0001 0800 06 04 0001 020000000001 0a000001 000000000000 0a000002");
+        else
+            put_ip4_udp(&b);
+        set_be16(&b, len, (uint16_t)(b.len - 14));
+        put_fill(&b, 0, 6); /* padding to the 60-byte minimum: not payload */
+        uint8_t *d = decode_pb(&pkt, DLT_EN10MB, &b, b.len);
+        if (cases[i].type == 0) {
+            assert_int_equal(pkt.layers, BIT(LAYER_ETH));
+            ASSERT_LAYER(&pkt, LAYER_ETH, d, 0, 14);
+            assert_true(pkt.not_decoded);
+        } else {
+            ASSERT_LAYER(&pkt, LAYER_ETH, d, 0, 22);
+            assert_int_equal(pkt.eth.payload_type, cases[i].type);
+            assert_true(pkt.eth.type < 1536); /* the 802.3 length, as on the wire */
+            if (cases[i].type == 0x0800) {
+                ASSERT_LAYER(&pkt, LAYER_IP4, d, 22, 20);
+                assert_int_equal(pkt.udp.payload.len, 4);
+            } else {
+                assert_true(packet_has(&pkt, LAYER_ARP));
+            }
+        }
+        assert_int_equal(pkt.truncated | pkt.malformed, 0);
+        free(d);
+    }
+}
+
+/* 802.11 data frames, plain and behind radiotap (with an FCS flagged):
+ * addresses by the DS bits, QoS and 4-address headers, LLC/SNAP; frames
+ * that are management, null data, protected or A-MSDU are not decoded. */
+static void test_ieee80211(void **state)
+{
+    (void)state;
+    static const struct {
+        bool radiotap;
+        const char *rt;     /* radiotap header (hex) */
+        const char *mac;    /* 802.11 header (hex) */
+        size_t hdr;         /* radiotap + MAC header bytes */
+        int fcs;            /* trailing FCS bytes */
+        const char *dst, *src;
+        bool decoded;
+    } cases[] = {
+        /* data, To DS: addr1 BSSID, addr2 SA, addr3 DA */
+        {false, "", "0801 0000 0a0000000001 020000000002 020000000003 0000", 24, 0,
+         "02:00:00:00:00:03", "02:00:00:00:00:02", true},
+        /* QoS data, From DS: addr1 DA, addr2 BSSID, addr3 SA */
+        {false, "", "8802 0000 020000000001 0a0000000002 020000000003 0000 0000", 26, 0,
+         "02:00:00:00:00:01", "02:00:00:00:00:03", true},
+        /* WDS (both DS bits): addr3 DA, addr4 SA */
+        {false, "", "0803 0000 0a0000000001 0a0000000002 020000000003 0000 020000000004", 30, 0,
+         "02:00:00:00:00:03", "02:00:00:00:00:04", true},
+        /* radiotap with TSFT and Flags (FCS at end) */
+        {true, "00 00 1800 03000000 0000000000000000 10 00 0000 00000000", 
+         "0801 0000 0a0000000001 020000000002 020000000003 0000", 24 + 24, 4,
+         "02:00:00:00:00:03", "02:00:00:00:00:02", true},
+        /* radiotap with Flags only, no FCS */
+        {true, "00 00 0900 02000000 00", "0801 0000 0a0000000001 020000000002 020000000003 0000",
+         9 + 24, 0, "02:00:00:00:00:03", "02:00:00:00:00:02", true},
+        /* protected data */
+        {false, "", "0841 0000 0a0000000001 020000000002 020000000003 0000", 24, 0, NULL, NULL, false},
+        /* null data */
+        {false, "", "4801 0000 0a0000000001 020000000002 020000000003 0000", 24, 0, NULL, NULL, false},
+        /* QoS data with A-MSDU */
+        {false, "", "8801 0000 0a0000000001 020000000002 020000000003 0000 8000", 26, 0, NULL, NULL, false},
+        /* a beacon */
+        {false, "", "8000 0000 ffffffffffff 020000000002 020000000002 0000", 24, 0, NULL, NULL, false},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct pb b;
+        struct packet pkt;
+        pb_init(&b);
+        put_hex(&b, cases[i].rt);
+        put_hex(&b, cases[i].mac);
+        put_hex(&b, "aaaa03 000000 0800");
+        put_ip4_udp(&b);
+        put_fill(&b, 0xee, (size_t)cases[i].fcs);
+        int lt = cases[i].radiotap ? DLT_IEEE802_11_RADIO : DLT_IEEE802_11;
+        uint8_t *d = decode_pb(&pkt, lt, &b, b.len);
+        if (!cases[i].decoded) {
+            assert_int_equal(pkt.layers, BIT(LAYER_ETH));
+            assert_true(pkt.not_decoded);
+            if (pkt.truncated | pkt.malformed)
+                fail_msg("case %zu: truncated %x malformed %x", i, pkt.truncated, pkt.malformed);
+            free(d);
+            continue;
+        }
+        if (!packet_has(&pkt, LAYER_ETH) || pkt.ref[LAYER_ETH].len != cases[i].hdr + 8)
+            fail_msg("case %zu: link header of %zu bytes, want %zu", i,
+                     packet_has(&pkt, LAYER_ETH) ? (size_t)pkt.ref[LAYER_ETH].len : 0,
+                     cases[i].hdr + 8);
+        ASSERT_LAYER(&pkt, LAYER_IP4, d, cases[i].hdr + 8, 20);
+        assert_int_equal(pkt.udp.payload.len, 4); /* the FCS is not payload */
+        assert_int_equal(pkt.eth.type, 0x0800);
+        char mac[18];
+        format_hex_colon(pkt.eth.dst.p, pkt.eth.dst.len, mac);
+        assert_string_equal(mac, cases[i].dst);
+        format_hex_colon(pkt.eth.src.p, pkt.eth.src.len, mac);
+        assert_string_equal(mac, cases[i].src);
+        assert_whole(i, &pkt);
+        free(d);
+    }
+    /* a radiotap header longer than the frame: truncated */
+    struct pb b;
+    struct packet pkt;
+    pb_init(&b);
+    put_hex(&b, "00 00 4000 02000000 00");
+    uint8_t *d = decode_pb(&pkt, DLT_IEEE802_11_RADIO, &b, b.len);
+    assert_true(pkt.truncated & BIT(LAYER_ETH));
     assert_int_equal(pkt.layers, 0);
     free(d);
 }
@@ -640,8 +855,10 @@ static void test_linktype_supported(void **state)
 {
     (void)state;
     static const int yes[] = {DLT_EN10MB, DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW,
-                              DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP};
-    static const int no[] = {DLT_IEEE802_11, DLT_PPP, DLT_IEEE802_11_RADIO, DLT_NFLOG, -1, 100000};
+                              DLT_IPV4,   DLT_IPV6,      DLT_NULL,       DLT_LOOP,
+                              DLT_PPP,    DLT_PPP_SERIAL, DLT_PPP_ETHER, DLT_C_HDLC,
+                              DLT_IEEE802_11, DLT_IEEE802_11_RADIO};
+    static const int no[] = {DLT_PPP_PPPD, DLT_IEEE802_11_RADIO_AVS, DLT_NFLOG, -1, 100000};
     for (size_t i = 0; i < sizeof yes / sizeof yes[0]; i++)
         assert_true(decode_linktype_supported(yes[i]));
     for (size_t i = 0; i < sizeof no / sizeof no[0]; i++)
@@ -696,6 +913,9 @@ int main(void)
         cmocka_unit_test(test_8023_length_and_unknown_type),
         cmocka_unit_test(test_mpls),
         cmocka_unit_test(test_pppoe),
+        cmocka_unit_test(test_ppp_and_hdlc),
+        cmocka_unit_test(test_llc_snap),
+        cmocka_unit_test(test_ieee80211),
         cmocka_unit_test(test_sll),
         cmocka_unit_test(test_sll_address_lengths_and_types),
         cmocka_unit_test(test_sll2),
