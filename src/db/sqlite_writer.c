@@ -215,6 +215,51 @@ static int add_missing_columns(sqlite3 *db, const struct table_schema *t)
     return 0;
 }
 
+/* A table of this name that is not netsift's (another program's, or a
+ * schema netsift never wrote): a column netsift does not have, a column of
+ * another type, or one of the specification's columns missing.  An older
+ * netsift's table (some of netsift's later columns missing) is not
+ * foreign: add_missing_columns() completes it (see sqlite_writer.h). */
+int db_table_foreign(sqlite3 *db, const struct table_schema *t, char *why, size_t whylen)
+{
+    sqlite3_stmt *st;
+    if (sqlite3_prepare_v2(db, "SELECT name, type FROM pragma_table_xinfo(?1)", -1, &st, NULL) !=
+        SQLITE_OK)
+        return -1;
+    sqlite3_bind_text(st, 1, t->name, -1, SQLITE_STATIC);
+    uint64_t seen = 0; /* schema columns present, bit i (the specification's are the first) */
+    bool any = false;
+    int rc = 0;
+    while (rc == 0 && sqlite3_step(st) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(st, 0);
+        const char *type = (const char *)sqlite3_column_text(st, 1);
+        any = true;
+        size_t i = 0;
+        while (i < t->ncols && (!name || strcasecmp(name, t->cols[i].name) != 0))
+            i++;
+        if (i == t->ncols) {
+            snprintf(why, whylen, "table %s has a column %s that netsift's has not", t->name,
+                     name ? name : "?");
+            rc = 1;
+        } else if (strcasecmp(type ? type : "", schema_col_type(&t->cols[i])) != 0) {
+            snprintf(why, whylen, "table %s: column %s is %s, netsift's is %s", t->name,
+                     t->cols[i].name, type && type[0] ? type : "untyped",
+                     schema_col_type(&t->cols[i]));
+            rc = 1;
+        } else if (i < 64) {
+            seen |= (uint64_t)1 << i;
+        }
+    }
+    sqlite3_finalize(st);
+    size_t required = t->nspec ? t->nspec : 1; /* at least the first (key) column */
+    for (size_t i = 0; rc == 0 && any && i < required && i < 64; i++)
+        if (!(seen >> i & 1)) {
+            snprintf(why, whylen, "table %s lacks netsift's column %s", t->name, t->cols[i].name);
+            rc = 1;
+        }
+    return rc;
+}
+
 /* The database's page size in bytes (4096 when it cannot tell). */
 static int page_size(sqlite3 *db)
 {
@@ -312,6 +357,19 @@ static int open_database(struct writer *w, const struct writer_opts *o, char *er
         goto fail;
     sqlite3_extended_result_codes(w->db, 1);
     sqlite3_busy_timeout(w->db, 5000);
+    /* before anything is set (WAL mode alone rewrites the file's header) */
+    step = "cannot read (not a database, or corrupt)";
+    for (size_t l = 0; l < w->ntables; l++) {
+        char why[512];
+        int foreign = db_table_foreign(w->db, &w->tables[l], why, sizeof why);
+        if (foreign < 0)
+            goto fail;
+        if (foreign > 0) {
+            snprintf(err, errlen, "database '%s' is not netsift's (%s); netsift changes nothing in "
+                     "it: move it away or give another --db-path", o->path, why);
+            return -1;
+        }
+    }
     step = "cannot set up (not a database, corrupt, or not writable)";
     snprintf(sql, sizeof sql, "PRAGMA page_size=%u", o->page_size); /* before WAL; new files only */
     if (o->page_size && exec(w->db, sql) != SQLITE_OK)

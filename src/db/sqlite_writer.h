@@ -122,6 +122,14 @@ void writer_foreach_table(void (*fn)(void *arg, const char *db_path, const char 
  * (as of now).  Any thread (STATS). */
 void writer_losses(uint64_t *batches_failed, uint64_t *rows_lost);
 
+/* A table named like t that is not netsift's: a column netsift's has not,
+ * a column of another type, or one of the specification's columns missing
+ * (an older netsift's table, lacking later columns only, is netsift's).
+ * 0 when the table is absent or netsift's; 1 with the reason in why
+ * ("table eth has a column foo that netsift's has not"); -1 on an SQLite
+ * error.  writer_open() refuses such a database before changing it. */
+int db_table_foreign(struct sqlite3 *db, const struct table_schema *t, char *why, size_t whylen);
+
 /* Open a database read-only, beside its writer (WAL: readers do not
  * disturb it; busy for at most 200 ms).  NULL with a reason in err. */
 struct sqlite3 *db_open_readonly(const char *path, char *err, size_t errlen);

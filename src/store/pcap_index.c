@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../db/sqlite_writer.h"
 #include "pcap_store.h"
 
 /* ---- the tables ---------------------------------------------------- */
@@ -292,8 +293,10 @@ static int each_file(sqlite3 *db, const char *sql, const char *dir, file_fn fn,
                      struct pcap_recovery *r, char *err, size_t errlen)
 {
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "pcap index: %s", sqlite3_errmsg(db));
         return -1;
+    }
     /* collect first: the callbacks change the table being read */
     char (*names)[PCAP_NAME_LEN + 1] = NULL;
     size_t n = 0, cap = 0;
@@ -381,7 +384,21 @@ int pcap_index_recover(const char *db_file, const char *dir, struct pcap_recover
                              1) == 1;
     }
     int rc = 0;
-    if (!have_db) {
+    for (size_t t = 0; have_db && rc == 0 && t < PCAP_T_COUNT; t++) {
+        char why[512];
+        int foreign = db_table_foreign(db, &pcap_meta_tables[t], why, sizeof why);
+        if (foreign != 0) { /* recovery would change it (and the files it names) */
+            snprintf(err, errlen,
+                     foreign > 0 ? "database '%s' is not netsift's (%s); netsift changes nothing in "
+                                   "it: move it away or give another --db-path"
+                                 : "database '%s': cannot read its tables: %s",
+                     db_file, foreign > 0 ? why : sqlite3_errmsg(db));
+            rc = -1;
+        }
+    }
+    if (rc != 0) {
+        /* refused above */
+    } else if (!have_db) {
         size_t n = count_store_files(dir);
         if (n) {
             snprintf(err, errlen,

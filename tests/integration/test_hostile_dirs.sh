@@ -88,4 +88,38 @@ for name in headers.sqlite fingerprint.sqlite pcap-meta.sqlite; do
   grep -q "symbolic link" "$WORK/main.err" && pass || fail "$name: $(cat "$WORK/main.err")"
   untouched "$name as a link"
 done
+
+# 4. a database of the right name whose tables are not netsift's (another
+# program's): refused with one line naming the table and the column, and
+# never changed; a table of an older netsift (a later column missing) is
+# completed instead
+foreign() { # NAME SQL WORDS...
+  local name=$1 sql=$2 d=$WORK/foreign-$RANDOM
+  shift 2
+  mkdir -m 0750 "$d"
+  sqlite3 "$d/$name" "$sql"
+  local before
+  before=$(sha256sum < "$d/$name")
+  "$NETSIFT" capture -q -r "$INPUT" -d "$d" --file-write > /dev/null 2> "$WORK/foreign.err"
+  check "foreign $name ($sql): exit 1" 1 $?
+  check "foreign $name: one line" 1 "$(wc -l < "$WORK/foreign.err")"
+  local w
+  for w in "not netsift's" "$@"; do
+    grep -qF "$w" "$WORK/foreign.err" && pass || fail "foreign $name: no '$w' in: $(cat "$WORK/foreign.err")"
+  done
+  check "foreign $name: the file is unchanged" "$before" "$(sha256sum < "$d/$name")"
+}
+foreign headers.sqlite "CREATE TABLE eth (hash INTEGER, foo TEXT); INSERT INTO eth VALUES (1, 'x')" "table eth" "column foo"
+foreign headers.sqlite "CREATE TABLE tcp (hash INTEGER, timestamp TEXT, ethh_hash INTEGER)" "table tcp" "column timestamp is TEXT"
+foreign headers.sqlite "CREATE TABLE dns (hash INTEGER, timestamp INTEGER)" "table dns lacks" "column ethh_hash"
+foreign fingerprint.sqlite "CREATE TABLE devices (mac TEXT, secret BLOB)" "table devices" "column secret"
+foreign pcap-meta.sqlite "CREATE TABLE files (x INTEGER); INSERT INTO files VALUES (7)" "table files" "column x"
+# an older netsift's eth table: one of netsift's later columns missing
+OLD=$WORK/db-older
+"$NETSIFT" capture -q -r "$INPUT" -d "$OLD" --no-monitor > /dev/null 2>&1
+sqlite3 "$OLD/headers.sqlite" "ALTER TABLE eth DROP COLUMN payload_type"
+"$NETSIFT" capture -q -r "$INPUT" -d "$OLD" --no-monitor > /dev/null 2> "$WORK/older.err"
+check "an older netsift's table: capture exit 0" 0 $?
+check "an older netsift's table: the column is added back" 1 \
+  "$(sql "$OLD/headers.sqlite" "SELECT count(*) FROM pragma_table_info('eth') WHERE name = 'payload_type'")"
 finish
