@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../util/stoppable_thread.h"
 #include "../util/thread_name.h"
 #include "../db/sqlite_writer.h"
 #include "fpquery.h"
@@ -44,11 +45,10 @@ struct control_server {
     char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
     char db_path[4096];
     struct control_provider provider;
-    int listen_fd, wake[2];
+    int listen_fd;
     dev_t dev;
     ino_t ino;
-    pthread_t thread;
-    bool started;
+    struct stoppable_thread thread;
     sqlite3 *db;
     struct client clients[CONTROL_MAX_CLIENTS];
     _Atomic uint64_t served, connected, cut;
@@ -346,7 +346,7 @@ static void *server_main(void *arg)
     for (;;) {
         bool busy = false;
         nfds_t n = 0;
-        pfd[n++] = (struct pollfd){s->wake[0], POLLIN, 0};
+        pfd[n++] = (struct pollfd){stoppable_thread_wake_fd(&s->thread), POLLIN, 0};
         pfd[n++] = (struct pollfd){s->listen_fd, POLLIN, 0};
         for (int i = 0; i < CONTROL_MAX_CLIENTS; i++) {
             struct client *c = &s->clients[i];
@@ -449,7 +449,8 @@ struct control_server *control_server_start(const char *socket_path, const char 
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    s->listen_fd = s->wake[0] = s->wake[1] = -1;
+    s->listen_fd = -1;
+    stoppable_thread_init(&s->thread);
     for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
         s->clients[i].fd = -1;
     if (strlen(socket_path) >= sizeof s->path || strlen(db_path) >= sizeof s->db_path) {
@@ -461,19 +462,17 @@ struct control_server *control_server_start(const char *socket_path, const char 
     snprintf(s->path, sizeof s->path, "%s", socket_path);
     snprintf(s->db_path, sizeof s->db_path, "%s", db_path);
     s->provider = *provider;
-    if (clear_path(s->path, err, errlen) != 0 || listen_on(s, err, errlen) != 0 ||
-        pipe2(s->wake, O_CLOEXEC) != 0) {
+    if (clear_path(s->path, err, errlen) != 0 || listen_on(s, err, errlen) != 0) {
         if (s->listen_fd >= 0)
             close(s->listen_fd);
         free(s);
         return NULL;
     }
-    if (pthread_create(&s->thread, NULL, server_main, s) != 0) {
-        snprintf(err, errlen, "cannot start the control socket thread");
+    if (stoppable_thread_start(&s->thread, server_main, s) != 0) {
+        snprintf(err, errlen, "cannot start the control socket thread: %s", strerror(errno));
         control_server_stop(s);
         return NULL;
     }
-    s->started = true;
     return s;
 }
 
@@ -482,11 +481,7 @@ void control_server_stop(struct control_server *s)
     struct stat st;
     if (!s)
         return;
-    if (s->started) {
-        ssize_t ignored = write(s->wake[1], "x", 1);
-        (void)ignored;
-        pthread_join(s->thread, NULL);
-    }
+    stoppable_thread_stop(&s->thread);
     for (int i = 0; i < CONTROL_MAX_CLIENTS; i++)
         if (s->clients[i].fd >= 0)
             drop_client(s, &s->clients[i]);
@@ -494,8 +489,6 @@ void control_server_stop(struct control_server *s)
     if (stat(s->path, &st) == 0 && st.st_dev == s->dev && st.st_ino == s->ino)
         unlink(s->path);
     close(s->listen_fd);
-    close(s->wake[0]);
-    close(s->wake[1]);
     sqlite3_close(s->db);
     free(s);
 }

@@ -6,10 +6,8 @@
 #include "metrics_server.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netdb.h>
 #include <poll.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -19,6 +17,7 @@
 #include <unistd.h>
 
 #include "../decode/http.h"
+#include "../util/stoppable_thread.h"
 #include "../util/thread_name.h"
 #include "daemon_conf.h"
 
@@ -34,9 +33,8 @@ struct mclient {
 };
 
 struct metrics_server {
-    int listen_fd, wake[2];
-    pthread_t thread;
-    bool started;
+    int listen_fd;
+    struct stoppable_thread thread;
     metrics_fill_fn fill;
     void *arg;
     struct mclient c[METRICS_MAX_CLIENTS];
@@ -261,7 +259,7 @@ static void *serve(void *arg)
     for (;;) {
         uint64_t now = now_ms(), next = now + 60000;
         size_t n = 0;
-        pfd[n++] = (struct pollfd){.fd = s->wake[0], .events = POLLIN};
+        pfd[n++] = (struct pollfd){.fd = stoppable_thread_wake_fd(&s->thread), .events = POLLIN};
         pfd[n++] = (struct pollfd){.fd = s->listen_fd, .events = POLLIN};
         for (size_t i = 0; i < METRICS_MAX_CLIENTS; i++) {
             struct mclient *c = &s->c[i];
@@ -340,19 +338,18 @@ struct metrics_server *metrics_server_start(const char *spec, metrics_fill_fn fi
     }
     s->fill = fill;
     s->arg = arg;
-    s->wake[0] = s->wake[1] = -1;
+    stoppable_thread_init(&s->thread);
     for (size_t i = 0; i < METRICS_MAX_CLIENTS; i++)
         s->c[i].fd = -1;
     if ((s->listen_fd = open_listener(spec, err, errlen)) < 0) {
         free(s);
         return NULL;
     }
-    if (pipe2(s->wake, O_CLOEXEC) != 0 || pthread_create(&s->thread, NULL, serve, s) != 0) {
-        snprintf(err, errlen, "metrics: cannot start its thread");
+    if (stoppable_thread_start(&s->thread, serve, s) != 0) {
+        snprintf(err, errlen, "metrics: cannot start its thread: %s", strerror(errno));
         metrics_server_stop(s);
         return NULL;
     }
-    s->started = true;
     return s;
 }
 
@@ -360,14 +357,7 @@ void metrics_server_stop(struct metrics_server *s)
 {
     if (!s)
         return;
-    if (s->started) {
-        ssize_t ignored = write(s->wake[1], "x", 1);
-        (void)ignored;
-        pthread_join(s->thread, NULL);
-    }
-    for (int i = 0; i < 2; i++)
-        if (s->wake[i] >= 0)
-            close(s->wake[i]);
+    stoppable_thread_stop(&s->thread);
     close(s->listen_fd);
     free(s);
 }

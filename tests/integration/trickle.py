@@ -44,17 +44,21 @@ def main():
         return s
 
     sel = selectors.DefaultSelector()
-    opened = cut = 0
     socks = []
     again = []  # times at which a cut client is opened again
-    for _ in range(args.clients):
+
+    def open_one():
+        """One more client; 1 when it connected, 0 when it could not."""
         try:
             s = connect()
         except OSError:
-            continue
+            return 0
         socks.append(s)
         sel.register(s, selectors.EVENT_READ)
-        opened += 1
+        return 1
+
+    cut = 0
+    opened = sum(open_one() for _ in range(args.clients))
     if args.ready:
         open(args.ready, "w").close()
     payload = b"GET /metrics" if args.tcp else b"QUERY_FLOWS"
@@ -91,13 +95,7 @@ def main():
             again.append(time.monotonic() + 0.05)
         while again and again[0] <= time.monotonic():
             again.pop(0)
-            try:
-                n = connect()
-            except OSError:
-                continue
-            socks.append(n)
-            sel.register(n, selectors.EVENT_READ)
-            opened += 1
+            opened += open_one()
     for s in socks:
         s.close()
     print(f"cut {cut}")
