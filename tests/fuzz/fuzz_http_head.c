@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     int head;
     enum metrics_request r = metrics_parse_request(p, size, &head);
-    require(r >= MR_INCOMPLETE && r <= MR_BAD_REQUEST);
+    require(r >= MR_INCOMPLETE && r <= MR_TOO_LARGE);
     require(r != MR_TOO_LARGE || size >= METRICS_REQUEST_MAX);
     free(p);
     return 0;

@@ -140,6 +140,7 @@ check "hostile: first data wins" "ORIGINAL" \
 check "no temporary extraction file left" 0 "$(find "$WORK" -name '.partial-*' | wc -l)"
 extracted=$(find "$WORK" -type f -regextype posix-extended -regex '.*/(x|hx)/[0-9a-f]{64}')
 echo "$(echo "$extracted" | grep -c .) extracted files checked against their names"
+[ "$(echo "$extracted" | grep -c .)" -gt 0 ] && pass || fail "no extracted file to check against its name"
 check "extracted files named by their content" "$(echo "$extracted" | grep -c .)" \
   "$(echo "$extracted" | xargs -r sha256sum | awk '{n = split($2, p, "/"); if ($1 == p[n]) print}' | wc -l)"
 big=$(find "$WORK" -type f -regextype posix-extended -regex '.*/(x|hx)/[0-9a-f]{64}' -size +64k | wc -l)

@@ -17,7 +17,14 @@ import re, sqlite3, sys, os
 spec, dbdir = sys.argv[1], sys.argv[2]
 text = open(spec, encoding="utf-8").read()
 checked = failed = 0
-for stmt in re.findall(r"^CREATE TABLE .*$", text, re.M):
+stmts = re.findall(r"^CREATE TABLE .*$", text, re.M)
+# the eleven header tables and the raw store's meta: a specification read
+# wrong (no statement found) must fail, not pass with nothing checked
+checked += 1
+if len(stmts) < 12:
+    failed += 1
+    print(f"FAIL: {len(stmts)} CREATE TABLE statements found in the specification, 12 expected")
+for stmt in stmts:
     m = re.match(r"CREATE TABLE (\w+) \((.*)\)\s*;?\s*$", stmt)
     table, body = m.group(1), m.group(2)
     pk = re.search(r"PRIMARY KEY \(([^)]*)\)", body).group(1)
