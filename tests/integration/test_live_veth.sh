@@ -13,21 +13,33 @@ S="$SRC_DIR/sample/sample.pcap"
 # start netsift on VB; wait for it to say it is listening
 start_capture() { # DB [extra args...]
   local db=$1; shift
+  CAP_DB=$db
   "$NETSIFT" capture -i "$VB" --immediate -d "$db" --json --process-interval 200 "$@" > "$db.json" 2> "$db.err" &
   CAP_PID=$!
   for _ in $(seq 1 100); do grep -q listening "$db.err" 2>/dev/null && return 0; sleep 0.05; done
   fail "netsift did not start listening: $(cat "$db.err")"
 }
 stop_capture() { stop "$CAP_PID" INT; CAP_RC=$STOPPED_RC; }
+# wait until the running capture has read N packets (STATS over its control
+# socket, published about every second): a condition, not a number of seconds
+wait_read() { # N
+  local n=0
+  for _ in $(seq 1 600); do
+    n=$("$NETSIFT" query --control "$CAP_DB/control.sock" STATS 2> /dev/null | awk '$1 == "packets_read" {print $2}')
+    [ "${n:-0}" -ge "$1" ] && return 0
+    sleep 0.1
+  done
+  fail "the capture read ${n:-0} of $1 packets in 60 s"
+}
 field() { python3 -c "import json,sys; d=json.load(open('$1')); print(eval('d' + sys.argv[1]))" "$2"; }
 
 # 1. the sample, replayed, equals the sample read from the file
 "$NETSIFT" capture -q -r "$S" -d "$WORK/offline" > /dev/null
 start_capture "$WORK/live"
 ip netns exec "$NS" tcpreplay -q -i "$VA" "$S" > /dev/null 2>&1
-sleep 0.5
+wait_read 82
 kill -USR1 "$CAP_PID"   # kernel counters on demand, capture goes on
-sleep 0.3
+for _ in $(seq 1 300); do grep -q "dropped by kernel" "$WORK/live.err" && break; sleep 0.1; done
 stop_capture
 check "live capture exit status" 0 "$CAP_RC"
 if grep -q "dropped by kernel" "$WORK/live.err"; then pass; else fail "SIGUSR1 printed no kernel counters: $(cat "$WORK/live.err")"; fi
@@ -41,7 +53,7 @@ done
 # 2. a BPF filter on a live interface
 start_capture "$WORK/filtered" 'udp port 53'
 ip netns exec "$NS" tcpreplay -q -i "$VA" "$S" > /dev/null 2>&1
-sleep 0.5
+wait_read "$(tcpdump -nn -r "$S" 'udp port 53' 2> /dev/null | wc -l)"
 stop_capture
 check "filtered live capture stores only port 53 over udp" \
   "$(sql "$WORK/offline/headers.sqlite" "SELECT count(*) FROM udp WHERE source = 53 OR dest = 53")" \
@@ -53,7 +65,7 @@ start_capture "$WORK/priv/db" --user nobody
 check "--user nobody: runs as nobody, cannot gain privileges again (no_new_privs)" "$(id -u nobody) 1" \
   "$(awk '/^Uid:/ {u = $2} /^NoNewPrivs:/ {n = $2} END {print u, n}' "/proc/$CAP_PID/status")"
 ip netns exec "$NS" tcpreplay -q -i "$VA" "$S" > /dev/null 2>&1
-sleep 0.5
+wait_read 82
 stop_capture
 check "--user nobody: exit status" 0 "$CAP_RC"
 check "--user nobody: database owned by nobody" nobody "$(stat -c %U "$WORK/priv/db/headers.sqlite" 2>/dev/null)"
@@ -85,7 +97,7 @@ shifted_copies 40 "$WORK/load.pcap"
 start_capture "$WORK/load" --batch-rows 100000
 ip netns exec "$NS" tcpreplay -q --topspeed -i "$VA" "$WORK/load.pcap" > /dev/null 2>&1 &
 REPLAY=$!
-sleep 0.3
+wait_read 1000 # well into the replay: any moment will do, as long as packets pour in
 stop "$CAP_PID" TERM
 check "SIGTERM under load: exit status" 0 $STOPPED_RC
 wait "$REPLAY"
