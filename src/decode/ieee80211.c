@@ -93,7 +93,8 @@ void decode_ieee80211(struct packet *pkt, struct cursor c, bool has_radiotap)
     bool qos = type == FC_TYPE_DATA && (subtype & 0x8);
     size_t hdr = type == FC_TYPE_DATA ? 24 + (to_ds && from_ds ? 6 : 0) + (qos ? 2 : 0) +
                                             (qos && (fc & FC_ORDER) ? 4 : 0)
-                                      : 10; /* the shortest control frame: fc, duration, addr1 */
+                                      : type == 0 ? 24 /* management: fc .. sequence control */
+                                                  : 10; /* control: fc, duration, addr1 at least */
     pkt->eth.type = pkt->eth.payload_type = 0;
     if (!cursor_has(&c, hdr)) {
         layer_truncated(pkt, LAYER_ETH);
